@@ -1,0 +1,203 @@
+//! Every user-visible string, in English and French.
+//!
+//! Strings are looked up by an enum, and `text` matches on every variant for every language, so a
+//! message that exists in one language and not the other does not compile.
+
+use super::availability::Availability;
+
+/// The language of the card's words. Money and dates use the full locale tag (see [`Locale`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    En,
+    Fr,
+}
+
+/// A reader's locale: a sanitised BCP 47 tag for `Intl`, and the language for our own words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Locale {
+    tag: String,
+    pub lang: Lang,
+}
+
+impl Locale {
+    /// From the first usable tag among `candidates` (the `locale` attribute, the nearest `lang`,
+    /// the browser's language): a tag is usable when it looks like BCP 47 (letters, digits and
+    /// hyphens, starting with a 2–3 letter language). Falls back on `en`.
+    pub fn negotiate<'a>(candidates: impl IntoIterator<Item = Option<&'a str>>) -> Self {
+        candidates
+            .into_iter()
+            .flatten()
+            .find_map(Self::parse)
+            .unwrap_or_else(|| Self {
+                tag: "en".to_owned(),
+                lang: Lang::En,
+            })
+    }
+
+    fn parse(raw: &str) -> Option<Self> {
+        let tag = raw.trim();
+        let primary = tag.split(['-', '_']).next()?;
+        let well_formed = tag.len() <= 35
+            && (2..=3).contains(&primary.len())
+            && primary.chars().all(|c| c.is_ascii_alphabetic())
+            && tag.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if !well_formed {
+            return None;
+        }
+        let lang = match primary.to_ascii_lowercase().as_str() {
+            "fr" => Lang::Fr,
+            _ => Lang::En,
+        };
+        Some(Self {
+            tag: tag.replace('_', "-"),
+            lang,
+        })
+    }
+
+    pub fn tag(&self) -> &str {
+        &self.tag
+    }
+}
+
+/// A message the card can show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Msg {
+    Loading,
+    Availability(Availability),
+    /// Screen-reader prefix for the struck-through list price.
+    ListPrice,
+    /// Screen-reader prefix for the current price.
+    Price,
+    PriceUnavailable,
+    SoldBy,
+    ImageUnavailable,
+    Retry,
+    ErrMissingAttribute(&'static str),
+    ErrBadEndpoint,
+    ErrProductNotFound,
+    ErrVariantNotFound,
+    ErrInvalidProduct,
+    ErrFeedNotFound,
+    ErrNetwork,
+    ErrTimeout,
+    ErrHttp(u16),
+    ErrUnreadableFeed,
+}
+
+impl Msg {
+    pub fn text(self, lang: Lang) -> String {
+        use Availability as A;
+        use Lang::{En, Fr};
+        let s = match (self, lang) {
+            (Msg::Loading, En) => "Loading product…",
+            (Msg::Loading, Fr) => "Chargement du produit…",
+            (Msg::Availability(A::InStock), En) => "In stock",
+            (Msg::Availability(A::InStock), Fr) => "En stock",
+            (Msg::Availability(A::LimitedStock), En) => "Only a few left",
+            (Msg::Availability(A::LimitedStock), Fr) => "Plus que quelques exemplaires",
+            (Msg::Availability(A::Preorder), En) => "Pre-order",
+            (Msg::Availability(A::Preorder), Fr) => "En précommande",
+            (Msg::Availability(A::Backorder), En) => "On backorder: ships when restocked",
+            (Msg::Availability(A::Backorder), Fr) => "Sur commande : expédié dès le réassort",
+            (Msg::Availability(A::OutOfStock), En) => "Out of stock",
+            (Msg::Availability(A::OutOfStock), Fr) => "En rupture de stock",
+            (Msg::Availability(A::Discontinued), En) => "No longer available",
+            (Msg::Availability(A::Discontinued), Fr) => "Plus disponible",
+            (Msg::Availability(A::Unknown), _) => "",
+            (Msg::ListPrice, En) => "Original price:",
+            (Msg::ListPrice, Fr) => "Prix d’origine :",
+            (Msg::Price, En) => "Price:",
+            (Msg::Price, Fr) => "Prix :",
+            (Msg::PriceUnavailable, En) => "Price not available",
+            (Msg::PriceUnavailable, Fr) => "Prix non disponible",
+            (Msg::SoldBy, En) => "Sold by",
+            (Msg::SoldBy, Fr) => "Vendu par",
+            (Msg::ImageUnavailable, En) => "Image unavailable",
+            (Msg::ImageUnavailable, Fr) => "Image indisponible",
+            (Msg::Retry, En) => "Try again",
+            (Msg::Retry, Fr) => "Réessayer",
+            (Msg::ErrMissingAttribute(name), En) => {
+                return format!("This card is missing its “{name}” attribute.");
+            }
+            (Msg::ErrMissingAttribute(name), Fr) => {
+                return format!("Il manque l’attribut « {name} » à cette carte.");
+            }
+            (Msg::ErrBadEndpoint, En) => "This card’s shop address is not a web address.",
+            (Msg::ErrBadEndpoint, Fr) => "L’adresse de la boutique de cette carte n’est pas une adresse web.",
+            (Msg::ErrProductNotFound, En) => "This product is not in the shop’s catalog.",
+            (Msg::ErrProductNotFound, Fr) => "Ce produit ne figure pas au catalogue de la boutique.",
+            (Msg::ErrVariantNotFound, En) => "This version of the product is not in the catalog.",
+            (Msg::ErrVariantNotFound, Fr) => "Cette version du produit ne figure pas au catalogue.",
+            (Msg::ErrInvalidProduct, En) => "This product’s details could not be read.",
+            (Msg::ErrInvalidProduct, Fr) => "Les informations de ce produit sont illisibles.",
+            (Msg::ErrFeedNotFound, En) => "The shop has no catalog by this name.",
+            (Msg::ErrFeedNotFound, Fr) => "La boutique n’a pas de catalogue à ce nom.",
+            (Msg::ErrNetwork, En) => "The shop could not be reached. Check your connection.",
+            (Msg::ErrNetwork, Fr) => "Impossible de joindre la boutique. Vérifiez votre connexion.",
+            (Msg::ErrTimeout, En) => "The shop took too long to answer.",
+            (Msg::ErrTimeout, Fr) => "La boutique a mis trop de temps à répondre.",
+            (Msg::ErrHttp(status), En) => {
+                return format!("The shop answered with an error (HTTP {status}).");
+            }
+            (Msg::ErrHttp(status), Fr) => {
+                return format!("La boutique a répondu par une erreur (HTTP {status}).");
+            }
+            (Msg::ErrUnreadableFeed, En) => "The shop sent a catalog this card cannot read.",
+            (Msg::ErrUnreadableFeed, Fr) => "La boutique a envoyé un catalogue illisible pour cette carte.",
+        };
+        s.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn negotiation_takes_the_first_usable_tag() {
+        let l = Locale::negotiate([None, Some("fr-CA"), Some("en-US")]);
+        assert_eq!((l.tag(), l.lang), ("fr-CA", Lang::Fr));
+        let l = Locale::negotiate([Some("  "), Some("<script>"), Some("de_DE")]);
+        assert_eq!((l.tag(), l.lang), ("de-DE", Lang::En));
+        let l = Locale::negotiate([Some("FR")]);
+        assert_eq!(l.lang, Lang::Fr);
+        let l = Locale::negotiate([None, Some("x"), Some("12-34")]);
+        assert_eq!((l.tag(), l.lang), ("en", Lang::En));
+    }
+
+    #[test]
+    fn every_message_exists_in_both_languages() {
+        let all = [
+            Msg::Loading,
+            Msg::ListPrice,
+            Msg::Price,
+            Msg::PriceUnavailable,
+            Msg::SoldBy,
+            Msg::ImageUnavailable,
+            Msg::Retry,
+            Msg::ErrMissingAttribute("feed"),
+            Msg::ErrBadEndpoint,
+            Msg::ErrProductNotFound,
+            Msg::ErrVariantNotFound,
+            Msg::ErrInvalidProduct,
+            Msg::ErrFeedNotFound,
+            Msg::ErrNetwork,
+            Msg::ErrTimeout,
+            Msg::ErrHttp(503),
+            Msg::ErrUnreadableFeed,
+            Msg::Availability(Availability::InStock),
+            Msg::Availability(Availability::LimitedStock),
+            Msg::Availability(Availability::Preorder),
+            Msg::Availability(Availability::Backorder),
+            Msg::Availability(Availability::OutOfStock),
+            Msg::Availability(Availability::Discontinued),
+        ];
+        for msg in all {
+            let (en, fr) = (msg.text(Lang::En), msg.text(Lang::Fr));
+            assert!(!en.is_empty() && !fr.is_empty(), "{msg:?}");
+            assert_ne!(en, fr, "{msg:?} is not translated");
+        }
+        assert!(Msg::ErrHttp(503).text(Lang::Fr).contains("503"));
+    }
+}
