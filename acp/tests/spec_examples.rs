@@ -1,9 +1,9 @@
 //! The specification's own examples must parse, and serialise back to the same JSON.
 
+use buycard_acp::ErrorResponse;
 use buycard_acp::feed::{
     FeedMetadata, Product, ProductsResponse, UpsertProductsRequest, parse_products_jsonl,
 };
-use buycard_acp::ErrorResponse;
 use serde_json::Value;
 
 fn spec_examples() -> Value {
@@ -55,7 +55,10 @@ fn full_product_example_keeps_every_field() {
 fn error_examples_round_trip() {
     let ex = spec_examples();
     let err: ErrorResponse = round_trip(&ex["feed_error_not_found"]);
-    assert_eq!((err.kind.as_str(), err.code.as_str()), ("invalid_request", "feed_not_found"));
+    assert_eq!(
+        (err.kind.as_str(), err.code.as_str()),
+        ("invalid_request", "feed_not_found")
+    );
     let _: ErrorResponse = round_trip(&ex["feed_error_invalid_request"]);
 }
 
@@ -85,6 +88,7 @@ fn jsonl_reports_the_failing_line() {
     let text = "{\"id\":\"a\",\"variants\":[]}\n\n{\"id\":\"b\",\"variants\":[]}\n{\"id\":\"c\"}\n";
     let err = parse_products_jsonl(text).expect_err("line 4 has no variants");
     assert_eq!(err.line, 4);
-    let ok = parse_products_jsonl("{\"id\":\"a\",\"variants\":[]}\n\n").expect("blank lines skipped");
+    let ok =
+        parse_products_jsonl("{\"id\":\"a\",\"variants\":[]}\n\n").expect("blank lines skipped");
     assert_eq!(ok.len(), 1);
 }

@@ -81,7 +81,10 @@ mod tests {
         ];
         for (status, expected) in cases {
             // The status wins over a contradictory flag: it carries more information.
-            assert_eq!(Availability::from_acp(Some(&acp(Some(status), Some(true)))), expected);
+            assert_eq!(
+                Availability::from_acp(Some(&acp(Some(status), Some(true)))),
+                expected
+            );
             assert_eq!(expected.as_str(), status);
         }
     }
@@ -90,7 +93,10 @@ mod tests {
     fn unknown_status_falls_back_on_the_flag() {
         let a = |s, f| Availability::from_acp(Some(&acp(s, f)));
         assert_eq!(a(Some("coming_soon"), Some(true)), Availability::InStock);
-        assert_eq!(a(Some("coming_soon"), Some(false)), Availability::OutOfStock);
+        assert_eq!(
+            a(Some("coming_soon"), Some(false)),
+            Availability::OutOfStock
+        );
         assert_eq!(a(None, Some(false)), Availability::OutOfStock);
         assert_eq!(a(Some("coming_soon"), None), Availability::Unknown);
         assert_eq!(Availability::from_acp(None), Availability::Unknown);

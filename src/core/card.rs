@@ -115,7 +115,10 @@ impl CardModel {
         let product = match catalog.get(product_id) {
             None => return Err(CardError::ProductNotFound(product_id.to_owned())),
             Some(Err(why)) => {
-                return Err(CardError::InvalidProduct(product_id.to_owned(), why.clone()));
+                return Err(CardError::InvalidProduct(
+                    product_id.to_owned(),
+                    why.clone(),
+                ));
             }
             Some(Ok(product)) => product,
         };
@@ -137,7 +140,9 @@ impl CardModel {
             .as_ref()
             .and_then(|p| Money::from_acp(p).ok())
             .filter(|list| {
-                price.is_some_and(|price| list.currency == price.currency && list.minor > price.minor)
+                price.is_some_and(|price| {
+                    list.currency == price.currency && list.minor > price.minor
+                })
             });
         let image = first_image(variant.media.as_deref())
             .or_else(|| first_image(product.media.as_deref()))
@@ -247,7 +252,10 @@ mod tests {
         assert_eq!(card.availability, Availability::LimitedStock);
         assert_eq!(card.title, "Classic Tee");
         assert_eq!(card.seller.as_deref(), Some("Example Merchant"));
-        assert_eq!(card.list_price, None, "an equal list price is not a discount");
+        assert_eq!(
+            card.list_price, None,
+            "an equal list price is not a discount"
+        );
         let image = card.image.expect("product image");
         assert_eq!((image.width, image.height), (800, 1000));
         assert_eq!(image.alt, "Classic Tee", "alt falls back on the title");
@@ -282,7 +290,10 @@ mod tests {
         assert_eq!(card.price, None, "a lower-case currency is not ISO 4217");
         assert_eq!(card.list_price, None);
         assert!(card.title.chars().count() <= MAX_TITLE_CHARS + 1);
-        assert!(card.title.starts_with("<script>"), "kept as text; the view escapes it");
+        assert!(
+            card.title.starts_with("<script>"),
+            "kept as text; the view escapes it"
+        );
         let image = card.image.expect("the safe image is used");
         assert_eq!(image.url, "https://cdn.example/x.png");
         assert_eq!((image.width, image.height), DEFAULT_IMAGE_SIZE);
@@ -316,6 +327,9 @@ mod tests {
         assert!(CardError::Feed(FeedError::Http(503)).retryable());
         assert!(!CardError::Feed(FeedError::Http(403)).retryable());
         assert!(!CardError::ProductNotFound("p".into()).retryable());
-        assert_eq!(CardError::MissingAttribute("feed").code(), "missing_attribute");
+        assert_eq!(
+            CardError::MissingAttribute("feed").code(),
+            "missing_attribute"
+        );
     }
 }

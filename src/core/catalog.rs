@@ -47,7 +47,11 @@ impl Catalog {
         let mut catalog = Catalog::default();
         for value in loose.products {
             // Without a string id a product cannot be addressed by any card: skip it.
-            let Some(id) = value.get("id").and_then(|id| id.as_str()).map(str::to_owned) else {
+            let Some(id) = value
+                .get("id")
+                .and_then(|id| id.as_str())
+                .map(str::to_owned)
+            else {
                 continue;
             };
             if catalog.entries.contains_key(&id) {
@@ -89,7 +93,10 @@ mod tests {
         );
         let text = std::fs::read_to_string(path).expect("spec examples beside the repo");
         let examples: serde_json::Value = serde_json::from_str(&text).expect("json");
-        for key in ["get_products_response", "upsert_products_request_single_product"] {
+        for key in [
+            "get_products_response",
+            "upsert_products_request_single_product",
+        ] {
             let catalog = Catalog::parse(&examples[key].to_string()).expect(key);
             let entry = catalog.get("prod_classic_tee").expect("present");
             assert!(entry.is_ok(), "{key}: {entry:?}");
@@ -114,7 +121,10 @@ mod tests {
         assert!(catalog.get("bad").is_some_and(Result::is_err));
         assert!(catalog.get("huge").is_some_and(Result::is_err));
         assert_eq!(
-            catalog.get("good").and_then(|e| e.as_ref().ok()).and_then(|p| p.title.clone()),
+            catalog
+                .get("good")
+                .and_then(|e| e.as_ref().ok())
+                .and_then(|p| p.title.clone()),
             None,
             "the first occurrence wins"
         );
@@ -123,7 +133,10 @@ mod tests {
     #[test]
     fn not_a_feed() {
         for body in ["", "<html>", "{}", r#"{"products":{}}"#, "[]"] {
-            assert!(matches!(Catalog::parse(body), Err(FeedError::Parse(_))), "{body:?}");
+            assert!(
+                matches!(Catalog::parse(body), Err(FeedError::Parse(_))),
+                "{body:?}"
+            );
         }
     }
 }

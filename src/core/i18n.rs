@@ -41,7 +41,9 @@ impl Locale {
         let well_formed = tag.len() <= 35
             && (2..=3).contains(&primary.len())
             && primary.chars().all(|c| c.is_ascii_alphabetic())
-            && tag.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+            && tag
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
         if !well_formed {
             return None;
         }
@@ -124,9 +126,13 @@ impl Msg {
                 return format!("Il manque l’attribut « {name} » à cette carte.");
             }
             (Msg::ErrBadEndpoint, En) => "This card’s shop address is not a web address.",
-            (Msg::ErrBadEndpoint, Fr) => "L’adresse de la boutique de cette carte n’est pas une adresse web.",
+            (Msg::ErrBadEndpoint, Fr) => {
+                "L’adresse de la boutique de cette carte n’est pas une adresse web."
+            }
             (Msg::ErrProductNotFound, En) => "This product is not in the shop’s catalog.",
-            (Msg::ErrProductNotFound, Fr) => "Ce produit ne figure pas au catalogue de la boutique.",
+            (Msg::ErrProductNotFound, Fr) => {
+                "Ce produit ne figure pas au catalogue de la boutique."
+            }
             (Msg::ErrVariantNotFound, En) => "This version of the product is not in the catalog.",
             (Msg::ErrVariantNotFound, Fr) => "Cette version du produit ne figure pas au catalogue.",
             (Msg::ErrInvalidProduct, En) => "This product’s details could not be read.",
@@ -144,7 +150,9 @@ impl Msg {
                 return format!("La boutique a répondu par une erreur (HTTP {status}).");
             }
             (Msg::ErrUnreadableFeed, En) => "The shop sent a catalog this card cannot read.",
-            (Msg::ErrUnreadableFeed, Fr) => "La boutique a envoyé un catalogue illisible pour cette carte.",
+            (Msg::ErrUnreadableFeed, Fr) => {
+                "La boutique a envoyé un catalogue illisible pour cette carte."
+            }
         };
         s.to_owned()
     }

@@ -25,7 +25,9 @@ pub fn endpoint_base(raw: &str) -> Option<&str> {
     let trimmed = raw.trim();
     let same_origin_path = trimmed.starts_with('/')
         && !trimmed.starts_with("//")
-        && !trimmed.chars().any(|c| c.is_whitespace() || c.is_control() || c == '\\');
+        && !trimmed
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '\\');
     if same_origin_path || safe_http_url(trimmed).is_some() {
         Some(trimmed.trim_end_matches('/'))
     } else {
@@ -53,8 +55,14 @@ mod tests {
 
     #[test]
     fn only_http_urls_pass() {
-        assert_eq!(safe_http_url(" https://shop.example/p?id=1 "), Some("https://shop.example/p?id=1"));
-        assert_eq!(safe_http_url("HTTP://shop.example"), Some("HTTP://shop.example"));
+        assert_eq!(
+            safe_http_url(" https://shop.example/p?id=1 "),
+            Some("https://shop.example/p?id=1")
+        );
+        assert_eq!(
+            safe_http_url("HTTP://shop.example"),
+            Some("HTTP://shop.example")
+        );
         for hostile in [
             "javascript:alert(1)",
             "JaVaScRiPt:alert(1)",
@@ -76,7 +84,10 @@ mod tests {
     #[test]
     fn endpoints() {
         assert_eq!(endpoint_base("/api/"), Some("/api"));
-        assert_eq!(endpoint_base("http://127.0.0.1:8787"), Some("http://127.0.0.1:8787"));
+        assert_eq!(
+            endpoint_base("http://127.0.0.1:8787"),
+            Some("http://127.0.0.1:8787")
+        );
         assert_eq!(endpoint_base("javascript:alert(1)"), None);
         assert_eq!(endpoint_base("//evil.example"), None);
         assert_eq!(endpoint_base("api"), None);

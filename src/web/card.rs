@@ -1,0 +1,284 @@
+//! The `<buy-card>` view: renders the card's state, derived from its attributes and the feed.
+
+use leptos::prelude::*;
+use web_sys::HtmlElement;
+
+use super::feed::{self, FeedResult};
+use super::intl::format_money;
+use super::track;
+use crate::core::availability::Availability;
+use crate::core::card::{CardError, CardModel};
+use crate::core::i18n::{Locale, Msg};
+use crate::core::url::endpoint_base;
+
+/// The host element's attributes, as signals (set by `attributeChangedCallback`).
+#[derive(Clone, Copy)]
+pub struct CardAttrs {
+    pub endpoint: RwSignal<Option<String>>,
+    pub feed: RwSignal<Option<String>>,
+    pub product: RwSignal<Option<String>>,
+    pub variant: RwSignal<Option<String>>,
+    pub locale: RwSignal<Option<String>>,
+}
+
+impl CardAttrs {
+    pub const OBSERVED: [&'static str; 5] = ["endpoint", "feed", "product", "variant", "locale"];
+
+    pub fn from_host(host: &HtmlElement) -> Self {
+        let read = |name: &str| RwSignal::new(host.get_attribute(name));
+        Self {
+            endpoint: read("endpoint"),
+            feed: read("feed"),
+            product: read("product"),
+            variant: read("variant"),
+            locale: read("locale"),
+        }
+    }
+
+    pub fn set(&self, name: &str, value: Option<String>) {
+        let signal = match name {
+            "endpoint" => self.endpoint,
+            "feed" => self.feed,
+            "product" => self.product,
+            "variant" => self.variant,
+            "locale" => self.locale,
+            _ => return,
+        };
+        signal.set(value);
+    }
+}
+
+/// What the card shows.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CardState {
+    Loading,
+    Ready(CardModel),
+    Error(CardError),
+}
+
+impl CardState {
+    /// The host's `data-state`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            CardState::Loading => "loading",
+            CardState::Ready(_) => "ready",
+            CardState::Error(_) => "error",
+        }
+    }
+}
+
+fn required(value: Option<String>, name: &'static str) -> Result<String, CardError> {
+    value
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+        .ok_or(CardError::MissingAttribute(name))
+}
+
+/// The feed URL the attributes ask for, or why they do not name one.
+fn feed_url(endpoint: Option<String>, feed: Option<String>) -> Result<String, CardError> {
+    let endpoint = required(endpoint, "endpoint")?;
+    let base = endpoint_base(&endpoint).ok_or(CardError::BadEndpoint)?;
+    Ok(feed::products_url(base, &required(feed, "feed")?))
+}
+
+/// One card. `page_lang` is the nearest `lang` around the host and the browser's language, read
+/// once at mount; the `locale` attribute, when present, wins and is reactive.
+#[component]
+pub fn BuyCard(attrs: CardAttrs, host: HtmlElement, page_lang: Vec<String>) -> impl IntoView {
+    track::view_alive(true);
+    on_cleanup(|| track::view_alive(false));
+
+    let url = Memo::new(move |_| feed_url(attrs.endpoint.get(), attrs.feed.get()));
+    let catalog: LocalResource<Option<FeedResult>> = LocalResource::new(move || {
+        let url = url.get();
+        async move {
+            match url {
+                Ok(url) => Some(feed::products(&url).await),
+                Err(_) => None,
+            }
+        }
+    });
+    let state = Memo::new(move |_| {
+        if let Err(e) = url.get() {
+            return CardState::Error(e);
+        }
+        let product = match required(attrs.product.get(), "product") {
+            Ok(product) => product,
+            Err(e) => return CardState::Error(e),
+        };
+        match catalog.get().flatten() {
+            None => CardState::Loading,
+            Some(Err(e)) => CardState::Error(e.into()),
+            Some(Ok(catalog)) => {
+                let variant = attrs.variant.get().filter(|v| !v.trim().is_empty());
+                CardModel::from_catalog(&catalog, &product, variant.as_deref())
+                    .map_or_else(CardState::Error, CardState::Ready)
+            }
+        }
+    });
+    let locale = Memo::new(move |_| {
+        let explicit = attrs.locale.get();
+        Locale::negotiate(
+            std::iter::once(explicit.as_deref()).chain(page_lang.iter().map(|l| Some(l.as_str()))),
+        )
+    });
+
+    // The host page sees the state on the element itself (`buy-card[data-state=ready]`).
+    Effect::new(move |_| {
+        let state = state.read();
+        _ = host.set_attribute("data-state", state.as_str());
+        match &*state {
+            CardState::Error(e) => _ = host.set_attribute("data-error", e.code()),
+            _ => _ = host.remove_attribute("data-error"),
+        }
+    });
+
+    let retry = move |_| {
+        if let Ok(url) = url.get_untracked() {
+            feed::forget_failure(&url);
+        }
+        catalog.refetch();
+    };
+
+    view! {
+        <article
+            class="card"
+            part="card"
+            aria-busy=move || state.with(|s| matches!(s, CardState::Loading)).to_string()
+        >
+            {move || {
+                let lang = locale.with(|l| l.lang);
+                match state.get() {
+                    CardState::Loading => {
+                        view! {
+                            <div class="skeleton" role="status">
+                                <div class="media shimmer"></div>
+                                <p class="sr-only">{Msg::Loading.text(lang)}</p>
+                                <div class="line shimmer"></div>
+                                <div class="line short shimmer"></div>
+                            </div>
+                        }
+                            .into_any()
+                    }
+                    CardState::Error(error) => {
+                        let retryable = error.retryable();
+                        view! {
+                            <div class="error" role="alert" data-code=error.code()>
+                                <p>{error.message().text(lang)}</p>
+                                {retryable
+                                    .then(|| {
+                                        view! {
+                                            <button type="button" class="retry" on:click=retry>
+                                                {Msg::Retry.text(lang)}
+                                            </button>
+                                        }
+                                    })}
+                            </div>
+                        }
+                            .into_any()
+                    }
+                    CardState::Ready(model) => {
+                        view! { <ProductView model locale=locale.get() /> }.into_any()
+                    }
+                }
+            }}
+        </article>
+    }
+}
+
+#[component]
+fn ProductView(model: CardModel, locale: Locale) -> impl IntoView {
+    let lang = locale.lang;
+    let image_failed = RwSignal::new(false);
+    let title = model.title.clone();
+    let media = match model.image {
+        Some(image) => {
+            let ratio = format!("{} / {}", image.width, image.height);
+            let placeholder_ratio = ratio.clone();
+            let placeholder_title = title.clone();
+            view! {
+                <div class="media" style:aspect-ratio=ratio>
+                    <Show
+                        when=move || !image_failed.get()
+                        fallback=move || {
+                            view! {
+                                <div
+                                    class="placeholder"
+                                    role="img"
+                                    aria-label=Msg::ImageUnavailable.text(lang)
+                                    style:aspect-ratio=placeholder_ratio.clone()
+                                >
+                                    <span aria-hidden="true">{placeholder_title.clone()}</span>
+                                </div>
+                            }
+                        }
+                    >
+                        <img
+                            src=image.url.clone()
+                            alt=image.alt.clone()
+                            width=image.width
+                            height=image.height
+                            loading="lazy"
+                            decoding="async"
+                            on:error=move |_| image_failed.set(true)
+                        />
+                    </Show>
+                </div>
+            }
+            .into_any()
+        }
+        None => view! {
+            <div class="media placeholder" role="img" aria-label=Msg::ImageUnavailable.text(lang)>
+                <span aria-hidden="true">{title.clone()}</span>
+            </div>
+        }
+        .into_any(),
+    };
+    let title_view = match model.url {
+        Some(url) => view! {
+            <a href=url target="_blank" rel="noopener noreferrer">
+                {title}
+            </a>
+        }
+        .into_any(),
+        None => view! { <span>{title}</span> }.into_any(),
+    };
+    let price = match model.price {
+        Some(price) => view! {
+            <span class="now">
+                <span class="sr-only">{Msg::Price.text(lang)} " "</span>
+                {format_money(locale.tag(), price)}
+            </span>
+        }
+        .into_any(),
+        None => view! { <span class="now unavailable">{Msg::PriceUnavailable.text(lang)}</span> }
+            .into_any(),
+    };
+    let list_price = model.list_price.map(|list| {
+        view! {
+            <s class="was">
+                <span class="sr-only">{Msg::ListPrice.text(lang)} " "</span>
+                {format_money(locale.tag(), list)}
+            </s>
+        }
+    });
+    let availability = (model.availability != Availability::Unknown).then(|| {
+        view! {
+            <p class="availability" data-availability=model.availability.as_str()>
+                {Msg::Availability(model.availability).text(lang)}
+            </p>
+        }
+    });
+    let seller = model.seller.map(|seller| {
+        view! { <p class="seller">{Msg::SoldBy.text(lang)} " " {seller}</p> }
+    });
+    view! {
+        {media}
+        <div class="body">
+            <p class="title">{title_view}</p>
+            <p class="price">{price} {list_price}</p>
+            {availability}
+            {seller}
+        </div>
+    }
+}

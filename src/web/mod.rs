@@ -1,0 +1,21 @@
+//! The browser edge: custom elements, Leptos views, fetch, `Intl`. Compiled for wasm32 only.
+
+mod card;
+mod element;
+pub mod feed;
+mod intl;
+mod style;
+pub mod track;
+
+pub use card::CardState;
+pub use element::{BUY_CARD, define_elements};
+pub use intl::format_money;
+
+use wasm_bindgen::prelude::*;
+
+/// Runs when the module is instantiated (once per page): defines the custom elements, so any
+/// `<buy-card>` already in the page upgrades and renders.
+#[wasm_bindgen(start)]
+pub fn start() {
+    define_elements();
+}

@@ -1,0 +1,628 @@
+//! Browser tests: real `<buy-card>` elements in headless Chromium (`cargo xtask test`, or
+//! `cargo test --target wasm32-unknown-unknown` with CHROMEDRIVER set).
+//!
+//! The network is a fetch stub (tests/support/browser.js) so each test chooses what the shop
+//! answers and counts the requests the cards really make.
+#![cfg(target_arch = "wasm32")]
+
+use buycard::web::{define_elements, track};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+use web_sys::{Element, HtmlElement};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen(module = "/tests/support/browser.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = installFetchStub)]
+    fn install_fetch_stub();
+    #[wasm_bindgen(js_name = stubRoute)]
+    fn stub_route(path: &str, status: u16, body: &str, delay: u32, fail: bool);
+    #[wasm_bindgen(js_name = fetchCalls)]
+    fn fetch_calls(path: &str) -> u32;
+    #[wasm_bindgen(js_name = installLeakProbe)]
+    fn install_leak_probe();
+    #[wasm_bindgen(js_name = leakCounts)]
+    fn leak_counts() -> Vec<i32>;
+}
+
+const FEED: &str = r#"{"products":[
+  {"id":"tee","title":"Classic Tee","url":"https://shop.example/tee",
+   "media":[{"type":"image","url":"{ORIGIN}/tests/support/tee.svg","width":800,"height":1000,"alt_text":"A tee"}],
+   "variants":[
+     {"id":"tee-s","title":"Tee S","price":{"amount":1999,"currency":"USD"},"list_price":{"amount":2499,"currency":"USD"},
+      "availability":{"available":true,"status":"in_stock"}},
+     {"id":"tee-l","title":"Tee L","price":{"amount":1999,"currency":"USD"},
+      "availability":{"available":false,"status":"out_of_stock"}}]},
+  {"id":"book","title":"The Book","variants":[{"id":"book-1","title":"Hardcover",
+      "price":{"amount":2500,"currency":"EUR"},"availability":{"available":true,"status":"preorder"}}]},
+  {"id":"ticket","title":"Concert Ticket","variants":[{"id":"t-1","title":"GA",
+      "price":{"amount":4500,"currency":"USD"},"availability":{"available":true,"status":"limited_stock"}}]},
+  {"id":"mug","title":"Mug","variants":[{"id":"m-1","title":"Mug","price":{"amount":1200,"currency":"USD"},
+      "availability":{"available":true,"status":"backorder"}}]},
+  {"id":"poster","title":"Poster","variants":[{"id":"p-1","title":"Poster","price":{"amount":900,"currency":"JPY"},
+      "availability":{"available":false,"status":"out_of_stock"}}]},
+  {"id":"hostile","title":"<script>window.__pwned=1</script><img src=x onerror=\"window.__pwned=1\">",
+   "url":"javascript:window.__pwned=1",
+   "media":[{"type":"image","url":"javascript:window.__pwned=1"}],
+   "variants":[{"id":"h","title":"H","price":{"amount":18446744073709551615,"currency":"USD"},
+      "availability":{"status":"in_stock"}}]},
+  {"id":"cap","title":"Cap","media":[{"type":"image","url":"{ORIGIN}/tests/support/missing.png","width":640,"height":480}],
+   "variants":[{"id":"c","title":"Cap","price":{"amount":1500,"currency":"USD"}}]},
+  {"id":"broken","title":"Broken","variants":[{"id":"b","title":"B","price":{"amount":-1,"currency":"USD"}}]}
+]}"#;
+
+fn document() -> web_sys::Document {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .expect("document")
+}
+
+async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .expect("window")
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .expect("setTimeout");
+    });
+    JsFuture::from(promise).await.expect("sleep");
+}
+
+/// Polls `condition` every 20 ms for at most 5 s.
+async fn wait_for(what: &str, condition: impl Fn() -> bool) {
+    for _ in 0..250 {
+        if condition() {
+            return;
+        }
+        sleep(20).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+/// The test feed, with image URLs on the test server's origin (it serves the crate's files).
+fn feed_json() -> String {
+    let origin = web_sys::window()
+        .expect("window")
+        .location()
+        .origin()
+        .expect("origin");
+    FEED.replace("{ORIGIN}", &origin)
+}
+
+/// A feed path unique to a test (the feed cache is page-wide), served by the stub.
+fn serve_feed(name: &str, status: u16, body: &str) -> String {
+    install_fetch_stub();
+    let body = if body == FEED {
+        feed_json()
+    } else {
+        body.to_owned()
+    };
+    stub_route(
+        &format!("/shop/feeds/{name}/products"),
+        status,
+        &body,
+        0,
+        false,
+    );
+    name.to_owned()
+}
+
+fn card(feed: &str, product: &str, extra: &[(&str, &str)]) -> HtmlElement {
+    define_elements();
+    let el: HtmlElement = document()
+        .create_element("buy-card")
+        .expect("create")
+        .unchecked_into();
+    for (name, value) in [("endpoint", "/shop"), ("feed", feed), ("product", product)]
+        .iter()
+        .chain(extra)
+    {
+        el.set_attribute(name, value).expect("attribute");
+    }
+    el
+}
+
+fn mount(el: &HtmlElement) {
+    document()
+        .body()
+        .expect("body")
+        .append_child(el)
+        .expect("append");
+}
+
+fn state(el: &HtmlElement) -> String {
+    el.get_attribute("data-state").unwrap_or_default()
+}
+
+fn shadow_query(el: &HtmlElement, selector: &str) -> Option<Element> {
+    el.shadow_root()?.query_selector(selector).ok().flatten()
+}
+
+fn shadow_text(el: &HtmlElement, selector: &str) -> String {
+    shadow_query(el, selector)
+        .and_then(|e| e.text_content())
+        .unwrap_or_default()
+        .replace(['\u{a0}', '\u{202f}'], " ")
+}
+
+async fn ready(el: &HtmlElement) {
+    wait_for("the card to be ready", || state(el) == "ready").await;
+}
+
+#[wasm_bindgen_test]
+async fn renders_a_product_in_english() {
+    let feed = serve_feed("en", 200, FEED);
+    let el = card(&feed, "tee", &[("locale", "en-US")]);
+    mount(&el);
+    ready(&el).await;
+    assert_eq!(shadow_text(&el, ".title"), "Classic Tee");
+    assert_eq!(shadow_text(&el, ".now"), "Price: $19.99");
+    assert_eq!(shadow_text(&el, ".was"), "Original price: $24.99");
+    assert_eq!(shadow_text(&el, ".availability"), "In stock");
+    wait_for("the image to load", || {
+        shadow_query(&el, "img")
+            .map(|img| img.unchecked_into::<web_sys::HtmlImageElement>())
+            .is_some_and(|img| img.complete() && img.natural_width() > 0)
+    })
+    .await;
+    let img = shadow_query(&el, "img").expect("image");
+    assert_eq!(img.get_attribute("width").as_deref(), Some("800"));
+    assert_eq!(img.get_attribute("height").as_deref(), Some("1000"));
+    assert_eq!(img.get_attribute("loading").as_deref(), Some("lazy"));
+    assert_eq!(img.get_attribute("alt").as_deref(), Some("A tee"));
+    let link = shadow_query(&el, ".title a").expect("link");
+    assert_eq!(
+        link.get_attribute("href").as_deref(),
+        Some("https://shop.example/tee")
+    );
+    assert_eq!(
+        link.get_attribute("rel").as_deref(),
+        Some("noopener noreferrer")
+    );
+    el.remove();
+}
+
+#[wasm_bindgen_test]
+async fn renders_a_product_in_french_and_follows_the_locale_attribute() {
+    let feed = serve_feed("fr", 200, FEED);
+    let el = card(&feed, "tee", &[("locale", "fr-FR")]);
+    mount(&el);
+    ready(&el).await;
+    assert_eq!(shadow_text(&el, ".now"), "Prix : 19,99 $US");
+    assert_eq!(shadow_text(&el, ".availability"), "En stock");
+    el.set_attribute("locale", "en-US").expect("attribute");
+    wait_for("English", || shadow_text(&el, ".now") == "Price: $19.99").await;
+    el.remove();
+}
+
+#[wasm_bindgen_test]
+async fn page_lang_is_the_default_locale() {
+    let feed = serve_feed("lang", 200, FEED);
+    let post = document().create_element("div").expect("div");
+    post.set_attribute("lang", "fr").expect("lang");
+    let el = card(&feed, "book", &[]);
+    post.append_child(&el).expect("append");
+    document()
+        .body()
+        .expect("body")
+        .append_child(&post)
+        .expect("append");
+    ready(&el).await;
+    assert_eq!(shadow_text(&el, ".now"), "Prix : 25,00 €");
+    assert_eq!(shadow_text(&el, ".availability"), "En précommande");
+    post.remove();
+}
+
+#[wasm_bindgen_test]
+async fn every_availability_status_has_words() {
+    let feed = serve_feed("statuses", 200, FEED);
+    let cases = [
+        ("tee", "tee-s", "In stock", "En stock"),
+        ("tee", "tee-l", "Out of stock", "En rupture de stock"),
+        ("book", "book-1", "Pre-order", "En précommande"),
+        (
+            "ticket",
+            "t-1",
+            "Only a few left",
+            "Plus que quelques exemplaires",
+        ),
+        (
+            "mug",
+            "m-1",
+            "On backorder: ships when restocked",
+            "Sur commande : expédié dès le réassort",
+        ),
+    ];
+    for (product, variant, en, fr) in cases {
+        for (locale, expected) in [("en", en), ("fr", fr)] {
+            let el = card(&feed, product, &[("variant", variant), ("locale", locale)]);
+            mount(&el);
+            ready(&el).await;
+            assert_eq!(
+                shadow_text(&el, ".availability"),
+                expected,
+                "{product}/{variant}/{locale}"
+            );
+            el.remove();
+        }
+    }
+}
+
+#[wasm_bindgen_test]
+async fn zero_decimal_currency_is_formatted_by_intl() {
+    let feed = serve_feed("jpy", 200, FEED);
+    let el = card(&feed, "poster", &[("locale", "en-US")]);
+    mount(&el);
+    ready(&el).await;
+    assert_eq!(shadow_text(&el, ".now"), "Price: ¥900");
+    el.remove();
+}
+
+#[wasm_bindgen_test]
+async fn loading_state_is_visible_until_the_feed_arrives() {
+    install_fetch_stub();
+    stub_route("/shop/feeds/slow/products", 200, &feed_json(), 300, false);
+    let el = card("slow", "tee", &[]);
+    mount(&el);
+    wait_for("loading", || state(&el) == "loading").await;
+    let status = shadow_query(&el, "[role=status]").expect("a status region while loading");
+    assert!(
+        status
+            .text_content()
+            .unwrap_or_default()
+            .contains("Loading product")
+    );
+    ready(&el).await;
+    assert!(shadow_query(&el, "[role=status]").is_none());
+    el.remove();
+}
+
+#[wasm_bindgen_test]
+async fn errors_are_visible_and_distinct() {
+    let good = serve_feed("errs", 200, FEED);
+    let server_error = serve_feed(
+        "down",
+        503,
+        r#"{"type":"service_unavailable","code":"down","message":"x"}"#,
+    );
+    let unreadable = serve_feed("garbage", 200, "<html>not json</html>");
+    let missing = serve_feed(
+        "missing",
+        404,
+        r#"{"type":"invalid_request","code":"feed_not_found","message":"Feed not found","param":"id"}"#,
+    );
+    let cases: Vec<(HtmlElement, &str, &str)> = vec![
+        (
+            card(&good, "nope", &[]),
+            "product_not_found",
+            "This product is not in the shop’s catalog.",
+        ),
+        (
+            card(&good, "tee", &[("variant", "tee-xxl")]),
+            "variant_not_found",
+            "This version of the product is not in the catalog.",
+        ),
+        (
+            card(&good, "broken", &[]),
+            "invalid_product",
+            "This product’s details could not be read.",
+        ),
+        (
+            card(&server_error, "tee", &[]),
+            "feed_http_error",
+            "The shop answered with an error (HTTP 503).",
+        ),
+        (
+            card(&unreadable, "tee", &[]),
+            "feed_unreadable",
+            "The shop sent a catalog this card cannot read.",
+        ),
+        (
+            card(&missing, "tee", &[]),
+            "feed_not_found",
+            "The shop has no catalog by this name.",
+        ),
+        (
+            card(&good, "tee", &[("endpoint", "javascript:alert(1)")]),
+            "bad_endpoint",
+            "This card’s shop address is not a web address.",
+        ),
+    ];
+    let no_feed = card("x", "tee", &[]);
+    no_feed.remove_attribute("feed").expect("remove");
+    let no_product = card(&good, "x", &[]);
+    no_product.remove_attribute("product").expect("remove");
+    for el in cases
+        .iter()
+        .map(|(el, ..)| el)
+        .chain([&no_feed, &no_product])
+    {
+        el.set_attribute("locale", "en").expect("locale");
+        mount(el);
+    }
+    for (el, code, message) in &cases {
+        wait_for(code, || state(el) == "error").await;
+        assert_eq!(el.get_attribute("data-error").as_deref(), Some(*code));
+        assert_eq!(shadow_text(el, "[role=alert] p"), *message, "{code}");
+    }
+    for (el, name) in [(&no_feed, "feed"), (&no_product, "product")] {
+        wait_for("missing attribute", || state(el) == "error").await;
+        assert_eq!(
+            el.get_attribute("data-error").as_deref(),
+            Some("missing_attribute")
+        );
+        assert_eq!(
+            shadow_text(el, "[role=alert] p"),
+            format!("This card is missing its “{name}” attribute.")
+        );
+    }
+    // Only a server error offers a retry; the others would fail the same way again.
+    for (el, code, _) in &cases {
+        assert_eq!(
+            shadow_query(el, "button.retry").is_some(),
+            *code == "feed_http_error",
+            "{code}"
+        );
+    }
+    for el in cases
+        .iter()
+        .map(|(el, ..)| el)
+        .chain([&no_feed, &no_product])
+    {
+        el.remove();
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_network_failure_offers_a_retry_that_refetches() {
+    install_fetch_stub();
+    let path = "/shop/feeds/flaky/products";
+    stub_route(path, 0, "", 0, true);
+    let el = card("flaky", "tee", &[("locale", "en")]);
+    mount(&el);
+    wait_for("error", || state(&el) == "error").await;
+    assert_eq!(el.get_attribute("data-error").as_deref(), Some("network"));
+    assert_eq!(
+        shadow_text(&el, "[role=alert] p"),
+        "The shop could not be reached. Check your connection."
+    );
+    // The shop comes back; the buyer taps "Try again".
+    stub_route(path, 200, &feed_json(), 0, false);
+    let retry: HtmlElement = shadow_query(&el, "button.retry")
+        .expect("retry")
+        .unchecked_into();
+    assert_eq!(retry.text_content().as_deref(), Some("Try again"));
+    retry.click();
+    ready(&el).await;
+    assert_eq!(fetch_calls(path), 2, "the retry went back to the network");
+    el.remove();
+}
+
+#[wasm_bindgen_test]
+async fn attribute_changes_rerender() {
+    let feed = serve_feed("attrs", 200, FEED);
+    let el = card(&feed, "tee", &[("locale", "en")]);
+    mount(&el);
+    ready(&el).await;
+    el.set_attribute("product", "ticket").expect("attribute");
+    wait_for("the new product", || {
+        shadow_text(&el, ".title") == "Concert Ticket"
+    })
+    .await;
+    el.set_attribute("product", "nope").expect("attribute");
+    wait_for("an error", || state(&el) == "error").await;
+    el.set_attribute("product", "mug").expect("attribute");
+    wait_for("ready again", || shadow_text(&el, ".title") == "Mug").await;
+    assert_eq!(fetch_calls("/shop/feeds/attrs/products"), 1);
+    el.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_hostile_feed_renders_as_inert_text() {
+    let feed = serve_feed("hostile", 200, FEED);
+    let el = card(&feed, "hostile", &[("locale", "en-US")]);
+    mount(&el);
+    ready(&el).await;
+    let root = el.shadow_root().expect("shadow root");
+    assert!(root.query_selector("script").expect("query").is_none());
+    assert!(root.query_selector("[onerror]").expect("query").is_none());
+    assert!(
+        root.query_selector("a").expect("query").is_none(),
+        "no javascript: link"
+    );
+    assert!(
+        root.query_selector("img").expect("query").is_none(),
+        "no javascript: image"
+    );
+    assert!(shadow_text(&el, ".title").starts_with("<script>window.__pwned=1</script>"));
+    assert_eq!(
+        shadow_text(&el, ".now"),
+        "Price: $184,467,440,737,095,516.15"
+    );
+    sleep(50).await;
+    let pwned =
+        js_sys::Reflect::get(&web_sys::window().expect("window"), &"__pwned".into()).expect("get");
+    assert!(pwned.is_undefined(), "no script from the feed ran");
+    el.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_broken_image_becomes_a_placeholder_of_the_same_size() {
+    let feed = serve_feed("img", 200, FEED);
+    let el = card(&feed, "cap", &[("locale", "en")]);
+    mount(&el);
+    ready(&el).await;
+    // The feed's image is a 404: the browser fires `error`.
+    wait_for("the placeholder", || {
+        shadow_query(&el, ".placeholder").is_some()
+    })
+    .await;
+    let placeholder = shadow_query(&el, ".placeholder").expect("placeholder");
+    assert_eq!(placeholder.get_attribute("role").as_deref(), Some("img"));
+    assert_eq!(
+        placeholder.get_attribute("aria-label").as_deref(),
+        Some("Image unavailable")
+    );
+    let style = web_sys::window()
+        .expect("window")
+        .get_computed_style(&placeholder)
+        .expect("style")
+        .expect("style");
+    assert_eq!(
+        style.get_property_value("aspect-ratio").expect("ratio"),
+        "640 / 480"
+    );
+    el.remove();
+}
+
+#[wasm_bindgen_test]
+async fn the_shadow_root_isolates_styles_both_ways() {
+    let feed = serve_feed("css", 200, FEED);
+    let page_style = document().create_element("style").expect("style");
+    page_style.set_text_content(Some(
+        "p, .title { color: rgb(255, 0, 0) !important; display: none !important; }",
+    ));
+    document()
+        .head()
+        .expect("head")
+        .append_child(&page_style)
+        .expect("append");
+    let outside = document().create_element("p").expect("p");
+    outside.set_class_name("title");
+    document()
+        .body()
+        .expect("body")
+        .append_child(&outside)
+        .expect("append");
+    let el = card(&feed, "tee", &[]);
+    mount(&el);
+    ready(&el).await;
+    let window = web_sys::window().expect("window");
+    let title = shadow_query(&el, ".title").expect("title");
+    let inside_style = window
+        .get_computed_style(&title)
+        .expect("style")
+        .expect("style");
+    assert_ne!(
+        inside_style.get_property_value("display").expect("display"),
+        "none"
+    );
+    assert_ne!(
+        inside_style.get_property_value("color").expect("color"),
+        "rgb(255, 0, 0)"
+    );
+    assert_eq!(
+        inside_style
+            .get_property_value("font-weight")
+            .expect("weight"),
+        "700"
+    );
+    page_style.remove();
+    let outside_style = window
+        .get_computed_style(&outside)
+        .expect("style")
+        .expect("style");
+    assert_eq!(
+        outside_style
+            .get_property_value("font-weight")
+            .expect("weight"),
+        "400",
+        "the card's .title rule does not leak into the page"
+    );
+    outside.remove();
+    el.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_moved_card_keeps_working() {
+    let feed = serve_feed("move", 200, FEED);
+    let el = card(&feed, "tee", &[]);
+    mount(&el);
+    ready(&el).await;
+    let before = track::stats().cards;
+    let other = document().create_element("section").expect("section");
+    document()
+        .body()
+        .expect("body")
+        .append_child(&other)
+        .expect("append");
+    other.append_child(&el).expect("move");
+    assert_eq!(
+        state(&el),
+        "loading",
+        "a remounted card starts over, no stale state"
+    );
+    ready(&el).await;
+    assert_eq!(shadow_text(&el, ".title"), "Classic Tee");
+    assert_eq!(track::stats().cards, before, "moved, not duplicated");
+    other.remove();
+    assert_eq!(track::stats().cards, before - 1);
+}
+
+#[wasm_bindgen_test]
+async fn two_hundred_cards_share_one_fetch_and_leave_nothing_behind() {
+    install_leak_probe();
+    install_fetch_stub();
+    let path = "/shop/feeds/timeline/products";
+    stub_route(path, 200, &feed_json(), 50, false);
+    sleep(50).await;
+    let baseline = leak_counts();
+    let start = track::stats();
+
+    let timeline = document().create_element("main").expect("main");
+    document()
+        .body()
+        .expect("body")
+        .append_child(&timeline)
+        .expect("append");
+    let products = ["tee", "book", "ticket", "mug", "poster"];
+    let cards: Vec<HtmlElement> = (0..200)
+        .map(|i| {
+            let el = card("timeline", products[i % products.len()], &[]);
+            timeline.append_child(&el).expect("append");
+            el
+        })
+        .collect();
+    wait_for("200 ready cards", || {
+        cards.iter().all(|el| state(el) == "ready")
+    })
+    .await;
+    for (i, el) in cards.iter().enumerate() {
+        assert!(
+            !shadow_text(el, ".title").is_empty(),
+            "card {i} rendered its title"
+        );
+        assert!(
+            !shadow_text(el, ".now").is_empty(),
+            "card {i} rendered its price"
+        );
+    }
+    assert_eq!(fetch_calls(path), 1, "one request for 200 cards");
+    let during = track::stats();
+    assert_eq!(during.feed_fetches - start.feed_fetches, 1);
+    assert_eq!(during.cards - start.cards, 200);
+    assert_eq!(during.views - start.views, 200);
+
+    timeline.remove();
+    sleep(50).await;
+    let after = track::stats();
+    assert_eq!(after.cards, start.cards, "every card unmounted");
+    assert_eq!(
+        after.views, start.views,
+        "every card's reactive owner was disposed"
+    );
+    assert_eq!(after.timers, 0, "no timer left pending");
+    assert_eq!(
+        leak_counts(),
+        baseline,
+        "no listener on window/document, no timer or frame left"
+    );
+    for el in &cards {
+        assert_eq!(
+            el.shadow_root().map(|r| r.child_element_count()),
+            Some(0),
+            "the view was removed from the shadow root"
+        );
+    }
+}
