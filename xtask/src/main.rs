@@ -1,1 +1,85 @@
-fn main() {}
+//! The project's commands. `cargo xtask <command>`:
+//!
+//! - `serve`: install what is missing, start the reference server and `trunk serve`, print the URL.
+//! - `test`:  install what is missing (browsers included) and run every check, ending with a
+//!   pass/fail count; exits non-zero on any failure.
+//! - `size`:  release build, then raw / gzip / brotli sizes of the wasm, JS and CSS.
+//! - `setup`: only install what is missing.
+//!
+//! Everything is installed from the package registries the project can reach: crates.io (Trunk,
+//! wasm-bindgen-cli), npm (binaryen's wasm-opt, playwright-core, axe-core) and Debian (Chromium).
+
+mod setup;
+mod size;
+mod steps;
+
+use std::process::ExitCode;
+
+use steps::Report;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let command = args.first().map(String::as_str).unwrap_or("help");
+    let result = match command {
+        "serve" => serve(),
+        "test" => test(),
+        "size" => size(),
+        "setup" => setup::ensure(setup::Needs::Browser),
+        "help" | "--help" | "-h" => {
+            println!("{}", HELP.trim());
+            Ok(())
+        }
+        other => Err(format!("unknown command `{other}`\n\n{}", HELP.trim())),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+const HELP: &str = "
+usage: cargo xtask <command>
+
+  serve   set everything up, start the reference server and `trunk serve`, print the URL
+  test    set everything up and run every check (fmt, clippy, native, browser, end-to-end)
+  size    release build, then raw / gzip / brotli sizes of the wasm, JS and CSS
+  setup   only install what is missing (wasm32 target, Trunk, wasm-bindgen-cli, wasm-opt,
+          Chromium and ChromeDriver, the end-to-end tests' npm packages)
+";
+
+fn serve() -> Result<(), String> {
+    setup::ensure(setup::Needs::Build)?;
+    steps::serve()
+}
+
+fn size() -> Result<(), String> {
+    setup::ensure(setup::Needs::Build)?;
+    steps::trunk_release_build()?;
+    size::print()
+}
+
+fn test() -> Result<(), String> {
+    setup::ensure(setup::Needs::Browser)?;
+    let mut report = Report::default();
+    report.run("fmt", steps::fmt);
+    report.run("clippy (native)", steps::clippy_native);
+    report.run("clippy (wasm32)", steps::clippy_wasm);
+    report.run("native tests", steps::native_tests);
+    report.run("browser tests", steps::browser_tests);
+    // One release build, reused by the end-to-end tests and the size report.
+    let built = report.run("release build", || {
+        steps::trunk_release_build().map(|()| None)
+    });
+    if built {
+        report.run("end-to-end tests", steps::e2e_tests);
+        if let Err(e) = size::print() {
+            eprintln!("xtask: size report failed: {e}");
+        }
+    } else {
+        report.skip("end-to-end tests", "the release build failed");
+    }
+    report.finish()
+}

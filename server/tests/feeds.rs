@@ -1,0 +1,208 @@
+//! The feed API through the full router (middleware included), with every response body
+//! validated against the specification's own JSON schema.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use buycard_server::{AppState, Catalog, Config, router};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn config() -> Config {
+    Config {
+        catalog_dir: repo().join("server/catalog"),
+        static_dir: None,
+    }
+}
+
+fn app() -> axum::Router {
+    let config = config();
+    let catalog =
+        Catalog::load(&config.catalog_dir, "http://127.0.0.1:8787").expect("demo catalog");
+    router(Arc::new(AppState { catalog }), &config)
+}
+
+/// A validator for one definition of `schema.feed.json`.
+fn schema(definition: &str) -> jsonschema::Validator {
+    let path = repo().join("../shared/acp-2026-04-17/json-schema/schema.feed.json");
+    let bundle: Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("spec beside the repo"))
+            .expect("schema is JSON");
+    let root = json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$ref": format!("#/$defs/{definition}"),
+        "$defs": bundle["$defs"],
+    });
+    jsonschema::options()
+        .should_validate_formats(true)
+        .build(&root)
+        .expect("valid schema")
+}
+
+fn assert_valid(definition: &str, body: &Value) {
+    let validator = schema(definition);
+    let errors: Vec<String> = validator
+        .iter_errors(body)
+        .map(|e| format!("{e} at {}", e.instance_path))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{definition} invalid: {errors:#?}\n{body:#}"
+    );
+}
+
+async fn get(uri: &str) -> (StatusCode, axum::http::HeaderMap, Value) {
+    let response = app()
+        .oneshot(
+            Request::get(uri)
+                .header("Origin", "https://timeline.example")
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await
+        .expect("response");
+    let (parts, body) = response.into_parts();
+    let bytes = body.collect().await.expect("body").to_bytes();
+    let value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    (parts.status, parts.headers, value)
+}
+
+#[tokio::test]
+async fn feed_metadata_is_served_and_valid() {
+    for prefix in ["", "/api"] {
+        let (status, _, body) = get(&format!("{prefix}/feeds/demo")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_valid("FeedMetadata", &body);
+        assert_eq!(body["id"], "demo");
+    }
+}
+
+#[tokio::test]
+async fn products_are_served_valid_and_readable_from_any_origin() {
+    let (status, headers, body) = get("/api/feeds/demo/products").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_valid("ProductsResponse", &body);
+    assert_eq!(
+        headers
+            .get("access-control-allow-origin")
+            .map(|v| v.as_bytes()),
+        Some(&b"*"[..])
+    );
+    assert!(
+        headers.contains_key("request-id"),
+        "every response carries a request id"
+    );
+    let products = body["products"].as_array().expect("array");
+    assert!(products.len() >= 6);
+    // Relative media in products.jsonl became absolute URLs on this server.
+    assert_eq!(
+        products[0]["media"][0]["url"],
+        "http://127.0.0.1:8787/media/print.svg"
+    );
+}
+
+#[tokio::test]
+async fn demo_catalog_covers_the_cases_the_card_shows() {
+    let (_, _, body) = get("/feeds/demo/products").await;
+    let statuses: Vec<&str> = body["products"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .flat_map(|p| p["variants"].as_array().expect("variants"))
+        .filter_map(|v| v["availability"]["status"].as_str())
+        .collect();
+    for status in [
+        "in_stock",
+        "limited_stock",
+        "preorder",
+        "backorder",
+        "out_of_stock",
+    ] {
+        assert!(statuses.contains(&status), "the demo shows {status}");
+    }
+    let currencies: Vec<&str> = body["products"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .flat_map(|p| p["variants"].as_array().expect("variants"))
+        .filter_map(|v| v["price"]["currency"].as_str())
+        .collect();
+    assert!(currencies.contains(&"USD") && currencies.contains(&"EUR"));
+}
+
+#[tokio::test]
+async fn unknown_feed_is_the_spec_error() {
+    for uri in ["/feeds/nope", "/api/feeds/nope/products"] {
+        let (status, _, body) = get(uri).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert_eq!(
+            body,
+            json!({"type": "invalid_request", "code": "feed_not_found", "message": "Feed not found", "param": "id"})
+        );
+    }
+}
+
+#[tokio::test]
+async fn unknown_routes_get_a_flat_error() {
+    let (status, _, body) = get("/api/nothing-here").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["type"], "invalid_request");
+}
+
+#[tokio::test]
+async fn media_is_served() {
+    let response = app()
+        .oneshot(
+            Request::get("/media/tee.svg")
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await
+        .expect("response");
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "image/svg+xml");
+}
+
+#[test]
+fn a_broken_catalog_is_a_clear_error() {
+    let dir = std::env::temp_dir().join(format!("buycard-bad-catalog-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    std::fs::write(dir.join("metadata.json"), r#"{"id":"x"}"#).expect("write");
+    std::fs::write(
+        dir.join("products.jsonl"),
+        "{\"id\":\"a\",\"variants\":[]}\n{\"id\":\"b\"}\n",
+    )
+    .expect("write");
+    let err = Catalog::load(&dir, "http://x").expect_err("line 2 has no variants");
+    assert!(err.to_string().contains("line 2"), "{err}");
+    std::fs::write(
+        dir.join("products.jsonl"),
+        "{\"id\":\"a\",\"variants\":[]}\n{\"id\":\"a\",\"variants\":[]}\n",
+    )
+    .expect("write");
+    let err = Catalog::load(&dir, "http://x").expect_err("duplicate");
+    assert!(err.to_string().contains("appears twice"), "{err}");
+    std::fs::remove_dir_all(&dir).expect("cleanup");
+}
+
+#[test]
+fn the_schema_check_is_not_vacuous() {
+    // A relative media URL is not a `uri`, and a float is not an amount: the validator says so.
+    let validator = schema("ProductsResponse");
+    assert!(
+        !validator.is_valid(&json!({"products": [{"id": "a", "variants": [],
+        "media": [{"type": "image", "url": "media/x.svg"}]}]}))
+    );
+    assert!(!validator.is_valid(
+        &json!({"products": [{"id": "a", "variants": [{"id": "v", "title": "V",
+        "price": {"amount": 19.99, "currency": "USD"}}]}]})
+    ));
+    assert!(validator.is_valid(&json!({"products": []})));
+}
