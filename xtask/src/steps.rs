@@ -179,6 +179,7 @@ fn start_server(args: &[&str]) -> Result<(Guard, String), String> {
         .args(["--listen", "127.0.0.1:0", "--catalog", "server/catalog"])
         .args(args)
         .current_dir(root())
+        .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .spawn()
         .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
