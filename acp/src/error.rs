@@ -16,6 +16,9 @@ pub struct ErrorResponse {
     pub message: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub param: Option<String>,
+    /// With `unsupported_api_version` / `missing_api_version`: the versions the server accepts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supported_versions: Option<Vec<String>>,
 }
 
 impl ErrorResponse {
@@ -25,6 +28,7 @@ impl ErrorResponse {
             code: code.to_owned(),
             message: message.into(),
             param: None,
+            supported_versions: None,
         }
     }
 

@@ -12,6 +12,7 @@
 //! This crate has no web or server dependency: the buy card (wasm32) and the reference server
 //! (native) share it.
 
+pub mod checkout;
 pub mod error;
 pub mod feed;
 
