@@ -13,6 +13,7 @@
 //! (native) share it.
 
 pub mod checkout;
+pub mod delegate_payment;
 pub mod error;
 pub mod feed;
 
