@@ -259,13 +259,25 @@ pub fn serve() -> Result<(), String> {
     let started = Instant::now();
     let mut announced = false;
     loop {
+        // Ctrl-C reaches both children (same process group): a clean exit is a normal stop,
+        // and the Guards stop whichever is still running.
         if let Ok(Some(status)) = server.0.try_wait() {
-            return Err(format!(
-                "the reference server stopped ({status}); is {SERVER} already in use?"
-            ));
+            return match (status.success(), announced) {
+                (true, _) => Ok(()),
+                (false, true) => Err(format!("the reference server stopped ({status})")),
+                (false, false) => Err(format!(
+                    "the reference server stopped ({status}); is {SERVER} already in use?"
+                )),
+            };
         }
         if let Ok(Some(status)) = trunk.0.try_wait() {
-            return Err(format!("trunk serve stopped ({status})"));
+            return if status.success() {
+                Ok(())
+            } else {
+                Err(format!(
+                    "trunk serve stopped ({status}); is {PAGE} already in use?"
+                ))
+            };
         }
         if !announced && http_ok(page) {
             announced = true;
