@@ -8,6 +8,7 @@
 pub mod catalog;
 pub mod error;
 mod feeds;
+pub mod pricing;
 pub mod store;
 
 use std::net::SocketAddr;
