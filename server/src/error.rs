@@ -8,14 +8,15 @@ use buycard_acp::ErrorResponse;
 #[derive(Debug, Clone)]
 pub struct ApiError {
     pub status: StatusCode,
-    pub body: ErrorResponse,
+    /// Boxed: errors travel in every handler's `Result`, so they stay one pointer wide.
+    pub body: Box<ErrorResponse>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, kind: &str, code: &str, message: impl Into<String>) -> Self {
         Self {
             status,
-            body: ErrorResponse::new(kind, code, message),
+            body: Box::new(ErrorResponse::new(kind, code, message)),
         }
     }
 
@@ -46,6 +47,48 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(self.body)).into_response()
+        (self.status, Json(*self.body)).into_response()
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {}: {}",
+            self.status, self.body.code, self.body.message
+        )
+    }
+}
+
+impl ApiError {
+    pub fn internal() -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "processing_error",
+            "internal_error",
+            "The server could not process the request; it is safe to retry",
+        )
+    }
+
+    pub fn bad_request(code: &str, message: impl Into<String>, param: &str) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "invalid_request", code, message).param(param)
+    }
+
+    pub fn session_not_found() -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "invalid_request",
+            "not_found",
+            "Checkout session not found",
+        )
+        .param("$.id")
+    }
+}
+
+impl From<crate::store::StoreError> for ApiError {
+    fn from(error: crate::store::StoreError) -> Self {
+        tracing::error!(%error, "store failure");
+        Self::internal()
     }
 }

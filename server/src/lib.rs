@@ -1,14 +1,17 @@
-//! buycard's reference checkout backend.
+//! buycard's reference checkout backend: a real ACP merchant (product feeds and checkout
+//! sessions), a test payment provider (delegate payment), on an embedded SQLite database.
 //!
-//! Today it serves what the buy card needs to render: ACP product feeds from a catalog folder,
-//! the catalog's images, and (optionally) the built page. The ACP API is mounted both at the root
-//! and under `/api`, so a page served by this server or by `trunk serve` (which proxies `/api/`)
-//! uses the same `endpoint="/api"`.
+//! The ACP API is mounted both at the root and under `/api`, so a page served by this server or
+//! by `trunk serve` (which proxies `/api/`) uses the same `endpoint="/api"`.
 
 pub mod catalog;
+mod checkout;
 pub mod error;
 mod feeds;
+pub mod idempotency;
+pub mod merchant;
 pub mod pricing;
+pub mod psp;
 pub mod store;
 
 use std::net::SocketAddr;
@@ -17,9 +20,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::Request;
-use axum::http::{HeaderName, HeaderValue, Method, header};
-use axum::routing::get;
+use axum::extract::{Request, State};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::middleware::{Next, from_fn, from_fn_with_state};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::services::ServeDir;
@@ -28,29 +33,208 @@ use tower_http::trace::TraceLayer;
 
 pub use catalog::Catalog;
 use error::ApiError;
+use pricing::{Merchant, Offers};
+use store::{Store, StoreError};
 
 /// Everything a request handler can reach.
-#[derive(Debug)]
 pub struct AppState {
     pub catalog: Catalog,
+    pub offers: Offers,
+    pub merchant: Merchant,
+    pub store: Arc<dyn Store>,
+    /// When set, server-to-server calls must carry `Authorization: Bearer <key>`.
+    pub api_key: Option<String>,
+    /// Browser origins allowed to call the checkout API.
+    pub allow_origins: Vec<String>,
+}
+
+impl AppState {
+    /// Runs a store operation on the blocking pool (SQLite calls block).
+    pub async fn db<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&dyn Store) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || f(&*store))
+            .await
+            .map_err(|_| ApiError::internal())?
+            .map_err(ApiError::from)
+    }
+}
+
+/// Seconds since the Unix epoch.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// RFC 3339 for a Unix time.
+pub fn rfc3339(unix: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| "1970-01-01T00:00:00Z".to_owned())
 }
 
 /// How the server is put together (the CLI fills it in).
 #[derive(Debug, Clone)]
 pub struct Config {
     pub catalog_dir: PathBuf,
+    /// SQLite file, or `:memory:`.
+    pub database: PathBuf,
     /// A built page to serve at `/` (the preview, or the end-to-end tests' release build).
     pub static_dir: Option<PathBuf>,
+    pub allow_origins: Vec<String>,
+    pub api_key: Option<String>,
+}
+
+impl Config {
+    /// The demo catalog on an in-memory database: for tests.
+    pub fn for_tests(catalog_dir: PathBuf) -> Self {
+        Self {
+            catalog_dir,
+            database: PathBuf::from(":memory:"),
+            static_dir: None,
+            allow_origins: Vec::new(),
+            api_key: None,
+        }
+    }
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("request-id");
 
+/// Loads the catalog and opens the store: everything but the socket.
+pub fn build_state(config: &Config, public_url: &str) -> Result<Arc<AppState>, ServeError> {
+    let catalog = Catalog::load(&config.catalog_dir, public_url)?;
+    let inventory = merchant::Inventory::load(&config.catalog_dir)?;
+    if let Some(parent) = config
+        .database
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(parent).map_err(ServeError::Io)?;
+    }
+    let store = store::Sqlite::open(&config.database)?;
+    store.seed_stock(&inventory.stock())?;
+    let offers = merchant::offers(&catalog.products, &inventory);
+    Ok(Arc::new(AppState {
+        catalog,
+        offers,
+        merchant: Merchant {
+            id: inventory.merchant_id.clone(),
+            country: inventory.country.clone(),
+            public_url: public_url.trim_end_matches('/').to_owned(),
+        },
+        store: Arc::new(store),
+        api_key: config.api_key.clone(),
+        allow_origins: config.allow_origins.clone(),
+    }))
+}
+
+/// ACP §2.1: `API-Version` is required and must be one this server speaks.
+async fn api_version(request: Request, next: Next) -> Response {
+    let version = request
+        .headers()
+        .get("api-version")
+        .and_then(|v| v.to_str().ok());
+    let (code, message) = match version {
+        Some(buycard_acp::API_VERSION) => return next.run(request).await,
+        None => (
+            "missing_api_version",
+            "The API-Version header is required".to_owned(),
+        ),
+        Some(other) => (
+            "unsupported_api_version",
+            format!("API-Version {other:?} is not supported"),
+        ),
+    };
+    let mut error = ApiError::new(StatusCode::BAD_REQUEST, "invalid_request", code, message);
+    error.body.supported_versions = Some(vec![buycard_acp::API_VERSION.to_owned()]);
+    error.into_response()
+}
+
+/// Server-to-server callers prove themselves with the API key; browsers are admitted by origin
+/// (CORS allow-list). Without `--api-key` the API is open (development).
+async fn authorize(State(app): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    let Some(expected) = &app.api_key else {
+        return next.run(request).await;
+    };
+    let bearer = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    let allowed_origin = request
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|o| app.allow_origins.iter().any(|a| a == o));
+    if bearer == Some(expected.as_str()) || allowed_origin {
+        next.run(request).await
+    } else {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_request",
+            "unauthorized",
+            "A valid Authorization: Bearer token is required",
+        )
+        .into_response()
+    }
+}
+
+fn checkout_cors(origins: &[String]) -> CorsLayer {
+    let origins: Vec<HeaderValue> = origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([
+            header::CONTENT_TYPE,
+            header::AUTHORIZATION,
+            HeaderName::from_static("api-version"),
+            HeaderName::from_static("idempotency-key"),
+            REQUEST_ID,
+        ])
+        .expose_headers([
+            HeaderName::from_static("idempotency-key"),
+            HeaderName::from_static("idempotent-replayed"),
+            REQUEST_ID,
+            header::RETRY_AFTER,
+        ])
+        .max_age(Duration::from_secs(600))
+}
+
 /// The HTTP application.
 pub fn router(state: Arc<AppState>, config: &Config) -> Router {
-    let api = Router::new()
+    let feeds = Router::new()
         .route("/feeds/{id}", get(feeds::get_feed))
         .route("/feeds/{id}/products", get(feeds::get_products))
-        .layer(feed_cors());
+        .layer(public_cors());
+    // Layers run bottom-up on the way in: CORS, auth, API-Version, then idempotency.
+    let acp = Router::new()
+        .route("/checkout_sessions", post(checkout::create))
+        .route(
+            "/checkout_sessions/{id}",
+            post(checkout::update).get(checkout::retrieve),
+        )
+        .route("/checkout_sessions/{id}/complete", post(checkout::complete))
+        .route("/checkout_sessions/{id}/cancel", post(checkout::cancel))
+        .route(
+            "/agentic_commerce/delegate_payment",
+            post(psp::delegate_payment),
+        )
+        .layer(from_fn_with_state(state.clone(), idempotency::layer))
+        .layer(from_fn(api_version))
+        .layer(from_fn_with_state(state.clone(), authorize))
+        .layer(checkout_cors(&config.allow_origins));
+    let api = feeds.merge(acp);
     let media = ServeDir::new(&state.catalog.media_dir);
     let mut app = Router::new()
         .merge(api.clone())
@@ -58,12 +242,13 @@ pub fn router(state: Arc<AppState>, config: &Config) -> Router {
             "/api",
             api.fallback(|| async { ApiError::route_not_found() }),
         )
+        .route("/orders/{id}", get(checkout::order_page))
         .nest_service("/media", media);
     app = match &config.static_dir {
         // Third-party pages load buycard.js as a module script, which is a CORS request.
         Some(dir) => app.fallback_service(
             tower::ServiceBuilder::new()
-                .layer(feed_cors())
+                .layer(public_cors())
                 .service(ServeDir::new(dir)),
         ),
         None => app.fallback(|| async { ApiError::route_not_found() }),
@@ -88,31 +273,31 @@ pub fn router(state: Arc<AppState>, config: &Config) -> Router {
 }
 
 /// Product feeds and the built component are public (no cookies, no personal data): any page may
-/// read them, which is what lets a third-party timeline embed the card. The checkout API will have
-/// its own allow-list.
-fn feed_cors() -> CorsLayer {
+/// read them, which is what lets a third-party timeline embed the card. The checkout API has its
+/// own allow-list.
+fn public_cors() -> CorsLayer {
     CorsLayer::new()
         .allow_origin(AllowOrigin::any())
         .allow_methods([Method::GET])
         .max_age(Duration::from_secs(600))
 }
 
-/// Loads the catalog and serves until `shutdown` resolves.
+/// Loads everything and serves until `shutdown` resolves.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
     let addr: SocketAddr = listener.local_addr().map_err(ServeError::Io)?;
-    let public_url = format!("http://{addr}");
-    let catalog = Catalog::load(&config.catalog_dir, &public_url)?;
+    let state = build_state(&config, &format!("http://{addr}"))?;
     tracing::info!(
-        feed = %catalog.metadata.id,
-        products = catalog.products.len(),
+        feed = %state.catalog.metadata.id,
+        products = state.catalog.products.len(),
+        database = %config.database.display(),
         "catalog loaded from {}",
         config.catalog_dir.display()
     );
-    let app = router(Arc::new(AppState { catalog }), &config);
+    let app = router(state, &config);
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
@@ -123,6 +308,8 @@ pub async fn serve(
 pub enum ServeError {
     #[error(transparent)]
     Catalog(#[from] catalog::CatalogError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
     #[error(transparent)]
     Io(std::io::Error),
 }

@@ -17,9 +17,23 @@ struct Args {
     /// Catalog folder in ACP's offline feed format: metadata.json, products.jsonl, media/.
     #[arg(long, default_value = "server/catalog")]
     catalog: PathBuf,
+    /// SQLite database file (created with its folder if missing), or `:memory:`.
+    #[arg(
+        long,
+        default_value = ".data/buycard.sqlite",
+        value_name = "PATH|:memory:"
+    )]
+    database: PathBuf,
     /// Serve this folder (a built page, such as Trunk's dist/) at `/`.
     #[arg(long = "static", value_name = "DIR")]
     static_dir: Option<PathBuf>,
+    /// Allow browser calls to the checkout API from this origin, e.g. https://timeline.example
+    /// (repeatable).
+    #[arg(long = "allow-origin", value_name = "ORIGIN")]
+    allow_origin: Vec<String>,
+    /// Require `Authorization: Bearer KEY` from callers that are not an allowed browser origin.
+    #[arg(long, value_name = "KEY", env = "BUYCARD_API_KEY")]
+    api_key: Option<String>,
     /// Log as JSON lines instead of human-readable text.
     #[arg(long)]
     log_json: bool,
@@ -53,6 +67,9 @@ async fn main() -> ExitCode {
     let config = Config {
         catalog_dir: args.catalog,
         static_dir: args.static_dir,
+        database: args.database,
+        allow_origins: args.allow_origin,
+        api_key: args.api_key,
     };
     let shutdown = async {
         _ = tokio::signal::ctrl_c().await;

@@ -385,11 +385,20 @@ pub fn render(
     let fulfillment: i64 = selected.iter().filter_map(|s| price_of(&s.option_id)).sum();
 
     // What is still missing before payment.
+    // The receipt goes to the buyer's email, or the delivery contact's.
     let email = state
         .buyer
         .as_ref()
-        .map(|b| b.email.trim())
-        .filter(|e| e.contains('@'));
+        .map(|b| b.email.as_str())
+        .into_iter()
+        .chain(
+            state
+                .fulfillment_details
+                .as_ref()
+                .and_then(|f| f.email.as_deref()),
+        )
+        .map(str::trim)
+        .find(|e| e.contains('@'));
     if state.items.is_empty() {
         messages.push(error(
             "missing",

@@ -211,6 +211,9 @@ impl Sqlite {
     }
 }
 
+/// fingerprint, state, status, body, created_at, locked_at
+type IdemRow = (String, String, Option<u16>, Option<Vec<u8>>, i64, i64);
+
 fn write_idem(tx: &rusqlite::Transaction<'_>, done: &IdemDone, now: i64) -> Result<(), StoreError> {
     tx.execute(
         "UPDATE idempotency SET state = 'done', status = ?3, body = ?4, locked_at = ?5
@@ -236,7 +239,7 @@ impl Store for Sqlite {
     ) -> Result<IdemBegin, StoreError> {
         self.with(|conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let row: Option<(String, String, Option<u16>, Option<Vec<u8>>, i64, i64)> = tx
+            let row: Option<IdemRow> = tx
                 .query_row(
                     "SELECT fingerprint, state, status, body, created_at, locked_at
                      FROM idempotency WHERE scope = ?1 AND key = ?2",

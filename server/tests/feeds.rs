@@ -2,11 +2,10 @@
 //! validated against the specification's own JSON schema.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use buycard_server::{AppState, Catalog, Config, router};
+use buycard_server::{Catalog, Config, build_state, router};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
@@ -15,18 +14,10 @@ fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-fn config() -> Config {
-    Config {
-        catalog_dir: repo().join("server/catalog"),
-        static_dir: None,
-    }
-}
-
 fn app() -> axum::Router {
-    let config = config();
-    let catalog =
-        Catalog::load(&config.catalog_dir, "http://127.0.0.1:8787").expect("demo catalog");
-    router(Arc::new(AppState { catalog }), &config)
+    let config = Config::for_tests(repo().join("server/catalog"));
+    let state = build_state(&config, "http://127.0.0.1:8787").expect("demo catalog");
+    router(state, &config)
 }
 
 /// A validator for one definition of `schema.feed.json`.

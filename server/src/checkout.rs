@@ -1,0 +1,461 @@
+//! ACP checkout sessions: `POST /checkout_sessions` (201), `POST /checkout_sessions/{id}`,
+//! `GET /checkout_sessions/{id}`, `POST …/complete`, `POST …/cancel`; and the order page that an
+//! order's `permalink_url` points at.
+//!
+//! Handlers keep only the buyer's choices ([`SessionState`]); every response is rendered fresh by
+//! [`pricing::render`] from those choices, the offers and the current stock.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::Extension;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use buycard_acp::checkout::{
+    CancelSessionRequest, CheckoutSession, CheckoutSessionCompleteRequest,
+    CheckoutSessionCreateRequest, CheckoutSessionUpdateRequest, Message, Order, Status,
+};
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+
+use crate::error::ApiError;
+use crate::idempotency::Ticket;
+use crate::pricing::{self, SessionState};
+use crate::psp::{self, CardBehavior};
+use crate::store::{self, Placement, Table};
+use crate::{AppState, now, rfc3339};
+
+/// How long a session stays open.
+const SESSION_TTL_SECS: i64 = 24 * 3600;
+
+/// Parses a JSON body; a type error names the offending field as a JSONPath.
+pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if inner.is_syntax() || inner.is_eof() {
+            ApiError::bad_request("invalid_json", "The request body is not valid JSON", "$")
+        } else {
+            let param = if path == "." {
+                "$".to_owned()
+            } else {
+                format!("$.{path}")
+            };
+            ApiError::bad_request("invalid", inner.to_string(), &param)
+        }
+    })
+}
+
+fn json_response(status: StatusCode, body: Vec<u8>) -> Response {
+    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+/// What an order page shows, kept with the order.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OrderRecord {
+    pub order: Order,
+    pub lines: Vec<(String, u32, i64)>,
+    pub total: i64,
+    pub currency: String,
+    pub created_at: String,
+}
+
+async fn load(app: &AppState, id: &str) -> Result<SessionState, ApiError> {
+    let id = id.to_owned();
+    let state: Option<SessionState> = app.db(move |s| store::get(s, Table::Sessions, &id)).await?;
+    let mut state = state.ok_or_else(ApiError::session_not_found)?;
+    let expired = time::OffsetDateTime::parse(
+        &state.expires_at,
+        &time::format_description::well_known::Rfc3339,
+    )
+    .is_ok_and(|t| t.unix_timestamp() < now());
+    if state.fixed_status.is_none() && expired {
+        state.fixed_status = Some(Status::Expired);
+    }
+    Ok(state)
+}
+
+async fn render(app: &AppState, state: &SessionState) -> Result<CheckoutSession, ApiError> {
+    let ids: Vec<String> = state.items.iter().map(|(id, _)| id.clone()).collect();
+    let stock: HashMap<String, i64> = app.db(move |s| s.stock(&ids)).await?;
+    Ok(pricing::render(state, &app.offers, &stock, &app.merchant))
+}
+
+/// Renders, stores the state with the idempotency record in one transaction, and answers.
+async fn save_and_reply(
+    app: &AppState,
+    mut state: SessionState,
+    status: StatusCode,
+    ticket: Option<Ticket>,
+) -> Result<Response, ApiError> {
+    state.updated_at = rfc3339(now());
+    let session = render(app, &state).await?;
+    let body = serde_json::to_vec(&session).map_err(|_| ApiError::internal())?;
+    let done = ticket.map(|t| t.done(status, &body));
+    let id = state.id.clone();
+    app.db(move |s| store::put(s, Table::Sessions, &id, &state, done.as_ref(), now()))
+        .await?;
+    Ok(json_response(status, body))
+}
+
+fn not_modifiable(state: &SessionState) -> Option<ApiError> {
+    let status = state.fixed_status?;
+    let word = match status {
+        Status::Completed => "completed",
+        Status::Canceled => "canceled",
+        Status::Expired => "expired",
+        _ => return None,
+    };
+    Some(
+        ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "invalid_request",
+            "invalid",
+            format!("This checkout session is {word} and cannot change"),
+        )
+        .param("$.status"),
+    )
+}
+
+fn validate_items(app: &AppState, items: &[buycard_acp::checkout::Item]) -> Result<(), ApiError> {
+    if items.is_empty() {
+        return Err(ApiError::bad_request(
+            "invalid",
+            "At least one item is required",
+            "$.line_items",
+        ));
+    }
+    for (index, item) in items.iter().enumerate() {
+        if !app.offers.contains_key(&item.id) {
+            return Err(ApiError::bad_request(
+                "invalid_item_id",
+                format!("The item ID '{}' does not exist.", item.id),
+                &format!("$.line_items[{index}].id"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+pub async fn create(
+    State(app): State<Arc<AppState>>,
+    Extension(ticket): Extension<Ticket>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let request: CheckoutSessionCreateRequest = parse(&body)?;
+    validate_items(&app, &request.line_items)?;
+    let currency = request.currency.to_ascii_lowercase();
+    if currency.len() != 3 || !currency.chars().all(|c| c.is_ascii_alphabetic()) {
+        return Err(ApiError::bad_request(
+            "invalid",
+            "currency must be an ISO 4217 code",
+            "$.currency",
+        ));
+    }
+    let created = now();
+    let state = SessionState {
+        id: format!("cs_{}", uuid::Uuid::new_v4().simple()),
+        fixed_status: None,
+        currency,
+        items: pricing::quantities(&request.line_items),
+        buyer: request.buyer,
+        fulfillment_details: request.fulfillment_details,
+        selected: None,
+        locale: request.locale,
+        created_at: rfc3339(created),
+        updated_at: rfc3339(created),
+        expires_at: rfc3339(created + SESSION_TTL_SECS),
+        order: None,
+        payment_messages: Vec::new(),
+        pending_token: None,
+    };
+    save_and_reply(&app, state, StatusCode::CREATED, Some(ticket)).await
+}
+
+pub async fn update(
+    State(app): State<Arc<AppState>>,
+    Extension(ticket): Extension<Ticket>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let request: CheckoutSessionUpdateRequest = parse(&body)?;
+    let mut state = load(&app, &id).await?;
+    if let Some(error) = not_modifiable(&state) {
+        return Err(error);
+    }
+    if let Some(items) = &request.line_items {
+        validate_items(&app, items)?;
+        state.items = pricing::quantities(items);
+    }
+    if let Some(buyer) = request.buyer {
+        state.buyer = Some(buyer);
+    }
+    if let Some(details) = request.fulfillment_details {
+        state.fulfillment_details = Some(details);
+    }
+    if let Some(selected) = request.selected_fulfillment_options {
+        let offered = render(&app, &state).await?.fulfillment_options;
+        for (index, choice) in selected.iter().enumerate() {
+            if !offered.iter().any(|o| o.id == choice.option_id) {
+                return Err(ApiError::bad_request(
+                    "invalid",
+                    format!(
+                        "Fulfillment option '{}' is not offered for this session",
+                        choice.option_id
+                    ),
+                    &format!("$.selected_fulfillment_options[{index}].option_id"),
+                ));
+            }
+        }
+        state.selected = Some(selected);
+    }
+    // A changed cart or address invalidates a pending authentication and old payment errors.
+    if state.fixed_status == Some(Status::AuthenticationRequired) {
+        state.fixed_status = None;
+        state.pending_token = None;
+    }
+    state.payment_messages.clear();
+    save_and_reply(&app, state, StatusCode::OK, Some(ticket)).await
+}
+
+pub async fn retrieve(
+    State(app): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let state = load(&app, &id).await?;
+    let session = render(&app, &state).await?;
+    let body = serde_json::to_vec(&session).map_err(|_| ApiError::internal())?;
+    Ok(json_response(StatusCode::OK, body))
+}
+
+pub async fn cancel(
+    State(app): State<Arc<AppState>>,
+    Extension(ticket): Extension<Ticket>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    if !body.is_empty() {
+        let _: CancelSessionRequest = parse(&body)?;
+    }
+    let mut state = load(&app, &id).await?;
+    if let Some(error) = not_modifiable(&state) {
+        return Err(error);
+    }
+    state.fixed_status = Some(Status::Canceled);
+    state.pending_token = None;
+    save_and_reply(&app, state, StatusCode::OK, Some(ticket)).await
+}
+
+fn declined(content: &str) -> Message {
+    Message {
+        kind: "error".into(),
+        code: Some("payment_declined".into()),
+        severity: None,
+        resolution: Some("requires_buyer_input".into()),
+        param: Some("$.payment_data".into()),
+        content_type: "plain".into(),
+        content: content.into(),
+    }
+}
+
+pub async fn complete(
+    State(app): State<Arc<AppState>>,
+    Extension(ticket): Extension<Ticket>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let request: CheckoutSessionCompleteRequest = parse(&body)?;
+    let mut state = load(&app, &id).await?;
+    if let Some(error) = not_modifiable(&state) {
+        return Err(error);
+    }
+    if let Some(buyer) = request.buyer {
+        state.buyer = Some(buyer);
+    }
+    let authenticating = state.fixed_status == Some(Status::AuthenticationRequired);
+    state.payment_messages.clear();
+    let session = render(&app, &state).await?;
+    if !authenticating && let Some((param, message)) = pricing::first_blocker(&session) {
+        return Err(ApiError::bad_request("invalid", message, &param));
+    }
+    let token_id = request
+        .payment_data
+        .instrument
+        .as_ref()
+        .and_then(|i| i.credential.get("token"))
+        .and_then(|t| t.as_str())
+        .map(str::to_owned)
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "missing",
+                "A delegated payment token is required",
+                "$.payment_data.instrument.credential.token",
+            )
+        })?;
+    let total = session.total().unwrap_or(0);
+    let token = psp::redeemable(&app, &token_id, &state.id, &state.currency, total, now()).await?;
+
+    let authenticated = match (authenticating, &request.authentication_result) {
+        (true, None) => {
+            return Err(ApiError::bad_request(
+                "requires_3ds",
+                "This payment needs 3-D Secure authentication; send authentication_result",
+                "$.authentication_result",
+            ));
+        }
+        (true, Some(result)) => {
+            if !matches!(
+                result.outcome.as_str(),
+                "authenticated" | "attempt_acknowledged"
+            ) {
+                state.fixed_status = None;
+                state.pending_token = None;
+                state.payment_messages = vec![declined(
+                    "Card authentication failed. Please try another card.",
+                )];
+                psp::spend_declined(&app, token).await?;
+                return save_and_reply(&app, state, StatusCode::OK, Some(ticket)).await;
+            }
+            true
+        }
+        (false, _) => false,
+    };
+
+    match token.behavior {
+        CardBehavior::Decline => {
+            state.payment_messages = vec![declined(
+                "Your card was declined. Please try a different card.",
+            )];
+            psp::spend_declined(&app, token).await?;
+            save_and_reply(&app, state, StatusCode::OK, Some(ticket)).await
+        }
+        CardBehavior::ThreeDs if !authenticated => {
+            state.fixed_status = Some(Status::AuthenticationRequired);
+            state.pending_token = Some(token.id.clone());
+            save_and_reply(&app, state, StatusCode::OK, Some(ticket)).await
+        }
+        _ => place(&app, state, session, token.id, ticket).await,
+    }
+}
+
+async fn place(
+    app: &AppState,
+    mut state: SessionState,
+    session: CheckoutSession,
+    token_id: String,
+    ticket: Ticket,
+) -> Result<Response, ApiError> {
+    let order_id = format!("ord_{}", uuid::Uuid::new_v4().simple());
+    let order = Order {
+        id: order_id.clone(),
+        checkout_session_id: state.id.clone(),
+        permalink_url: format!("{}/orders/{order_id}", app.merchant.public_url),
+        extra: Default::default(),
+    };
+    let record = OrderRecord {
+        order: order.clone(),
+        lines: session
+            .line_items
+            .iter()
+            .map(|l| {
+                (
+                    l.name.clone().unwrap_or_default(),
+                    l.quantity,
+                    l.totals.last().map(|t| t.amount).unwrap_or(0),
+                )
+            })
+            .collect(),
+        total: session.total().unwrap_or(0),
+        currency: state.currency.clone(),
+        created_at: rfc3339(now()),
+    };
+    let take: Vec<(String, u32)> = state.items.clone();
+    let before = state.clone();
+    state.fixed_status = Some(Status::Completed);
+    state.order = Some(order);
+    state.pending_token = None;
+    state.updated_at = rfc3339(now());
+    let completed = pricing::render(&state, &app.offers, &HashMap::new(), &app.merchant);
+    let body = serde_json::to_vec(&completed).map_err(|_| ApiError::internal())?;
+    let done = ticket.done(StatusCode::OK, &body);
+    let session_json = serde_json::to_string(&state).map_err(|_| ApiError::internal())?;
+    let order_json = serde_json::to_string(&record).map_err(|_| ApiError::internal())?;
+    let (session_id, order_id2) = (state.id.clone(), order_id.clone());
+    let placement = app
+        .db(move |s| {
+            s.place_order(
+                &session_id,
+                &session_json,
+                &order_id2,
+                &order_json,
+                &token_id,
+                &take,
+                Some(&done),
+                now(),
+            )
+        })
+        .await?;
+    match placement {
+        Placement::Placed => {
+            tracing::info!(order = %order_id, session = %state.id, "order placed");
+            Ok(json_response(StatusCode::OK, body))
+        }
+        // Sold out between the check and the payment: nothing was charged or written. The session
+        // now says so; the buyer can change the cart.
+        Placement::OutOfStock(_) => save_and_reply(app, before, StatusCode::OK, Some(ticket)).await,
+        Placement::TokenSpent => Err(ApiError::bad_request(
+            "invalid",
+            "This payment token has already been used",
+            "$.payment_data.instrument.credential.token",
+        )),
+    }
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The page an order's `permalink_url` opens.
+pub async fn order_page(
+    State(app): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let key = id.clone();
+    let record: Option<OrderRecord> = app.db(move |s| store::get(s, Table::Orders, &key)).await?;
+    let Some(record) = record else {
+        return Ok((
+            StatusCode::NOT_FOUND,
+            Html(
+                "<!doctype html><title>Order not found</title><h1>Order not found</h1>".to_owned(),
+            ),
+        )
+            .into_response());
+    };
+    let lines: String = record
+        .lines
+        .iter()
+        .map(|(name, qty, amount)| {
+            format!(
+                "<li>{} × {qty}: {} {}</li>",
+                escape(name),
+                amount,
+                escape(&record.currency.to_uppercase())
+            )
+        })
+        .collect();
+    Ok(Html(format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Order {id}</title></head>\
+         <body><main><h1>Thank you! Order {id}</h1><p>Placed {created}.</p><ul>{lines}</ul>\
+         <p>Total (minor units): <strong>{total} {currency}</strong></p></main></body></html>",
+        id = escape(&record.order.id),
+        created = escape(&record.created_at),
+        total = record.total,
+        currency = escape(&record.currency.to_uppercase()),
+    ))
+    .into_response())
+}

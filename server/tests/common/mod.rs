@@ -1,0 +1,262 @@
+//! A real server on a loopback socket, a minimal HTTP client, and the shared JSON schemas.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+use buycard_server::{Config, serve};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use hyper::{HeaderMap, Request, StatusCode};
+use hyper_util::rt::TokioIo;
+use serde_json::{Value, json};
+
+pub const API_VERSION: &str = buycard_acp::API_VERSION;
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+pub fn demo_config() -> Config {
+    Config::for_tests(repo().join("server/catalog"))
+}
+
+/// A running server; stops when dropped.
+pub struct Server {
+    pub base: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Server {
+    pub async fn start(config: Config) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            serve(listener, config, async {
+                _ = stopped.await;
+            })
+            .await
+            .expect("server runs");
+        });
+        Self {
+            base,
+            stop: Some(stop),
+            task: Some(task),
+        }
+    }
+
+    /// Stops the server and waits for it to finish (graceful).
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            _ = task.await;
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            _ = stop.send(());
+        }
+    }
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+    pub raw: Bytes,
+}
+
+/// One HTTP/1.1 request on a fresh connection.
+pub async fn send(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Option<&Value>,
+) -> Reply {
+    let uri: hyper::Uri = url.parse().expect("url");
+    let host = uri.authority().expect("authority").to_string();
+    let stream = tokio::net::TcpStream::connect(&host)
+        .await
+        .expect("connect");
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .expect("handshake");
+    tokio::spawn(conn);
+    let mut request = Request::builder()
+        .method(method)
+        .uri(uri.path_and_query().map(|p| p.as_str()).unwrap_or("/"))
+        .header("host", &host);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let payload = match body {
+        Some(value) => {
+            request = request.header("content-type", "application/json");
+            Bytes::from(serde_json::to_vec(value).expect("json"))
+        }
+        None => Bytes::new(),
+    };
+    let response = sender
+        .send_request(request.body(Full::new(payload)).expect("request"))
+        .await
+        .expect("response");
+    let (parts, body) = response.into_parts();
+    let raw = body.collect().await.expect("body").to_bytes();
+    let body = serde_json::from_slice(&raw).unwrap_or(Value::Null);
+    Reply {
+        status: parts.status,
+        headers: parts.headers,
+        body,
+        raw,
+    }
+}
+
+/// An ACP POST with the version and an idempotency key.
+pub async fn post(base: &str, path: &str, key: &str, body: &Value) -> Reply {
+    send(
+        "POST",
+        &format!("{base}{path}"),
+        &[("api-version", API_VERSION), ("idempotency-key", key)],
+        Some(body),
+    )
+    .await
+}
+
+pub async fn get(base: &str, path: &str) -> Reply {
+    send(
+        "GET",
+        &format!("{base}{path}"),
+        &[("api-version", API_VERSION)],
+        None,
+    )
+    .await
+}
+
+/// Whether `body` is valid for a definition of one of the shared ACP schemas.
+pub fn schema_errors(file: &str, definition: &str, body: &Value) -> Vec<String> {
+    let path = repo()
+        .join("../shared/acp-2026-04-17/json-schema")
+        .join(file);
+    let bundle: Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("spec beside the repo"))
+            .expect("json");
+    let root = json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$ref": format!("#/$defs/{definition}"),
+        "$defs": bundle["$defs"],
+    });
+    let validator = jsonschema::options()
+        .should_validate_formats(true)
+        .build(&root)
+        .expect("schema");
+    validator
+        .iter_errors(body)
+        .map(|e| format!("{e} at {}", e.instance_path))
+        .collect()
+}
+
+/// Validates `body` against a definition of one of the shared ACP schemas.
+pub fn assert_schema(file: &str, definition: &str, body: &Value) {
+    let path = repo()
+        .join("../shared/acp-2026-04-17/json-schema")
+        .join(file);
+    let bundle: Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("spec beside the repo"))
+            .expect("json");
+    let root = json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$ref": format!("#/$defs/{definition}"),
+        "$defs": bundle["$defs"],
+    });
+    let validator = jsonschema::options()
+        .should_validate_formats(true)
+        .build(&root)
+        .expect("schema");
+    let errors: Vec<String> = validator
+        .iter_errors(body)
+        .map(|e| format!("{e} at {}", e.instance_path))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{definition} invalid: {errors:#?}\n{body:#}"
+    );
+}
+
+pub fn unique_key(label: &str) -> String {
+    format!("{label}-{}", uuid_like())
+}
+
+fn uuid_like() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    format!(
+        "{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+pub fn address() -> Value {
+    json!({"name": "Ada Lovelace", "line_one": "1 Main St", "city": "San Francisco", "state": "CA", "country": "US", "postal_code": "94102"})
+}
+
+/// A session for `items` by a buyer with an address: ready for payment.
+pub async fn ready_session(base: &str, items: &[&str]) -> Value {
+    let body = json!({
+        "currency": "usd",
+        "line_items": items.iter().map(|id| json!({"id": id})).collect::<Vec<_>>(),
+        "capabilities": {},
+        "buyer": {"email": "ada@example.com", "first_name": "Ada"},
+        "fulfillment_details": {"name": "Ada Lovelace", "address": address()}
+    });
+    let reply = post(base, "/checkout_sessions", &unique_key("create"), &body).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    reply.body
+}
+
+/// A vault token from the test PSP for `session`'s total.
+pub async fn token(base: &str, session: &Value, card: &str) -> String {
+    let total = session["totals"]
+        .as_array()
+        .expect("totals")
+        .iter()
+        .find(|t| t["type"] == "total")
+        .expect("total")["amount"]
+        .clone();
+    let body = json!({
+        "payment_method": {"type": "card", "card_number_type": "fpan", "number": card, "exp_month": "12",
+                           "exp_year": "2031", "display_card_funding_type": "credit", "metadata": {}},
+        "allowance": {"reason": "one_time", "max_amount": total, "currency": session["currency"],
+                      "checkout_session_id": session["id"], "merchant_id": "buycard-demo",
+                      "expires_at": "2099-01-01T00:00:00Z"},
+        "risk_signals": [{"type": "card_testing", "score": 1, "action": "authorized"}],
+        "metadata": {}
+    });
+    let reply = post(
+        base,
+        "/agentic_commerce/delegate_payment",
+        &unique_key("token"),
+        &body,
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+    assert_schema(
+        "schema.delegate_payment.json",
+        "DelegatePaymentResponse",
+        &reply.body,
+    );
+    reply.body["id"].as_str().expect("token id").to_owned()
+}
+
+pub fn payment(token: &str) -> Value {
+    json!({"payment_data": {"handler_id": "card_tokenized",
+        "instrument": {"type": "card", "credential": {"type": "spt", "token": token}}}})
+}
