@@ -248,6 +248,15 @@ pub async fn cancel(
     save_and_reply(&app, state, StatusCode::OK, Some(ticket)).await
 }
 
+/// `complete` refused because of a blocking message: the message's code, field and words.
+fn refusal(blocker: &Message) -> ApiError {
+    ApiError::bad_request(
+        blocker.code.as_deref().unwrap_or("invalid"),
+        blocker.content.clone(),
+        blocker.param.as_deref().unwrap_or("$"),
+    )
+}
+
 fn declined(content: &str) -> Message {
     Message {
         kind: "error".into(),
@@ -277,8 +286,8 @@ pub async fn complete(
     let authenticating = state.fixed_status == Some(Status::AuthenticationRequired);
     state.payment_messages.clear();
     let session = render(&app, &state).await?;
-    if !authenticating && let Some((param, message)) = pricing::first_blocker(&session) {
-        return Err(ApiError::bad_request("invalid", message, &param));
+    if !authenticating && let Some(blocker) = pricing::first_blocker(&session) {
+        return Err(refusal(blocker));
     }
     let token_id = request
         .payment_data
@@ -402,9 +411,20 @@ async fn place(
             tracing::info!(order = %order_id, session = %state.id, "order placed");
             Ok(json_response(StatusCode::OK, body))
         }
-        // Sold out between the check and the payment: nothing was charged or written. The session
-        // now says so; the buyer can change the cart.
-        Placement::OutOfStock(_) => save_and_reply(app, before, StatusCode::OK, Some(ticket)).await,
+        // Sold out between the check and the payment: nothing was charged or written, and the
+        // answer is the same as for a buyer who arrived after the last unit went.
+        Placement::OutOfStock(_) => {
+            let session = render(app, &before).await?;
+            Err(pricing::first_blocker(&session)
+                .map(refusal)
+                .unwrap_or_else(|| {
+                    ApiError::bad_request(
+                        "out_of_stock",
+                        "This item has just sold out",
+                        "$.line_items",
+                    )
+                }))
+        }
         Placement::TokenSpent => Err(ApiError::bad_request(
             "invalid",
             "This payment token has already been used",

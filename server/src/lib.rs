@@ -13,6 +13,7 @@ pub mod merchant;
 pub mod pricing;
 pub mod psp;
 pub mod store;
+pub mod wallet;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -44,8 +45,12 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// When set, server-to-server calls must carry `Authorization: Bearer <key>`.
     pub api_key: Option<String>,
-    /// Browser origins allowed to call the checkout API.
+    /// Browser origins allowed to call the checkout API and the wallet.
     pub allow_origins: Vec<String>,
+    /// The demo wallet's signed-in visitors.
+    pub wallet_sessions: wallet::Sessions,
+    /// Key of the idempotency fingerprints (HMAC), kept beside the database, not in it.
+    pub fingerprint_key: Vec<u8>,
 }
 
 impl AppState {
@@ -121,6 +126,7 @@ pub fn build_state(config: &Config, public_url: &str) -> Result<Arc<AppState>, S
     }
     let store = store::Sqlite::open(&config.database)?;
     store.seed_stock(&inventory.stock())?;
+    wallet::seed(&config.catalog_dir, &store)?;
     let offers = merchant::offers(&catalog.products, &inventory);
     Ok(Arc::new(AppState {
         catalog,
@@ -133,7 +139,33 @@ pub fn build_state(config: &Config, public_url: &str) -> Result<Arc<AppState>, S
         store: Arc::new(store),
         api_key: config.api_key.clone(),
         allow_origins: config.allow_origins.clone(),
+        wallet_sessions: wallet::Sessions::default(),
+        fingerprint_key: fingerprint_key(&config.database)?,
     }))
+}
+
+/// The HMAC key for idempotency fingerprints: `<database>.key`, made on first start (it must
+/// outlive restarts for replays to match). An in-memory database gets a key for the process.
+fn fingerprint_key(database: &std::path::Path) -> Result<Vec<u8>, ServeError> {
+    let fresh = || {
+        let mut key = uuid::Uuid::new_v4().as_bytes().to_vec();
+        key.extend_from_slice(uuid::Uuid::new_v4().as_bytes());
+        key
+    };
+    if database.as_os_str() == ":memory:" {
+        return Ok(fresh());
+    }
+    let mut path = database.as_os_str().to_owned();
+    path.push(".key");
+    let path = PathBuf::from(path);
+    match std::fs::read(&path) {
+        Ok(key) if key.len() >= 32 => Ok(key),
+        _ => {
+            let key = fresh();
+            std::fs::write(&path, &key).map_err(ServeError::Io)?;
+            Ok(key)
+        }
+    }
 }
 
 /// ACP §2.1: `API-Version` is required and must be one this server speaks.
@@ -235,6 +267,14 @@ pub fn router(state: Arc<AppState>, config: &Config) -> Router {
         .layer(from_fn_with_state(state.clone(), authorize))
         .layer(checkout_cors(&config.allow_origins));
     let api = feeds.merge(acp);
+    // The host site's wallet (not part of the merchant's ACP API).
+    let wallet = Router::new()
+        .route("/wallet/sign_in", post(wallet::sign_in))
+        .route("/wallet/sign_out", post(wallet::sign_out))
+        .route("/wallet/buyer", get(wallet::buyer))
+        .route("/wallet/payment_methods", post(wallet::add_payment_method))
+        .route("/wallet/payment_token", post(wallet::payment_token))
+        .layer(from_fn_with_state(state.clone(), wallet::same_site_only));
     let media = ServeDir::new(&state.catalog.media_dir);
     let mut app = Router::new()
         .merge(api.clone())
@@ -242,6 +282,7 @@ pub fn router(state: Arc<AppState>, config: &Config) -> Router {
             "/api",
             api.fallback(|| async { ApiError::route_not_found() }),
         )
+        .merge(wallet)
         .route("/orders/{id}", get(checkout::order_page))
         .nest_service("/media", media);
     app = match &config.static_dir {

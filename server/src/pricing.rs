@@ -523,13 +523,12 @@ pub fn totals_by_kind(session: &CheckoutSession) -> BTreeMap<String, i64> {
         .collect()
 }
 
-/// The first blocking error's JSONPath and text: what `complete` names when it refuses.
-pub fn first_blocker(session: &CheckoutSession) -> Option<(String, String)> {
+/// The first blocking error: what `complete` names when it refuses.
+pub fn first_blocker(session: &CheckoutSession) -> Option<&Message> {
     session
         .messages
         .iter()
         .find(|m| m.kind == "error" && m.code.as_deref() != Some("payment_declined"))
-        .map(|m| (m.param.clone().unwrap_or_default(), m.content.clone()))
 }
 
 #[cfg(test)]
@@ -729,7 +728,7 @@ mod tests {
             "{codes:?}"
         );
         assert_eq!(
-            first_blocker(&session).map(|(p, _)| p).as_deref(),
+            first_blocker(&session).and_then(|m| m.param.as_deref()),
             Some("$.line_items[0].item.id")
         );
     }

@@ -81,14 +81,26 @@ pub async fn send(
     headers: &[(&str, &str)],
     body: Option<&Value>,
 ) -> Reply {
-    let uri: hyper::Uri = url.parse().expect("url");
-    let host = uri.authority().expect("authority").to_string();
+    try_send(method, url, headers, body)
+        .await
+        .unwrap_or_else(|e| panic!("{method} {url}: {e}"))
+}
+
+/// Like [`send`], but a refused or cut connection is an `Err` (for tests that kill the server).
+pub async fn try_send(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Option<&Value>,
+) -> Result<Reply, String> {
+    let uri: hyper::Uri = url.parse().map_err(|e| format!("{e}"))?;
+    let host = uri.authority().ok_or("no authority")?.to_string();
     let stream = tokio::net::TcpStream::connect(&host)
         .await
-        .expect("connect");
+        .map_err(|e| e.to_string())?;
     let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
         .await
-        .expect("handshake");
+        .map_err(|e| e.to_string())?;
     tokio::spawn(conn);
     let mut request = Request::builder()
         .method(method)
@@ -100,23 +112,26 @@ pub async fn send(
     let payload = match body {
         Some(value) => {
             request = request.header("content-type", "application/json");
-            Bytes::from(serde_json::to_vec(value).expect("json"))
+            Bytes::from(serde_json::to_vec(value).map_err(|e| e.to_string())?)
         }
         None => Bytes::new(),
     };
+    let request = request
+        .body(Full::new(payload))
+        .map_err(|e| e.to_string())?;
     let response = sender
-        .send_request(request.body(Full::new(payload)).expect("request"))
+        .send_request(request)
         .await
-        .expect("response");
+        .map_err(|e| e.to_string())?;
     let (parts, body) = response.into_parts();
-    let raw = body.collect().await.expect("body").to_bytes();
+    let raw = body.collect().await.map_err(|e| e.to_string())?.to_bytes();
     let body = serde_json::from_slice(&raw).unwrap_or(Value::Null);
-    Reply {
+    Ok(Reply {
         status: parts.status,
         headers: parts.headers,
         body,
         raw,
-    }
+    })
 }
 
 /// An ACP POST with the version and an idempotency key.

@@ -1,0 +1,430 @@
+//! The platform wallet: the host site's side of one-click, as Twitter kept a buyer's details for
+//! its Buy button. A host site implements this small API; the reference server ships a demo:
+//!
+//! - `POST /wallet/sign_in {"buyer_id"}`: demo sign-in; sets an HttpOnly, SameSite cookie.
+//! - `POST /wallet/sign_out`.
+//! - `GET /wallet/buyer`: 200 with the saved buyer, `fulfillment_details` and payment method
+//!   (`id`, brand, last 4, expiry), or 204 when the visitor has nothing saved.
+//! - `POST /wallet/payment_methods {card, billing_address?, save, buyer?, fulfillment_details?}`:
+//!   vaults the card at the PSP and returns the payment method; with `save: true` the buyer's
+//!   details are kept and the next purchase is one-click.
+//! - `POST /wallet/payment_token {payment_method_id, checkout_session_id, merchant_id, max_amount,
+//!   currency}`: a single-use ACP delegated token for exactly that session and amount.
+//!
+//! Every POST must come from an allowed origin (the host site's pages): a third-party page cannot
+//! spend a signed-in buyer's card. The merchant never sees a card number.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use buycard_acp::checkout::{Address, Buyer, FulfillmentDetails};
+use buycard_acp::delegate_payment::{Allowance, PaymentMethodCard};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, json};
+
+use crate::checkout::parse;
+use crate::error::ApiError;
+use crate::psp::{self, VaultCard};
+use crate::store::{self, Store, StoreError, Table};
+use crate::{AppState, now, rfc3339};
+
+const COOKIE: &str = "buycard_wallet";
+/// How long a minted token may wait before `complete`.
+const TOKEN_TTL_SECS: i64 = 15 * 60;
+
+/// Signed-in visitors: cookie value → buyer id. In memory: a restart signs everyone out.
+#[derive(Default)]
+pub struct Sessions(Mutex<HashMap<String, String>>);
+
+/// A payment method as the wallet shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentMethod {
+    pub id: String,
+    pub brand: String,
+    pub last4: String,
+    pub exp_month: String,
+    pub exp_year: String,
+}
+
+/// The PSP's record of a payment method (no number).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StoredMethod {
+    pub id: String,
+    pub owner: String,
+    pub card: VaultCard,
+    pub billing_address: Option<Address>,
+}
+
+impl StoredMethod {
+    fn public(&self) -> PaymentMethod {
+        PaymentMethod {
+            id: self.id.clone(),
+            brand: self.card.brand.clone(),
+            last4: self.card.last4.clone(),
+            exp_month: self.card.exp_month.clone(),
+            exp_year: self.card.exp_year.clone(),
+        }
+    }
+}
+
+/// What the wallet remembers of a buyer.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Saved {
+    pub buyer: Option<Buyer>,
+    pub fulfillment_details: Option<FulfillmentDetails>,
+    pub payment_method_id: Option<String>,
+}
+
+/// A card as the buyer typed it. `Debug` is written by hand so it can never print the number.
+#[derive(Deserialize)]
+struct CardInput {
+    number: String,
+    exp_month: String,
+    exp_year: String,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    cvc: Option<String>,
+}
+
+impl CardInput {
+    fn as_acp(&self) -> PaymentMethodCard {
+        PaymentMethodCard {
+            kind: "card".into(),
+            card_number_type: "fpan".into(),
+            r#virtual: Some(false),
+            number: self.number.clone(),
+            exp_month: Some(self.exp_month.clone()),
+            exp_year: Some(self.exp_year.clone()),
+            name: self.name.clone(),
+            cvc: self.cvc.clone(),
+            cryptogram: None,
+            eci_value: None,
+            checks_performed: None,
+            iin: None,
+            display_card_funding_type: "credit".into(),
+            display_wallet_type: None,
+            display_brand: None,
+            display_last4: None,
+            metadata: Map::new(),
+        }
+    }
+}
+
+impl std::fmt::Debug for CardInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CardInput { [redacted] }")
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct DemoBuyer {
+    id: String,
+    buyer: Option<Buyer>,
+    fulfillment_details: Option<FulfillmentDetails>,
+    card: Option<CardInput>,
+}
+
+/// Seeds the demo buyers of `buyers.json` (once: existing wallets are kept). Cards go to the
+/// vault; the number is not stored.
+pub fn seed(dir: &Path, store: &dyn Store) -> Result<(), crate::ServeError> {
+    let path = dir.join("buyers.json");
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return Ok(()); // No demo buyers: every visitor starts with an empty wallet.
+    };
+    let buyers: Vec<DemoBuyer> =
+        serde_json::from_str(&text).map_err(|source| crate::catalog::CatalogError::Metadata {
+            path: path.clone(),
+            source,
+        })?;
+    let today = (2026, 1);
+    for demo in buyers {
+        if store.get_json(Table::Buyers, &demo.id)?.is_some() {
+            continue;
+        }
+        let mut saved = Saved {
+            buyer: demo.buyer,
+            fulfillment_details: demo.fulfillment_details,
+            payment_method_id: None,
+        };
+        if let Some(card) = &demo.card {
+            let card = psp::vault(&card.as_acp(), today).map_err(|e| {
+                crate::ServeError::Io(std::io::Error::other(format!(
+                    "{}: buyer {}: {e}",
+                    path.display(),
+                    demo.id
+                )))
+            })?;
+            let method = StoredMethod {
+                id: format!("pm_{}", demo.id),
+                owner: demo.id.clone(),
+                card,
+                billing_address: saved
+                    .fulfillment_details
+                    .as_ref()
+                    .and_then(|f| f.address.clone()),
+            };
+            store::put(
+                store,
+                Table::PaymentMethods,
+                &method.id,
+                &method,
+                None,
+                now(),
+            )?;
+            saved.payment_method_id = Some(method.id);
+        }
+        store::put(store, Table::Buyers, &demo.id, &saved, None, now())?;
+    }
+    Ok(())
+}
+
+fn cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE)
+        .map(|(_, value)| value.to_owned())
+}
+
+fn signed_in(app: &AppState, headers: &HeaderMap) -> Option<String> {
+    let token = cookie(headers)?;
+    app.wallet_sessions.0.lock().ok()?.get(&token).cloned()
+}
+
+fn unauthorized() -> ApiError {
+    ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        "invalid_request",
+        "sign_in_required",
+        "Sign in to use the wallet",
+    )
+}
+
+/// Wallet POSTs only from the host site's own pages: an allowed origin, or this server's own.
+pub async fn same_site_only(
+    State(app): State<Arc<AppState>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if request.method() != axum::http::Method::POST {
+        return next.run(request).await;
+    }
+    let headers = request.headers();
+    let origin = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok());
+    let own = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(|host| format!("http://{host}"));
+    let cross_site =
+        headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) == Some("cross-site");
+    let allowed = origin
+        .is_some_and(|o| own.as_deref() == Some(o) || app.allow_origins.iter().any(|a| a == o));
+    if allowed && !cross_site {
+        next.run(request).await
+    } else {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "invalid_request",
+            "cross_site_request",
+            "Wallet requests must come from the host site's own pages",
+        )
+        .into_response()
+    }
+}
+
+#[derive(Deserialize)]
+struct SignIn {
+    buyer_id: String,
+}
+
+pub async fn sign_in(State(app): State<Arc<AppState>>, body: Bytes) -> Result<Response, ApiError> {
+    let SignIn { buyer_id } = parse(&body)?;
+    if buyer_id.is_empty()
+        || buyer_id.len() > 64
+        || !buyer_id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err(ApiError::bad_request(
+            "invalid",
+            "buyer_id must be 1 to 64 letters, digits, - or _",
+            "$.buyer_id",
+        ));
+    }
+    // A first sign-in opens an empty wallet.
+    let id = buyer_id.clone();
+    app.db(move |s| {
+        if s.get_json(Table::Buyers, &id)?.is_none() {
+            store::put(s, Table::Buyers, &id, &Saved::default(), None, now())?;
+        }
+        Ok::<_, StoreError>(())
+    })
+    .await?;
+    let token = uuid::Uuid::new_v4().simple().to_string();
+    app.wallet_sessions
+        .0
+        .lock()
+        .map_err(|_| ApiError::internal())?
+        .insert(token.clone(), buyer_id.clone());
+    let cookie = format!("{COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax");
+    let mut response = Json(json!({"buyer_id": buyer_id})).into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&cookie).map_err(|_| ApiError::internal())?,
+    );
+    Ok(response)
+}
+
+pub async fn sign_out(State(app): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    if let (Some(token), Ok(mut sessions)) = (cookie(&headers), app.wallet_sessions.0.lock()) {
+        sessions.remove(&token);
+    }
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_static("buycard_wallet=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"),
+    );
+    response
+}
+
+async fn saved(app: &AppState, buyer_id: &str) -> Result<Saved, ApiError> {
+    let id = buyer_id.to_owned();
+    let saved: Option<Saved> = app.db(move |s| store::get(s, Table::Buyers, &id)).await?;
+    Ok(saved.unwrap_or_default())
+}
+
+async fn method(app: &AppState, id: &str) -> Result<Option<StoredMethod>, ApiError> {
+    let id = id.to_owned();
+    app.db(move |s| store::get(s, Table::PaymentMethods, &id))
+        .await
+}
+
+pub async fn buyer(
+    State(app): State<Arc<AppState>>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let Some(buyer_id) = signed_in(&app, &headers) else {
+        return Ok(StatusCode::NO_CONTENT.into_response());
+    };
+    let saved = saved(&app, &buyer_id).await?;
+    let method = match &saved.payment_method_id {
+        Some(id) => method(&app, id).await?,
+        None => None,
+    };
+    match (saved.buyer, method) {
+        (Some(buyer), Some(method)) => Ok(Json(json!({
+            "buyer": buyer,
+            "fulfillment_details": saved.fulfillment_details,
+            "payment_method": method.public(),
+        }))
+        .into_response()),
+        _ => Ok(StatusCode::NO_CONTENT.into_response()),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct NewMethod {
+    card: CardInput,
+    #[serde(default)]
+    billing_address: Option<Address>,
+    #[serde(default)]
+    save: bool,
+    #[serde(default)]
+    buyer: Option<Buyer>,
+    #[serde(default)]
+    fulfillment_details: Option<FulfillmentDetails>,
+}
+
+pub async fn add_payment_method(
+    State(app): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let buyer_id = signed_in(&app, &headers).ok_or_else(unauthorized)?;
+    let request: NewMethod = parse(&body)?;
+    let today = {
+        let t = time::OffsetDateTime::now_utc();
+        (t.year(), u8::from(t.month()))
+    };
+    let card = psp::vault(&request.card.as_acp(), today).map_err(|mut e| {
+        // The wallet's field is `card`, not ACP's `payment_method`.
+        e.body.param = e
+            .body
+            .param
+            .map(|p| p.replace("$.payment_method", "$.card"));
+        e
+    })?;
+    let method = StoredMethod {
+        id: format!("pm_{}", uuid::Uuid::new_v4().simple()),
+        owner: buyer_id.clone(),
+        card,
+        billing_address: request.billing_address,
+    };
+    let public = method.public();
+    let mut wallet = saved(&app, &buyer_id).await?;
+    if request.save {
+        wallet.payment_method_id = Some(method.id.clone());
+        if request.buyer.is_some() {
+            wallet.buyer = request.buyer;
+        }
+        if request.fulfillment_details.is_some() {
+            wallet.fulfillment_details = request.fulfillment_details;
+        }
+    }
+    app.db(move |s| {
+        store::put(s, Table::PaymentMethods, &method.id, &method, None, now())?;
+        store::put(s, Table::Buyers, &buyer_id, &wallet, None, now())
+    })
+    .await?;
+    Ok((StatusCode::CREATED, Json(public)).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+struct TokenRequest {
+    payment_method_id: String,
+    checkout_session_id: String,
+    merchant_id: String,
+    max_amount: i64,
+    currency: String,
+}
+
+pub async fn payment_token(
+    State(app): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let buyer_id = signed_in(&app, &headers).ok_or_else(unauthorized)?;
+    let request: TokenRequest = parse(&body)?;
+    let method = method(&app, &request.payment_method_id)
+        .await?
+        .filter(|m| m.owner == buyer_id)
+        .ok_or_else(|| {
+            ApiError::bad_request("invalid", "Unknown payment method", "$.payment_method_id")
+        })?;
+    let expires = now() + TOKEN_TTL_SECS;
+    let allowance = Allowance {
+        reason: "one_time".into(),
+        max_amount: request.max_amount,
+        currency: request.currency.to_ascii_lowercase(),
+        checkout_session_id: request.checkout_session_id,
+        merchant_id: request.merchant_id,
+        expires_at: rfc3339(expires),
+    };
+    let (token, _) = psp::issue(&app, method.card, allowance, None).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"token": token.id, "expires_at": rfc3339(expires)})),
+    )
+        .into_response())
+}
