@@ -24,6 +24,10 @@ fn main() -> ExitCode {
         "serve" => serve(),
         "test" => test(),
         "size" => size(),
+        "bench" => match args.get(1).map(String::as_str) {
+            Some("server") => steps::bench_server(),
+            _ => Err("usage: cargo xtask bench server".to_owned()),
+        },
         "setup" => setup::ensure(setup::Needs::Browser),
         "help" | "--help" | "-h" => {
             println!("{}", HELP.trim());
@@ -46,6 +50,9 @@ usage: cargo xtask <command>
   serve   set everything up, start the reference server and `trunk serve`, print the URL
   test    set everything up and run every check (fmt, clippy, native, browser, end-to-end)
   size    release build, then raw / gzip / brotli sizes of the wasm, JS and CSS
+  bench server
+          create / token / complete throughput and p50 / p99 latency of the reference
+          server on loopback (BUYCARD_BENCH_N, BUYCARD_BENCH_CONCURRENCY, BUYCARD_BENCH_DB)
   setup   only install what is missing (wasm32 target, Trunk, wasm-bindgen-cli, wasm-opt,
           Chromium and ChromeDriver, the end-to-end tests' npm packages)
 ";

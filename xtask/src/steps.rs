@@ -218,6 +218,19 @@ pub fn e2e_tests() -> StepResult {
     )
 }
 
+/// The server benchmark, optimised (`--profile server`), printing its numbers.
+pub fn bench_server() -> Result<(), String> {
+    run(cargo().args([
+        "run",
+        "--profile",
+        "server",
+        "--package",
+        "buycard-server",
+        "--example",
+        "bench",
+    ]))
+}
+
 /// True when `addr` answers an HTTP GET of `/` with 200.
 fn http_ok(addr: SocketAddr) -> bool {
     let Ok(mut stream) = TcpStream::connect_timeout(&addr, Duration::from_millis(500)) else {
