@@ -74,6 +74,16 @@ async fn load(app: &AppState, id: &str) -> Result<SessionState, ApiError> {
     if state.fixed_status.is_none() && expired {
         state.fixed_status = Some(Status::Expired);
     }
+    // `in_progress` that outlived the idempotency lease was abandoned by a crash before the order
+    // committed (the order and `completed` commit together): the buyer may act again.
+    let abandoned = time::OffsetDateTime::parse(
+        &state.updated_at,
+        &time::format_description::well_known::Rfc3339,
+    )
+    .is_ok_and(|t| now() - t.unix_timestamp() >= crate::store::IDEM_LEASE_SECS);
+    if state.fixed_status == Some(Status::InProgress) && abandoned {
+        state.fixed_status = None;
+    }
     Ok(state)
 }
 
@@ -95,13 +105,36 @@ async fn save_and_reply(
     let body = serde_json::to_vec(&session).map_err(|_| ApiError::internal())?;
     let done = ticket.map(|t| t.done(status, &body));
     let id = state.id.clone();
-    app.db(move |s| store::put(s, Table::Sessions, &id, &state, done.as_ref(), now()))
-        .await?;
+    let json = serde_json::to_string(&state).map_err(|_| ApiError::internal())?;
+    if status == StatusCode::CREATED {
+        app.db(move |s| s.put_json(Table::Sessions, &id, &json, done.as_ref(), now()))
+            .await?;
+    } else {
+        // An existing session is written only while it has no order: a request that loaded the
+        // session before a concurrent complete finished must not overwrite `completed`.
+        let open = app
+            .db(move |s| s.put_open_session(&id, &json, done.as_ref(), now()))
+            .await?;
+        if !open {
+            return Err(completed_error());
+        }
+    }
     Ok(json_response(status, body))
 }
 
 fn not_modifiable(state: &SessionState) -> Option<ApiError> {
     let status = state.fixed_status?;
+    if status == Status::InProgress {
+        let mut busy = ApiError::new(
+            StatusCode::CONFLICT,
+            "invalid_request",
+            "conflict",
+            "A payment for this checkout session is in progress; retry shortly",
+        )
+        .param("$.status");
+        busy.retry_after = Some(1);
+        return Some(busy);
+    }
     let word = match status {
         Status::Completed => "completed",
         Status::Canceled => "canceled",
@@ -382,6 +415,18 @@ async fn place(
     };
     let take: Vec<(String, u32)> = state.items.clone();
     let before = state.clone();
+    // Visible to GET while the payment is taken; `completed` and the order replace it atomically.
+    let mut marked = state.clone();
+    marked.fixed_status = Some(Status::InProgress);
+    marked.updated_at = rfc3339(now());
+    let marked_json = serde_json::to_string(&marked).map_err(|_| ApiError::internal())?;
+    let marked_id = marked.id.clone();
+    let open = app
+        .db(move |s| s.put_open_session(&marked_id, &marked_json, None, now()))
+        .await?;
+    if !open {
+        return Err(completed_error());
+    }
     state.fixed_status = Some(Status::Completed);
     state.order = Some(order);
     state.pending_token = None;
@@ -414,6 +459,10 @@ async fn place(
         // Sold out between the check and the payment: nothing was charged or written, and the
         // answer is the same as for a buyer who arrived after the last unit went.
         Placement::OutOfStock(_) => {
+            let restored = serde_json::to_string(&before).map_err(|_| ApiError::internal())?;
+            let id = before.id.clone();
+            app.db(move |s| s.put_open_session(&id, &restored, None, now()))
+                .await?;
             let session = render(app, &before).await?;
             Err(pricing::first_blocker(&session)
                 .map(refusal)
@@ -425,12 +474,23 @@ async fn place(
                     )
                 }))
         }
+        Placement::AlreadyCompleted => Err(completed_error()),
         Placement::TokenSpent => Err(ApiError::bad_request(
             "invalid",
             "This payment token has already been used",
             "$.payment_data.instrument.credential.token",
         )),
     }
+}
+
+fn completed_error() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "invalid_request",
+        "invalid",
+        "This checkout session is completed and cannot change",
+    )
+    .param("$.status")
 }
 
 fn escape(text: &str) -> String {

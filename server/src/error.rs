@@ -10,6 +10,8 @@ pub struct ApiError {
     pub status: StatusCode,
     /// Boxed: errors travel in every handler's `Result`, so they stay one pointer wide.
     pub body: Box<ErrorResponse>,
+    /// Seconds for a `Retry-After` header.
+    pub retry_after: Option<u32>,
 }
 
 impl ApiError {
@@ -17,6 +19,7 @@ impl ApiError {
         Self {
             status,
             body: Box::new(ErrorResponse::new(kind, code, message)),
+            retry_after: None,
         }
     }
 
@@ -47,7 +50,13 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(*self.body)).into_response()
+        let mut response = (self.status, Json(*self.body)).into_response();
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 }
 

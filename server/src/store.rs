@@ -63,6 +63,8 @@ pub enum Placement {
     OutOfStock(String),
     /// The payment token was already spent: nothing was written.
     TokenSpent,
+    /// The session already has an order (a concurrent complete won): nothing was written.
+    AlreadyCompleted,
 }
 
 pub trait Store: Send + Sync + 'static {
@@ -88,6 +90,16 @@ pub trait Store: Send + Sync + 'static {
         idem: Option<&IdemDone>,
         now: i64,
     ) -> Result<(), StoreError>;
+
+    /// Writes a session document only while the session has no order (so a request that lost a
+    /// race cannot overwrite `completed`). Returns whether it wrote.
+    fn put_open_session(
+        &self,
+        id: &str,
+        json: &str,
+        idem: Option<&IdemDone>,
+        now: i64,
+    ) -> Result<bool, StoreError>;
 
     fn stock(&self, variant_ids: &[String]) -> Result<HashMap<String, i64>, StoreError>;
     /// Sets stock for variants that have no row yet (catalog load).
@@ -341,6 +353,31 @@ impl Store for Sqlite {
         })
     }
 
+    fn put_open_session(
+        &self,
+        id: &str,
+        json: &str,
+        idem: Option<&IdemDone>,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        self.with(|conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let written = tx.execute(
+                "UPDATE sessions SET doc = ?2, updated_at = ?3
+                 WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM orders WHERE session_id = ?1)",
+                params![id, json, now],
+            )?;
+            if written != 1 {
+                return Ok(false);
+            }
+            if let Some(done) = idem {
+                write_idem(&tx, done, now)?;
+            }
+            tx.commit()?;
+            Ok(true)
+        })
+    }
+
     fn stock(&self, variant_ids: &[String]) -> Result<HashMap<String, i64>, StoreError> {
         self.with(|conn| {
             let mut stmt =
@@ -385,6 +422,13 @@ impl Store for Sqlite {
     ) -> Result<Placement, StoreError> {
         self.with(|conn| {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let ordered: bool = tx
+                .query_row("SELECT 1 FROM orders WHERE session_id = ?1", params![session_id], |_| Ok(true))
+                .optional()?
+                .unwrap_or(false);
+            if ordered {
+                return Ok(Placement::AlreadyCompleted);
+            }
             let spent = tx.execute(
                 "UPDATE psp_tokens SET spent_at = ?2 WHERE id = ?1 AND spent_at IS NULL",
                 params![token_id, now],
@@ -524,8 +568,14 @@ mod tests {
             Placement::Placed
         );
         assert_eq!(s.stock(&["v".into()]).expect("stock")["v"], 0);
+        // A second complete of the same session, even with a fresh token, writes nothing.
         assert_eq!(
-            s.place_order("cs", "{}", "o1", "{}", "t1", &take, None, 2)
+            s.place_order("cs", "{}", "o9", "{}", "t2", &take, None, 2)
+                .expect("place"),
+            Placement::AlreadyCompleted
+        );
+        assert_eq!(
+            s.place_order("cs3", "{}", "o1", "{}", "t1", &take, None, 2)
                 .expect("place"),
             Placement::TokenSpent
         );

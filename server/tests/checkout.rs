@@ -756,3 +756,124 @@ async fn the_schema_check_is_not_vacuous() {
     );
     server.stop().await;
 }
+
+#[tokio::test]
+async fn two_completes_of_one_session_make_one_order() {
+    // Two cards for the same product on one page, or a double tap that got two keys: two
+    // different keys and tokens race for one session.
+    let server = Server::start(demo_config()).await;
+    let base = &server.base;
+    let session = ready_session(base, &["tour-tee-m"]).await;
+    let id = session["id"].as_str().expect("id");
+    let (t1, t2) = (
+        token(base, &session, "4242424242424242").await,
+        token(base, &session, "4242424242424242").await,
+    );
+    let path = format!("/checkout_sessions/{id}/complete");
+    let (p1, p2) = (payment(&t1), payment(&t2));
+    let (a, b) = tokio::join!(
+        post(base, &path, "tap-1", &p1),
+        post(base, &path, "tap-2", &p2)
+    );
+    let completed = [&a, &b]
+        .iter()
+        .filter(|r| r.body["status"] == "completed")
+        .count();
+    assert_eq!(completed, 1, "{} / {}", a.body, b.body);
+    for reply in [&a, &b] {
+        if reply.body["status"] != "completed" {
+            assert!(
+                reply.status == StatusCode::METHOD_NOT_ALLOWED
+                    || (reply.status == StatusCode::CONFLICT
+                        && reply.headers.contains_key("retry-after")),
+                "{}: {}",
+                reply.status,
+                reply.body
+            );
+        }
+    }
+    let fetched = get(base, &format!("/checkout_sessions/{id}")).await;
+    assert_eq!(fetched.body["status"], "completed");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_api_key_and_the_origin_allow_list() {
+    let mut config = demo_config();
+    config.api_key = Some("sk_test_123".into());
+    config.allow_origins = vec!["https://timeline.example".into()];
+    let server = Server::start(config).await;
+    let url = format!("{}/checkout_sessions", server.base);
+    let body = json!({"currency": "usd", "line_items": [{"id": "tour-tee-m"}], "capabilities": {}});
+    let base_headers = [("api-version", API_VERSION)];
+    let with = |extra: &[(&'static str, &'static str)], key: &'static str| {
+        let mut headers: Vec<(&str, &str)> = base_headers.to_vec();
+        headers.push(("idempotency-key", key));
+        headers.extend_from_slice(extra);
+        headers
+    };
+    let anonymous = send("POST", &url, &with(&[], "a1"), Some(&body)).await;
+    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+    let wrong = send(
+        "POST",
+        &url,
+        &with(&[("authorization", "Bearer nope")], "a2"),
+        Some(&body),
+    )
+    .await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    let server_to_server = send(
+        "POST",
+        &url,
+        &with(&[("authorization", "Bearer sk_test_123")], "a3"),
+        Some(&body),
+    )
+    .await;
+    assert_eq!(server_to_server.status, StatusCode::CREATED);
+    let browser = send(
+        "POST",
+        &url,
+        &with(&[("origin", "https://timeline.example")], "a4"),
+        Some(&body),
+    )
+    .await;
+    assert_eq!(browser.status, StatusCode::CREATED);
+    assert_eq!(
+        browser.headers["access-control-allow-origin"],
+        "https://timeline.example"
+    );
+    let stranger = send(
+        "POST",
+        &url,
+        &with(&[("origin", "https://evil.example")], "a5"),
+        Some(&body),
+    )
+    .await;
+    assert_eq!(stranger.status, StatusCode::UNAUTHORIZED);
+    assert!(!stranger.headers.contains_key("access-control-allow-origin"));
+    // The browser's preflight is answered for the allowed origin, with ACP's headers.
+    let preflight = send(
+        "OPTIONS",
+        &url,
+        &[
+            ("origin", "https://timeline.example"),
+            ("access-control-request-method", "POST"),
+            (
+                "access-control-request-headers",
+                "api-version,idempotency-key,content-type",
+            ),
+        ],
+        None,
+    )
+    .await;
+    assert!(preflight.status.is_success(), "{}", preflight.status);
+    let allowed = preflight.headers["access-control-allow-headers"]
+        .to_str()
+        .expect("headers")
+        .to_ascii_lowercase();
+    assert!(
+        allowed.contains("idempotency-key") && allowed.contains("api-version"),
+        "{allowed}"
+    );
+    server.stop().await;
+}
