@@ -26,9 +26,6 @@ use crate::psp::{self, CardBehavior};
 use crate::store::{self, Placement, Table};
 use crate::{AppState, now, rfc3339};
 
-/// How long a session stays open.
-const SESSION_TTL_SECS: i64 = 24 * 3600;
-
 /// Parses a JSON body; a type error names the offending field as a JSONPath.
 pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     let mut de = serde_json::Deserializer::from_slice(body);
@@ -70,7 +67,7 @@ async fn load(app: &AppState, id: &str) -> Result<SessionState, ApiError> {
         &state.expires_at,
         &time::format_description::well_known::Rfc3339,
     )
-    .is_ok_and(|t| t.unix_timestamp() < now());
+    .is_ok_and(|t| t.unix_timestamp() <= now());
     if state.fixed_status.is_none() && expired {
         state.fixed_status = Some(Status::Expired);
     }
@@ -199,7 +196,7 @@ pub async fn create(
         locale: request.locale,
         created_at: rfc3339(created),
         updated_at: rfc3339(created),
-        expires_at: rfc3339(created + SESSION_TTL_SECS),
+        expires_at: rfc3339(created + app.session_ttl_secs),
         order: None,
         payment_messages: Vec::new(),
         pending_token: None,

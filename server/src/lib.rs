@@ -51,6 +51,7 @@ pub struct AppState {
     pub wallet_sessions: wallet::Sessions,
     /// Key of the idempotency fingerprints (HMAC), kept beside the database, not in it.
     pub fingerprint_key: Vec<u8>,
+    pub session_ttl_secs: i64,
 }
 
 impl AppState {
@@ -96,6 +97,8 @@ pub struct Config {
     pub static_dir: Option<PathBuf>,
     pub allow_origins: Vec<String>,
     pub api_key: Option<String>,
+    /// How long a checkout session stays open.
+    pub session_ttl_secs: i64,
 }
 
 impl Config {
@@ -107,6 +110,7 @@ impl Config {
             static_dir: None,
             allow_origins: Vec::new(),
             api_key: None,
+            session_ttl_secs: 24 * 3600,
         }
     }
 }
@@ -141,6 +145,7 @@ pub fn build_state(config: &Config, public_url: &str) -> Result<Arc<AppState>, S
         allow_origins: config.allow_origins.clone(),
         wallet_sessions: wallet::Sessions::default(),
         fingerprint_key: fingerprint_key(&config.database)?,
+        session_ttl_secs: config.session_ttl_secs,
     }))
 }
 

@@ -34,6 +34,9 @@ struct Args {
     /// Require `Authorization: Bearer KEY` from callers that are not an allowed browser origin.
     #[arg(long, value_name = "KEY", env = "BUYCARD_API_KEY")]
     api_key: Option<String>,
+    /// Seconds a checkout session stays open before it expires.
+    #[arg(long, default_value_t = 24 * 3600, value_name = "SECONDS")]
+    session_ttl: i64,
     /// Log as JSON lines instead of human-readable text.
     #[arg(long)]
     log_json: bool,
@@ -70,6 +73,7 @@ async fn main() -> ExitCode {
         database: args.database,
         allow_origins: args.allow_origin,
         api_key: args.api_key,
+        session_ttl_secs: args.session_ttl,
     };
     let shutdown = async {
         _ = tokio::signal::ctrl_c().await;

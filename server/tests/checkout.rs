@@ -877,3 +877,31 @@ async fn the_api_key_and_the_origin_allow_list() {
     );
     server.stop().await;
 }
+
+#[tokio::test]
+async fn an_expired_session_cannot_be_paid() {
+    let mut config = demo_config();
+    config.session_ttl_secs = 0;
+    let server = Server::start(config).await;
+    let base = &server.base;
+    let session = ready_session(base, &["tour-tee-m"]).await;
+    let id = session["id"].as_str().expect("id");
+    let fetched = get(base, &format!("/checkout_sessions/{id}")).await;
+    assert_eq!(fetched.body["status"], "expired");
+    let token = token(base, &session, "4242424242424242").await;
+    let late = post(
+        base,
+        &format!("/checkout_sessions/{id}/complete"),
+        "late",
+        &payment(&token),
+    )
+    .await;
+    assert_eq!(late.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert!(
+        late.body["message"]
+            .as_str()
+            .expect("message")
+            .contains("expired")
+    );
+    server.stop().await;
+}

@@ -176,7 +176,7 @@ fn build_server() -> Result<PathBuf, String> {
 fn start_server(args: &[&str]) -> Result<(Guard, String), String> {
     let binary = build_server()?;
     let mut child = Command::new(&binary)
-        .args(["--listen", "127.0.0.1:0", "--catalog", "server/catalog"])
+        .args(["--listen", "127.0.0.1:0", "--catalog", "server/catalog", "--database", ":memory:"])
         .args(args)
         .current_dir(root())
         .env("RUST_LOG", "warn")
@@ -254,7 +254,10 @@ pub fn serve() -> Result<(), String> {
     println!("xtask: starting the reference server on http://{SERVER}");
     let mut server = Guard(
         Command::new(&binary)
+            // Data persists in .data/ between runs; the preview page's origin may call the
+            // checkout API and the wallet.
             .args(["--listen", SERVER, "--catalog", "server/catalog"])
+            .args(["--allow-origin", &format!("http://{PAGE}")])
             .current_dir(root())
             .spawn()
             .map_err(|e| format!("cannot start {}: {e}", binary.display()))?,

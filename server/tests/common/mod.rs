@@ -134,25 +134,59 @@ pub async fn try_send(
     })
 }
 
-/// An ACP POST with the version and an idempotency key.
+/// Validates an ACP response by endpoint and status: every checkout and delegate-payment body
+/// the tests see goes through the shared schema.
+pub fn check_acp(path: &str, reply: &Reply) {
+    let (file, ok_definition) = if path.starts_with("/agentic_commerce/delegate_payment") {
+        ("schema.delegate_payment.json", "DelegatePaymentResponse")
+    } else if path.starts_with("/checkout_sessions") {
+        let done = reply.body.get("order").is_some();
+        (
+            "schema.agentic_checkout.json",
+            if done {
+                "CheckoutSessionWithOrder"
+            } else {
+                "CheckoutSession"
+            },
+        )
+    } else {
+        return;
+    };
+    let definition = if reply.status.is_success() {
+        ok_definition
+    } else {
+        "Error"
+    };
+    if reply.status == StatusCode::PAYLOAD_TOO_LARGE && file.contains("delegate") {
+        return;
+    }
+    assert_schema(file, definition, &reply.body);
+}
+
+/// An ACP POST with the version and an idempotency key; the answer is schema-checked.
 pub async fn post(base: &str, path: &str, key: &str, body: &Value) -> Reply {
-    send(
+    let reply = send(
         "POST",
         &format!("{base}{path}"),
         &[("api-version", API_VERSION), ("idempotency-key", key)],
         Some(body),
     )
-    .await
+    .await;
+    check_acp(path, &reply);
+    reply
 }
 
+/// An ACP GET; the answer is schema-checked.
 pub async fn get(base: &str, path: &str) -> Reply {
-    send(
+    let reply = send(
         "GET",
         &format!("{base}{path}"),
         &[("api-version", API_VERSION)],
         None,
     )
-    .await
+    .await;
+    check_acp(path, &reply);
+    reply
 }
 
 /// Whether `body` is valid for a definition of one of the shared ACP schemas.
