@@ -305,6 +305,9 @@ pub async fn complete(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
+    if app.fault(crate::Fault::Complete500Once) {
+        return Err(ApiError::internal());
+    }
     let request: CheckoutSessionCompleteRequest = parse(&body)?;
     let mut state = load(&app, &id).await?;
     if let Some(error) = not_modifiable(&state) {

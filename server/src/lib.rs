@@ -52,9 +52,26 @@ pub struct AppState {
     /// Key of the idempotency fingerprints (HMAC), kept beside the database, not in it.
     pub fingerprint_key: Vec<u8>,
     pub session_ttl_secs: i64,
+    /// Armed faults; each fires once.
+    pub faults: std::sync::Mutex<Vec<Fault>>,
 }
 
 impl AppState {
+    /// Whether `fault` is armed; disarms it.
+    pub fn fault(&self, fault: Fault) -> bool {
+        let Ok(mut armed) = self.faults.lock() else {
+            return false;
+        };
+        match armed.iter().position(|f| *f == fault) {
+            Some(index) => {
+                armed.remove(index);
+                tracing::warn!(?fault, "injecting a fault");
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Runs a store operation on the blocking pool (SQLite calls block).
     pub async fn db<T: Send + 'static>(
         &self,
@@ -99,6 +116,16 @@ pub struct Config {
     pub api_key: Option<String>,
     /// How long a checkout session stays open.
     pub session_ttl_secs: i64,
+    /// Faults to inject, for tests of clients' retry paths (see [`Fault`]).
+    pub faults: Vec<Fault>,
+}
+
+/// A fault the server injects once, so tests can exercise recovery paths for real.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Fault {
+    /// The next `complete` answers 500 before doing anything (its idempotency key is released).
+    #[value(name = "complete-500-once")]
+    Complete500Once,
 }
 
 impl Config {
@@ -111,6 +138,7 @@ impl Config {
             allow_origins: Vec::new(),
             api_key: None,
             session_ttl_secs: 24 * 3600,
+            faults: Vec::new(),
         }
     }
 }
@@ -146,6 +174,7 @@ pub fn build_state(config: &Config, public_url: &str) -> Result<Arc<AppState>, S
         wallet_sessions: wallet::Sessions::default(),
         fingerprint_key: fingerprint_key(&config.database)?,
         session_ttl_secs: config.session_ttl_secs,
+        faults: std::sync::Mutex::new(config.faults.clone()),
     }))
 }
 

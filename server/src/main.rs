@@ -37,6 +37,9 @@ struct Args {
     /// Seconds a checkout session stays open before it expires.
     #[arg(long, default_value_t = 24 * 3600, value_name = "SECONDS")]
     session_ttl: i64,
+    /// Inject a fault once, for tests of clients' recovery (repeatable).
+    #[arg(long = "fault", value_enum, value_name = "FAULT")]
+    faults: Vec<buycard_server::Fault>,
     /// Log as JSON lines instead of human-readable text.
     #[arg(long)]
     log_json: bool,
@@ -74,6 +77,7 @@ async fn main() -> ExitCode {
         allow_origins: args.allow_origin,
         api_key: args.api_key,
         session_ttl_secs: args.session_ttl,
+        faults: args.faults,
     };
     let shutdown = async {
         _ = tokio::signal::ctrl_c().await;

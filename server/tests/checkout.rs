@@ -905,3 +905,26 @@ async fn an_expired_session_cannot_be_paid() {
     );
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_5xx_is_not_stored_and_the_retry_runs_afresh() {
+    let mut config = demo_config();
+    config.faults = vec![buycard_server::Fault::Complete500Once];
+    let server = Server::start(config).await;
+    let base = &server.base;
+    let session = ready_session(base, &["tour-tee-m"]).await;
+    let id = session["id"].as_str().expect("id");
+    let token = token(base, &session, "4242424242424242").await;
+    let path = format!("/checkout_sessions/{id}/complete");
+    let failed = post(base, &path, "after-500", &payment(&token)).await;
+    assert_eq!(failed.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(failed.body["type"], "processing_error");
+    let retry = post(base, &path, "after-500", &payment(&token)).await;
+    assert_eq!(retry.status, StatusCode::OK, "{}", retry.body);
+    assert_eq!(retry.body["status"], "completed");
+    assert!(
+        !retry.headers.contains_key("idempotent-replayed"),
+        "the 500 was not replayed"
+    );
+    server.stop().await;
+}

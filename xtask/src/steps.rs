@@ -176,7 +176,14 @@ fn build_server() -> Result<PathBuf, String> {
 fn start_server(args: &[&str]) -> Result<(Guard, String), String> {
     let binary = build_server()?;
     let mut child = Command::new(&binary)
-        .args(["--listen", "127.0.0.1:0", "--catalog", "server/catalog", "--database", ":memory:"])
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--catalog",
+            "server/catalog",
+            "--database",
+            ":memory:",
+        ])
         .args(args)
         .current_dir(root())
         .env("RUST_LOG", "warn")
