@@ -6,27 +6,16 @@ use buycard_acp::checkout::{
     CancelSessionRequest, CheckoutSession, CheckoutSessionCompleteRequest,
     CheckoutSessionCreateRequest, CheckoutSessionUpdateRequest, Status, TotalType,
 };
+mod common;
+
 use serde_json::Value;
 
 fn examples() -> Value {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/acp-2026-04-17/examples/examples.agentic_checkout.json"
-    );
-    serde_json::from_str(&std::fs::read_to_string(path).expect("spec beside the repo"))
-        .expect("examples are JSON")
+    common::examples("examples.agentic_checkout.json")
 }
 
 fn round_trip<T: serde::de::DeserializeOwned + serde::Serialize>(key: &str) -> T {
-    let value = examples()[key].clone();
-    assert!(!value.is_null(), "example {key} exists");
-    let parsed: T = serde_json::from_value(value.clone()).unwrap_or_else(|e| panic!("{key}: {e}"));
-    assert_eq!(
-        serde_json::to_value(&parsed).expect("serialises"),
-        value,
-        "{key}"
-    );
-    parsed
+    common::round_trip(key, &examples()[key])
 }
 
 #[test]

@@ -3,26 +3,16 @@
 
 use buycard_acp::ErrorResponse;
 use buycard_acp::delegate_payment::{DelegatePaymentRequest, DelegatePaymentResponse};
+mod common;
+
 use serde_json::Value;
 
 fn examples() -> Value {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/acp-2026-04-17/examples/examples.delegate_payment.json"
-    );
-    serde_json::from_str(&std::fs::read_to_string(path).expect("spec beside the repo"))
-        .expect("examples are JSON")
+    common::examples("examples.delegate_payment.json")
 }
 
 fn round_trip<T: serde::de::DeserializeOwned + serde::Serialize>(key: &str) -> T {
-    let value = examples()[key].clone();
-    let parsed: T = serde_json::from_value(value.clone()).unwrap_or_else(|e| panic!("{key}: {e}"));
-    assert_eq!(
-        serde_json::to_value(&parsed).expect("serialises"),
-        value,
-        "{key}"
-    );
-    parsed
+    common::round_trip(key, &examples()[key])
 }
 
 #[test]

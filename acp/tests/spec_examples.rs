@@ -4,22 +4,17 @@ use buycard_acp::ErrorResponse;
 use buycard_acp::feed::{
     FeedMetadata, Product, ProductsResponse, UpsertProductsRequest, parse_products_jsonl,
 };
+mod common;
+
 use serde_json::Value;
 
 fn spec_examples() -> Value {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/acp-2026-04-17/examples/examples.feed.json"
-    );
-    let text = std::fs::read_to_string(path).expect("the ACP spec is checked out beside the repo");
-    serde_json::from_str(&text).expect("examples.feed.json is JSON")
+    common::examples("examples.feed.json")
 }
 
 /// Parse `value` as `T` and check nothing is lost or added when it is written back.
 fn round_trip<T: serde::de::DeserializeOwned + serde::Serialize>(value: &Value) -> T {
-    let parsed: T = serde_json::from_value(value.clone()).expect("example parses");
-    assert_eq!(&serde_json::to_value(&parsed).expect("serialises"), value);
-    parsed
+    common::round_trip("feed example", value)
 }
 
 #[test]

@@ -1,7 +1,9 @@
 //! The feed API through the full router (middleware included), with every response body
 //! validated against the specification's own JSON schema.
 
-use std::path::PathBuf;
+mod common;
+
+use common::{assert_schema, repo, schema_errors};
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
@@ -10,43 +12,14 @@ use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
 fn app() -> axum::Router {
     let config = Config::for_tests(repo().join("server/catalog"));
     let state = build_state(&config, "http://127.0.0.1:8787").expect("demo catalog");
     router(state, &config)
 }
 
-/// A validator for one definition of `schema.feed.json`.
-fn schema(definition: &str) -> jsonschema::Validator {
-    let path = repo().join("../shared/acp-2026-04-17/json-schema/schema.feed.json");
-    let bundle: Value =
-        serde_json::from_str(&std::fs::read_to_string(path).expect("spec beside the repo"))
-            .expect("schema is JSON");
-    let root = json!({
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$ref": format!("#/$defs/{definition}"),
-        "$defs": bundle["$defs"],
-    });
-    jsonschema::options()
-        .should_validate_formats(true)
-        .build(&root)
-        .expect("valid schema")
-}
-
 fn assert_valid(definition: &str, body: &Value) {
-    let validator = schema(definition);
-    let errors: Vec<String> = validator
-        .iter_errors(body)
-        .map(|e| format!("{e} at {}", e.instance_path))
-        .collect();
-    assert!(
-        errors.is_empty(),
-        "{definition} invalid: {errors:#?}\n{body:#}"
-    );
+    assert_schema("schema.feed.json", definition, body);
 }
 
 async fn get(uri: &str) -> (StatusCode, axum::http::HeaderMap, Value) {
@@ -186,14 +159,12 @@ fn a_broken_catalog_is_a_clear_error() {
 #[test]
 fn the_schema_check_is_not_vacuous() {
     // A relative media URL is not a `uri`, and a float is not an amount: the validator says so.
-    let validator = schema("ProductsResponse");
-    assert!(
-        !validator.is_valid(&json!({"products": [{"id": "a", "variants": [],
-        "media": [{"type": "image", "url": "media/x.svg"}]}]}))
-    );
-    assert!(!validator.is_valid(
-        &json!({"products": [{"id": "a", "variants": [{"id": "v", "title": "V",
-        "price": {"amount": 19.99, "currency": "USD"}}]}]})
-    ));
-    assert!(validator.is_valid(&json!({"products": []})));
+    let errors = |body: Value| schema_errors("schema.feed.json", "ProductsResponse", &body);
+    let relative = json!({"products": [{"id": "a", "variants": [],
+        "media": [{"type": "image", "url": "media/x.svg"}]}]});
+    assert!(!errors(relative).is_empty());
+    let float = json!({"products": [{"id": "a", "variants": [{"id": "v", "title": "V",
+        "price": {"amount": 19.99, "currency": "USD"}}]}]});
+    assert!(!errors(float).is_empty());
+    assert!(errors(json!({"products": []})).is_empty());
 }

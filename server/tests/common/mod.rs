@@ -214,25 +214,7 @@ pub fn schema_errors(file: &str, definition: &str, body: &Value) -> Vec<String> 
 
 /// Validates `body` against a definition of one of the shared ACP schemas.
 pub fn assert_schema(file: &str, definition: &str, body: &Value) {
-    let path = repo()
-        .join("../shared/acp-2026-04-17/json-schema")
-        .join(file);
-    let bundle: Value =
-        serde_json::from_str(&std::fs::read_to_string(path).expect("spec beside the repo"))
-            .expect("json");
-    let root = json!({
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$ref": format!("#/$defs/{definition}"),
-        "$defs": bundle["$defs"],
-    });
-    let validator = jsonschema::options()
-        .should_validate_formats(true)
-        .build(&root)
-        .expect("schema");
-    let errors: Vec<String> = validator
-        .iter_errors(body)
-        .map(|e| format!("{e} at {}", e.instance_path))
-        .collect();
+    let errors = schema_errors(file, definition, body);
     assert!(
         errors.is_empty(),
         "{definition} invalid: {errors:#?}\n{body:#}"
