@@ -85,6 +85,14 @@ pub enum Msg {
     ErrTimeout,
     ErrHttp(u16),
     ErrUnreadableFeed,
+    ErrCheckoutUnavailable,
+    ErrCheckoutRefused,
+    ErrSessionClosed,
+    ErrSoldOut,
+    ErrQuantityLimit,
+    ErrPaymentDeclined,
+    ErrNeedsAuthentication,
+    ErrCheckDetails,
 }
 
 impl Msg {
@@ -153,6 +161,30 @@ impl Msg {
             (Msg::ErrUnreadableFeed, Fr) => {
                 "La boutique a envoyé un catalogue illisible pour cette carte."
             }
+            (Msg::ErrCheckoutUnavailable, En) => {
+                "The shop is not answering right now. Nothing was charged; try again in a moment."
+            }
+            (Msg::ErrCheckoutUnavailable, Fr) => {
+                "La boutique ne répond pas pour le moment. Rien n’a été débité ; réessayez dans un instant."
+            }
+            (Msg::ErrCheckoutRefused, En) => {
+                "This shop cannot take orders from this page right now."
+            }
+            (Msg::ErrCheckoutRefused, Fr) => {
+                "Cette boutique ne peut pas prendre de commande depuis cette page pour le moment."
+            }
+            (Msg::ErrSessionClosed, En) => "This checkout has ended. Start again to buy.",
+            (Msg::ErrSessionClosed, Fr) => "Ce paiement est terminé. Recommencez pour acheter.",
+            (Msg::ErrSoldOut, En) => "Sorry, this has just sold out.",
+            (Msg::ErrSoldOut, Fr) => "Désolé, c’est épuisé.",
+            (Msg::ErrQuantityLimit, En) => "That is more than one order may contain.",
+            (Msg::ErrQuantityLimit, Fr) => "C’est plus que ce qu’une commande peut contenir.",
+            (Msg::ErrPaymentDeclined, En) => "Your card was declined. Try another card.",
+            (Msg::ErrPaymentDeclined, Fr) => "Votre carte a été refusée. Essayez une autre carte.",
+            (Msg::ErrNeedsAuthentication, En) => "Your bank needs to confirm this payment.",
+            (Msg::ErrNeedsAuthentication, Fr) => "Votre banque doit confirmer ce paiement.",
+            (Msg::ErrCheckDetails, En) => "Please check the highlighted details.",
+            (Msg::ErrCheckDetails, Fr) => "Vérifiez les informations signalées.",
         };
         s.to_owned()
     }
@@ -194,6 +226,14 @@ mod tests {
             Msg::ErrTimeout,
             Msg::ErrHttp(503),
             Msg::ErrUnreadableFeed,
+            Msg::ErrCheckoutUnavailable,
+            Msg::ErrCheckoutRefused,
+            Msg::ErrSessionClosed,
+            Msg::ErrSoldOut,
+            Msg::ErrQuantityLimit,
+            Msg::ErrPaymentDeclined,
+            Msg::ErrNeedsAuthentication,
+            Msg::ErrCheckDetails,
             Msg::Availability(Availability::InStock),
             Msg::Availability(Availability::LimitedStock),
             Msg::Availability(Availability::Preorder),

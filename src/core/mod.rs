@@ -6,10 +6,15 @@
 //! - [`card`]: the card's view model and its errors.
 //! - [`i18n`]: every user-visible string in English and French; locale negotiation.
 //! - [`url`]: the only way an untrusted URL becomes an `href` or `src`.
+//! - [`checkout_error`]: any checkout backend's failures as a small typed set (retryable or not,
+//!   the buyer's words, the field to point at).
+//! - [`retry`]: bounded exponential backoff with jitter, honouring `Retry-After`.
 
 pub mod availability;
 pub mod card;
 pub mod catalog;
+pub mod checkout_error;
 pub mod i18n;
 pub mod money;
+pub mod retry;
 pub mod url;

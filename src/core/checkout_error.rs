@@ -1,0 +1,331 @@
+//! What can go wrong talking to a checkout backend, as a small typed set.
+//!
+//! Any ACP backend answers failures with an HTTP status and a flat error body
+//! (`{"type","code","message","param"}`); the network can also fail with no answer at all. The
+//! buy flow needs three things from that: whether retrying the *same* request (same
+//! Idempotency-Key) can help, what to tell the buyer (English and French), and which field to
+//! point at. [`CheckoutError::classify`] maps every answer to one of these kinds.
+
+use buycard_acp::ErrorResponse;
+
+use super::i18n::{Lang, Msg};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CheckoutError {
+    /// No answer: connection refused, dropped, timed out. The outcome is unknown.
+    Network,
+    /// 5xx: the server failed; ACP says a 5xx is never stored against the key.
+    Server(u16),
+    /// 409 `idempotency_in_flight`: the first request with this key is still running.
+    InFlight { retry_after_secs: Option<u32> },
+    /// 429.
+    RateLimited { retry_after_secs: Option<u32> },
+    /// 422 `idempotency_conflict`: the same key was used with another body (a client bug).
+    KeyConflict,
+    /// The session is completed, canceled or expired (405), or gone (404).
+    SessionClosed,
+    /// 401/403: the backend or wallet refused who we are.
+    Unauthorized,
+    /// The backend does not speak this ACP version.
+    UnsupportedVersion { supported: Vec<String> },
+    /// Sold out (`out_of_stock`).
+    OutOfStock { param: Option<String> },
+    /// More than `max_quantity_per_order` (`quantity_exceeded`).
+    QuantityExceeded { param: Option<String> },
+    /// The card was declined (`payment_declined`): another card may work.
+    PaymentDeclined,
+    /// 3-D Secure is needed (`requires_3ds`).
+    AuthenticationRequired,
+    /// Anything else the buyer must fix (`missing`, `invalid`, …), on `param`.
+    Invalid { code: String, param: Option<String> },
+}
+
+impl CheckoutError {
+    /// From an HTTP status and the body the backend sent (if it parsed as an ACP error).
+    pub fn classify(status: u16, body: Option<&ErrorResponse>) -> Self {
+        let code = body.map(|b| b.code.as_str()).unwrap_or("");
+        let param = body.and_then(|b| b.param.clone());
+        match (status, code) {
+            (_, "idempotency_in_flight") | (409, _) => Self::InFlight {
+                retry_after_secs: None,
+            },
+            (_, "idempotency_conflict") => Self::KeyConflict,
+            (_, "unsupported_api_version" | "missing_api_version") => Self::UnsupportedVersion {
+                supported: body
+                    .and_then(|b| b.supported_versions.clone())
+                    .unwrap_or_default(),
+            },
+            (_, "out_of_stock") => Self::OutOfStock { param },
+            (_, "quantity_exceeded") => Self::QuantityExceeded { param },
+            (_, "payment_declined") => Self::PaymentDeclined,
+            (_, "requires_3ds") => Self::AuthenticationRequired,
+            (429, _) => Self::RateLimited {
+                retry_after_secs: None,
+            },
+            (401 | 403, _) => Self::Unauthorized,
+            (404 | 405 | 410, _) => Self::SessionClosed,
+            (500..=599, _) => Self::Server(status),
+            _ => Self::Invalid {
+                code: if code.is_empty() {
+                    "invalid".to_owned()
+                } else {
+                    code.to_owned()
+                },
+                param,
+            },
+        }
+    }
+
+    /// Adds the `Retry-After` header's seconds to the kinds that honour it.
+    pub fn with_retry_after(self, seconds: Option<u32>) -> Self {
+        match self {
+            Self::InFlight { .. } => Self::InFlight {
+                retry_after_secs: seconds,
+            },
+            Self::RateLimited { .. } => Self::RateLimited {
+                retry_after_secs: seconds,
+            },
+            other => other,
+        }
+    }
+
+    /// Whether sending the same request again, with the same Idempotency-Key, can succeed.
+    /// (A declined card is not: it needs a new card, hence a new request.)
+    pub fn retryable(&self) -> bool {
+        matches!(
+            self,
+            Self::Network | Self::Server(_) | Self::InFlight { .. } | Self::RateLimited { .. }
+        )
+    }
+
+    /// The server's wish for the next retry, in seconds.
+    pub fn retry_after_secs(&self) -> Option<u32> {
+        match self {
+            Self::InFlight { retry_after_secs } | Self::RateLimited { retry_after_secs } => {
+                *retry_after_secs
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether the request may have taken effect although no success was seen: after such an
+    /// error on `complete`, the flow re-reads the session before anything else.
+    pub fn outcome_unknown(&self) -> bool {
+        matches!(
+            self,
+            Self::Network | Self::Server(_) | Self::InFlight { .. }
+        )
+    }
+
+    /// Stable code for events (`buycard:error` `detail.code`) and `data-error`.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::Network => "network",
+            Self::Server(_) => "server_error",
+            Self::InFlight { .. } => "in_flight",
+            Self::RateLimited { .. } => "rate_limited",
+            Self::KeyConflict => "idempotency_conflict",
+            Self::SessionClosed => "session_closed",
+            Self::Unauthorized => "unauthorized",
+            Self::UnsupportedVersion { .. } => "unsupported_version",
+            Self::OutOfStock { .. } => "out_of_stock",
+            Self::QuantityExceeded { .. } => "quantity_exceeded",
+            Self::PaymentDeclined => "payment_declined",
+            Self::AuthenticationRequired => "requires_3ds",
+            Self::Invalid { code, .. } => code,
+        }
+    }
+
+    /// The field to point at (an ACP JSONPath), if any.
+    pub fn param(&self) -> Option<&str> {
+        match self {
+            Self::OutOfStock { param }
+            | Self::QuantityExceeded { param }
+            | Self::Invalid { param, .. } => param.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// What the buyer is told.
+    pub fn message(&self) -> Msg {
+        match self {
+            Self::Network | Self::Server(_) | Self::InFlight { .. } | Self::RateLimited { .. } => {
+                Msg::ErrCheckoutUnavailable
+            }
+            Self::KeyConflict | Self::UnsupportedVersion { .. } | Self::Unauthorized => {
+                Msg::ErrCheckoutRefused
+            }
+            Self::SessionClosed => Msg::ErrSessionClosed,
+            Self::OutOfStock { .. } => Msg::ErrSoldOut,
+            Self::QuantityExceeded { .. } => Msg::ErrQuantityLimit,
+            Self::PaymentDeclined => Msg::ErrPaymentDeclined,
+            Self::AuthenticationRequired => Msg::ErrNeedsAuthentication,
+            Self::Invalid { .. } => Msg::ErrCheckDetails,
+        }
+    }
+
+    pub fn text(&self, lang: Lang) -> String {
+        self.message().text(lang)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(kind: &str, code: &str, param: Option<&str>) -> ErrorResponse {
+        let mut e = ErrorResponse::new(kind, code, "message");
+        e.param = param.map(str::to_owned);
+        e
+    }
+
+    #[test]
+    fn acp_answers_map_to_kinds() {
+        let c = |status, kind, code, param| {
+            CheckoutError::classify(status, Some(&body(kind, code, param)))
+        };
+        assert_eq!(
+            c(409, "invalid_request", "idempotency_in_flight", None),
+            CheckoutError::InFlight {
+                retry_after_secs: None
+            }
+        );
+        assert_eq!(
+            c(422, "invalid_request", "idempotency_conflict", None),
+            CheckoutError::KeyConflict
+        );
+        assert_eq!(
+            c(
+                400,
+                "invalid_request",
+                "out_of_stock",
+                Some("$.line_items[0].item.id")
+            ),
+            CheckoutError::OutOfStock {
+                param: Some("$.line_items[0].item.id".into())
+            }
+        );
+        assert_eq!(
+            c(400, "invalid_request", "quantity_exceeded", None),
+            CheckoutError::QuantityExceeded { param: None }
+        );
+        assert_eq!(
+            c(
+                400,
+                "invalid_request",
+                "requires_3ds",
+                Some("$.authentication_result")
+            ),
+            CheckoutError::AuthenticationRequired
+        );
+        assert_eq!(
+            c(405, "invalid_request", "invalid", Some("$.status")),
+            CheckoutError::SessionClosed
+        );
+        assert_eq!(
+            c(404, "invalid_request", "not_found", None),
+            CheckoutError::SessionClosed
+        );
+        assert_eq!(
+            c(503, "service_unavailable", "down", None),
+            CheckoutError::Server(503)
+        );
+        assert_eq!(
+            c(401, "invalid_request", "unauthorized", None),
+            CheckoutError::Unauthorized
+        );
+        assert_eq!(
+            c(400, "invalid_request", "missing", Some("$.buyer.email")),
+            CheckoutError::Invalid {
+                code: "missing".into(),
+                param: Some("$.buyer.email".into())
+            }
+        );
+        let mut version = body("invalid_request", "unsupported_api_version", None);
+        version.supported_versions = Some(vec!["2026-04-17".into()]);
+        assert_eq!(
+            CheckoutError::classify(400, Some(&version)),
+            CheckoutError::UnsupportedVersion {
+                supported: vec!["2026-04-17".into()]
+            }
+        );
+        // A body that is not an ACP error still classifies by status.
+        assert_eq!(
+            CheckoutError::classify(502, None),
+            CheckoutError::Server(502)
+        );
+        assert_eq!(
+            CheckoutError::classify(400, None),
+            CheckoutError::Invalid {
+                code: "invalid".into(),
+                param: None
+            }
+        );
+    }
+
+    #[test]
+    fn only_transient_failures_are_retried_with_the_same_key() {
+        let retryable = [
+            CheckoutError::Network,
+            CheckoutError::Server(500),
+            CheckoutError::InFlight {
+                retry_after_secs: Some(1),
+            },
+            CheckoutError::RateLimited {
+                retry_after_secs: None,
+            },
+        ];
+        for e in &retryable {
+            assert!(e.retryable(), "{e:?}");
+        }
+        for e in [
+            CheckoutError::KeyConflict,
+            CheckoutError::SessionClosed,
+            CheckoutError::PaymentDeclined,
+            CheckoutError::OutOfStock { param: None },
+            CheckoutError::Invalid {
+                code: "missing".into(),
+                param: None,
+            },
+        ] {
+            assert!(!e.retryable(), "{e:?}");
+        }
+        assert_eq!(
+            CheckoutError::InFlight {
+                retry_after_secs: None
+            }
+            .with_retry_after(Some(2))
+            .retry_after_secs(),
+            Some(2)
+        );
+        assert_eq!(
+            CheckoutError::Network
+                .with_retry_after(Some(2))
+                .retry_after_secs(),
+            None
+        );
+        assert!(CheckoutError::Network.outcome_unknown());
+        assert!(!CheckoutError::PaymentDeclined.outcome_unknown());
+    }
+
+    #[test]
+    fn every_kind_has_words_in_both_languages() {
+        let all = [
+            CheckoutError::Network,
+            CheckoutError::KeyConflict,
+            CheckoutError::SessionClosed,
+            CheckoutError::OutOfStock { param: None },
+            CheckoutError::QuantityExceeded { param: None },
+            CheckoutError::PaymentDeclined,
+            CheckoutError::AuthenticationRequired,
+            CheckoutError::Invalid {
+                code: "missing".into(),
+                param: None,
+            },
+        ];
+        for e in all {
+            let (en, fr) = (e.text(Lang::En), e.text(Lang::Fr));
+            assert!(!en.is_empty() && !fr.is_empty() && en != fr, "{e:?}");
+        }
+    }
+}
