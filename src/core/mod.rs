@@ -9,11 +9,13 @@
 //! - [`checkout_error`]: any checkout backend's failures as a small typed set (retryable or not,
 //!   the buyer's words, the field to point at).
 //! - [`retry`]: bounded exponential backoff with jitter, honouring `Retry-After`.
+//! - [`flow`]: the buy flow as a state machine: stages, events, effects.
 
 pub mod availability;
 pub mod card;
 pub mod catalog;
 pub mod checkout_error;
+pub mod flow;
 pub mod i18n;
 pub mod money;
 pub mod retry;

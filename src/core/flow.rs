@@ -1,0 +1,1460 @@
+//! The buy flow as a state machine: stages, events, and the effects it asks the edge to run.
+//!
+//! Pure and synchronous: [`Flow::handle`] takes an [`Event`] (a tap, a timer, the outcome of the
+//! request in flight) and returns the [`Effect`]s to run. The edge runs them (HTTP with
+//! timeouts, timers, DOM events) and feeds their outcomes back. Nothing here knows about the
+//! browser, so every sequence of taps and server answers can be tested natively.
+//!
+//! Guarantees (property-tested below):
+//! - At most one request is in flight.
+//! - One Idempotency-Key per intent: every retry of a request reuses its key; a new key is made
+//!   only when the buyer asks for something new (Buy, Confirm, Pay, Cancel).
+//! - Never two different `complete`s for one intent, and none after an order is placed. After a
+//!   `complete` whose outcome is unknown (no answer, 5xx, in flight), the session is re-read
+//!   before anything else.
+//! - No stuck state: when nothing is in flight and no timer is pending, the stage is one the
+//!   buyer can act on.
+
+use buycard_acp::checkout::{
+    AuthenticationResult, Buyer, CheckoutSession, FulfillmentDetails, Item, Order, Status,
+};
+use serde::Deserialize;
+
+use super::checkout_error::CheckoutError;
+use super::retry::Backoff;
+
+/// How long the confirmation must be visible before Confirm works (a double tap or a
+/// click-jacked tap cannot buy).
+pub const ARM_DELAY_MS: u32 = 600;
+
+/// A saved payment method as the wallet shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct PaymentMethod {
+    pub id: String,
+    pub brand: String,
+    pub last4: String,
+    pub exp_month: String,
+    pub exp_year: String,
+}
+
+/// `GET /wallet/buyer` (200).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct SavedBuyer {
+    pub buyer: Buyer,
+    #[serde(default)]
+    pub fulfillment_details: Option<FulfillmentDetails>,
+    pub payment_method: PaymentMethod,
+}
+
+/// What the buyer sees.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Stage {
+    /// The card with its Buy button.
+    Idle,
+    /// Buy was tapped: reading the wallet and opening a checkout session.
+    Starting,
+    /// Saved buyer: the confirmation sheet with the merchant's totals. `armed` once it has been
+    /// visible for [`ARM_DELAY_MS`].
+    Confirming {
+        armed: bool,
+    },
+    /// New buyer: the details sheet.
+    Details,
+    /// Paying: token and `complete` in flight (or being verified).
+    Placing,
+    /// The bank's 3-D Secure challenge is shown.
+    Authenticating,
+    Placed(Order),
+    SoldOut,
+    /// Something failed; the sheet says what and offers to try again or cancel.
+    Failed(CheckoutError),
+}
+
+impl Stage {
+    /// The host element's `data-state`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Stage::Idle => "ready",
+            Stage::Starting => "loading",
+            Stage::Confirming { .. } | Stage::Authenticating => "confirming",
+            Stage::Details => "details",
+            Stage::Placing => "placing",
+            Stage::Placed(_) => "placed",
+            Stage::SoldOut => "soldout",
+            Stage::Failed(_) => "error",
+        }
+    }
+}
+
+/// What the buyer typed in the details sheet. The card goes to the wallet (or the payment
+/// provider), never to the merchant; `Debug` never shows it.
+#[derive(Clone, PartialEq)]
+pub struct Details {
+    pub buyer: Buyer,
+    pub fulfillment_details: FulfillmentDetails,
+    pub card: CardEntry,
+    pub save: bool,
+}
+
+impl std::fmt::Debug for Details {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Details")
+            .field("save", &self.save)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Clone, PartialEq, Eq)]
+pub struct CardEntry {
+    pub number: String,
+    pub exp_month: String,
+    pub exp_year: String,
+    pub cvc: String,
+    pub name: String,
+}
+
+impl std::fmt::Debug for CardEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CardEntry([redacted])")
+    }
+}
+
+/// Something that happened.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// The Buy button.
+    Buy,
+    /// Confirm (saved buyer) or the sheet's Pay button after details were sent.
+    Confirm,
+    /// The details sheet was submitted.
+    SubmitDetails(Box<Details>),
+    /// Cancel button or Escape.
+    Cancel,
+    /// "Try again" on a failure.
+    Retry,
+    /// The 3-D Secure challenge finished (any outcome).
+    Authenticated(AuthenticationResult),
+    /// A timer the flow asked for fired.
+    Timer(Timer),
+    /// The request in flight finished.
+    Done(Outcome),
+}
+
+/// A timer the flow started. The number is its generation: a timer from an earlier attempt
+/// (before a Cancel, say) is recognised and ignored when it fires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Timer {
+    /// The confirmation has been visible long enough.
+    Arm(u32),
+    /// The backoff before resending the request in flight elapsed.
+    Resend(u32),
+}
+
+/// The outcome of the request in flight.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// `GET /wallet/buyer`: `None` is 204 (nothing saved) or no wallet.
+    Wallet(Option<Box<SavedBuyer>>),
+    /// A checkout session (create, update, get, complete, cancel).
+    Session(Box<CheckoutSession>),
+    /// A payment method saved or vaulted from the details sheet.
+    PaymentMethod(String),
+    /// A delegated payment token.
+    Token(String),
+    Failed(CheckoutError),
+}
+
+/// A request the edge must send. Keys are Idempotency-Keys: the same value on every resend.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Request {
+    Wallet,
+    Create {
+        key: String,
+        items: Vec<Item>,
+        currency: String,
+        buyer: Option<Buyer>,
+        fulfillment_details: Option<FulfillmentDetails>,
+    },
+    Update {
+        key: String,
+        session_id: String,
+        buyer: Buyer,
+        fulfillment_details: FulfillmentDetails,
+    },
+    /// Vault the card typed in the sheet (through the wallet when there is one).
+    AddPaymentMethod {
+        details: Box<Details>,
+    },
+    Token {
+        payment_method_id: String,
+        session_id: String,
+        amount: i64,
+        currency: String,
+    },
+    Complete {
+        key: String,
+        session_id: String,
+        token: String,
+        authentication: Option<AuthenticationResult>,
+    },
+    Get {
+        session_id: String,
+    },
+    Cancel {
+        key: String,
+        session_id: String,
+    },
+}
+
+impl Request {
+    pub fn is_complete(&self) -> bool {
+        matches!(self, Request::Complete { .. })
+    }
+}
+
+/// Events for the host page.
+#[derive(Debug, Clone, PartialEq)]
+pub enum HostEvent {
+    Checkout {
+        session_id: String,
+        total: Option<i64>,
+        currency: String,
+    },
+    Order {
+        order: Order,
+    },
+    Cancel {
+        session_id: Option<String>,
+    },
+    Error(CheckoutError),
+}
+
+/// What the edge must do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    Send(Box<Request>),
+    StartTimer(Timer, u32),
+    Emit(HostEvent),
+    /// Show the bank's challenge (3-D Secure) described by the session's metadata.
+    Challenge,
+}
+
+/// Where the flow gets fresh Idempotency-Keys and jitter (UUIDs and `Math.random()` in the
+/// browser, counters in tests).
+pub trait Entropy {
+    fn key(&mut self) -> String;
+    fn jitter(&mut self) -> f64;
+}
+
+/// The product being bought.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Purchase {
+    pub items: Vec<Item>,
+    pub currency: String,
+}
+
+#[derive(Debug)]
+pub struct Flow {
+    purchase: Purchase,
+    has_wallet: bool,
+    backoff: Backoff,
+    stage: Stage,
+    session: Option<CheckoutSession>,
+    saved: Option<SavedBuyer>,
+    payment_method_id: Option<String>,
+    token: Option<String>,
+    /// The key of the current `complete` intent, reused on every resend.
+    complete_key: Option<String>,
+    in_flight: Option<Request>,
+    retries: u32,
+    /// The generation of the pending resend / arm timer, if one is pending.
+    resend_pending: Option<u32>,
+    arm_pending: Option<u32>,
+    /// Timer generations; kept across attempts.
+    timer_gen: u32,
+    /// A `complete` may have taken effect unseen: re-read the session before anything else.
+    verify_first: bool,
+    /// Details waiting for the session to accept them before the card is vaulted.
+    pending_details: Option<Box<Details>>,
+    /// A problem to show in the open sheet (a declined card).
+    notice: Option<CheckoutError>,
+}
+
+impl Flow {
+    pub fn new(purchase: Purchase, has_wallet: bool) -> Self {
+        Self {
+            purchase,
+            has_wallet,
+            backoff: Backoff::default(),
+            stage: Stage::Idle,
+            session: None,
+            saved: None,
+            payment_method_id: None,
+            token: None,
+            complete_key: None,
+            in_flight: None,
+            retries: 0,
+            resend_pending: None,
+            arm_pending: None,
+            timer_gen: 0,
+            verify_first: false,
+            pending_details: None,
+            notice: None,
+        }
+    }
+
+    /// A problem to show in the open sheet, such as a declined card.
+    pub fn notice(&self) -> Option<&CheckoutError> {
+        self.notice.as_ref()
+    }
+
+    pub fn stage(&self) -> &Stage {
+        &self.stage
+    }
+
+    /// The latest authoritative session: what the sheets show (never client-side totals).
+    pub fn session(&self) -> Option<&CheckoutSession> {
+        self.session.as_ref()
+    }
+
+    pub fn saved_buyer(&self) -> Option<&SavedBuyer> {
+        self.saved.as_ref()
+    }
+
+    pub fn in_flight(&self) -> Option<&Request> {
+        self.in_flight.as_ref()
+    }
+
+    /// Whether the flow is waiting for something it asked for (a request or a timer).
+    pub fn waiting(&self) -> bool {
+        self.in_flight.is_some() || self.resend_pending.is_some() || self.arm_pending.is_some()
+    }
+
+    /// Starts over for a new attempt, keeping timer generations unique.
+    fn reset(&mut self) {
+        let (timer_gen, backoff) = (self.timer_gen, self.backoff);
+        *self = Flow::new(self.purchase.clone(), self.has_wallet);
+        self.timer_gen = timer_gen;
+        self.backoff = backoff;
+    }
+
+    fn arm(&mut self) -> Effect {
+        self.timer_gen += 1;
+        self.arm_pending = Some(self.timer_gen);
+        Effect::StartTimer(Timer::Arm(self.timer_gen), ARM_DELAY_MS)
+    }
+
+    fn resend_after(&mut self, ms: u32) -> Effect {
+        self.timer_gen += 1;
+        self.resend_pending = Some(self.timer_gen);
+        Effect::StartTimer(Timer::Resend(self.timer_gen), ms)
+    }
+
+    fn send(&mut self, request: Request) -> Vec<Effect> {
+        self.retries = 0;
+        self.in_flight = Some(request.clone());
+        vec![Effect::Send(Box::new(request))]
+    }
+
+    fn fail(&mut self, error: CheckoutError) -> Vec<Effect> {
+        self.in_flight = None;
+        self.stage = Stage::Failed(error.clone());
+        vec![Effect::Emit(HostEvent::Error(error))]
+    }
+
+    pub fn handle(&mut self, event: Event, entropy: &mut dyn Entropy) -> Vec<Effect> {
+        match event {
+            Event::Buy => self.on_buy(entropy),
+            Event::Confirm => self.on_confirm(entropy),
+            Event::SubmitDetails(details) => self.on_details(*details, entropy),
+            Event::Cancel => self.on_cancel(entropy),
+            Event::Retry => self.on_retry(entropy),
+            Event::Authenticated(result) => self.on_authenticated(result),
+            Event::Timer(Timer::Arm(generation)) => {
+                if self.arm_pending != Some(generation) {
+                    return Vec::new(); // Stale: from an earlier attempt.
+                }
+                self.arm_pending = None;
+                if self.stage == (Stage::Confirming { armed: false }) {
+                    self.stage = Stage::Confirming { armed: true };
+                }
+                Vec::new()
+            }
+            Event::Timer(Timer::Resend(generation)) => {
+                if self.resend_pending != Some(generation) {
+                    return Vec::new();
+                }
+                self.resend_pending = None;
+                match self.in_flight.clone() {
+                    Some(request) => vec![Effect::Send(Box::new(request))],
+                    None => Vec::new(),
+                }
+            }
+            Event::Done(outcome) => self.on_done(outcome, entropy),
+        }
+    }
+
+    fn on_buy(&mut self, entropy: &mut dyn Entropy) -> Vec<Effect> {
+        if !matches!(self.stage, Stage::Idle | Stage::Placed(_) | Stage::SoldOut) || self.waiting()
+        {
+            return Vec::new(); // A second tap while starting does nothing.
+        }
+        self.reset();
+        self.stage = Stage::Starting;
+        if self.has_wallet {
+            self.send(Request::Wallet)
+        } else {
+            self.create(entropy)
+        }
+    }
+
+    fn create(&mut self, entropy: &mut dyn Entropy) -> Vec<Effect> {
+        let (buyer, details) = match &self.saved {
+            Some(saved) => (Some(saved.buyer.clone()), saved.fulfillment_details.clone()),
+            None => (None, None),
+        };
+        self.send(Request::Create {
+            key: entropy.key(),
+            items: self.purchase.items.clone(),
+            currency: self.purchase.currency.clone(),
+            buyer,
+            fulfillment_details: details,
+        })
+    }
+
+    fn on_confirm(&mut self, entropy: &mut dyn Entropy) -> Vec<Effect> {
+        let ready = self
+            .session
+            .as_ref()
+            .is_some_and(|s| s.status == Status::ReadyForPayment);
+        let can = match self.stage {
+            Stage::Confirming { armed } => armed,
+            Stage::Details => self.payment_method_id.is_some(),
+            _ => false,
+        };
+        if !can || !ready || self.waiting() {
+            return Vec::new(); // Not armed yet, a double tap, or nothing to pay.
+        }
+        self.stage = Stage::Placing;
+        // One intent, one key: every resend of this complete reuses it.
+        self.complete_key = Some(entropy.key());
+        self.token = None;
+        self.request_token()
+    }
+
+    fn request_token(&mut self) -> Vec<Effect> {
+        let (Some(session), Some(pm)) = (&self.session, self.payment_method_id.clone()) else {
+            return self.fail(CheckoutError::Invalid {
+                code: "missing".into(),
+                param: Some("$.payment_data".into()),
+            });
+        };
+        let request = Request::Token {
+            payment_method_id: pm,
+            session_id: session.id.clone(),
+            amount: session.total().unwrap_or(0),
+            currency: session.currency.clone(),
+        };
+        self.send(request)
+    }
+
+    fn complete(&mut self, authentication: Option<AuthenticationResult>) -> Vec<Effect> {
+        let (Some(session), Some(token), Some(key)) =
+            (&self.session, self.token.clone(), self.complete_key.clone())
+        else {
+            return self.fail(CheckoutError::Invalid {
+                code: "missing".into(),
+                param: Some("$.payment_data".into()),
+            });
+        };
+        let request = Request::Complete {
+            key,
+            session_id: session.id.clone(),
+            token,
+            authentication,
+        };
+        self.send(request)
+    }
+
+    fn on_details(&mut self, details: Details, entropy: &mut dyn Entropy) -> Vec<Effect> {
+        if self.stage != Stage::Details || self.waiting() {
+            return Vec::new();
+        }
+        let Some(session) = &self.session else {
+            return Vec::new();
+        };
+        let update = Request::Update {
+            key: entropy.key(),
+            session_id: session.id.clone(),
+            buyer: details.buyer.clone(),
+            fulfillment_details: details.fulfillment_details.clone(),
+        };
+        // The card is vaulted after the session accepts the details (see on_done).
+        self.pending_details = Some(Box::new(details));
+        self.notice = None;
+        self.send(update)
+    }
+
+    fn on_cancel(&mut self, entropy: &mut dyn Entropy) -> Vec<Effect> {
+        let cancellable = matches!(
+            self.stage,
+            Stage::Confirming { .. }
+                | Stage::Details
+                | Stage::Authenticating
+                | Stage::Failed(_)
+                | Stage::Starting
+        );
+        // Paying cannot be cancelled halfway, nor while a payment's outcome is unknown: the
+        // session is looked at first (Retry), so an order that went through is never lost.
+        // A request on the wire is answered first (its late answer must not be taken for a new
+        // one); one waiting to be resent is simply dropped.
+        let on_the_wire = self.in_flight.is_some() && self.resend_pending.is_none();
+        if !cancellable || self.verify_first || on_the_wire {
+            return Vec::new();
+        }
+        let session_id = self.session.as_ref().map(|s| s.id.clone());
+        let open = self.session.as_ref().is_some_and(|s| {
+            !matches!(
+                s.status,
+                Status::Completed | Status::Canceled | Status::Expired
+            )
+        });
+        let mut effects = vec![Effect::Emit(HostEvent::Cancel {
+            session_id: session_id.clone(),
+        })];
+        self.reset();
+        if let (Some(session_id), true) = (session_id, open) {
+            // Fire and forget: the flow is Idle again; the outcome is ignored.
+            effects.push(Effect::Send(Box::new(Request::Cancel {
+                key: entropy.key(),
+                session_id,
+            })));
+        }
+        effects
+    }
+
+    fn on_retry(&mut self, entropy: &mut dyn Entropy) -> Vec<Effect> {
+        let Stage::Failed(_) = &self.stage else {
+            return Vec::new();
+        };
+        if self.waiting() {
+            return Vec::new();
+        }
+        if self.verify_first
+            && let Some(session) = &self.session
+        {
+            // The last complete may have succeeded: look before paying again.
+            self.stage = Stage::Placing;
+            let id = session.id.clone();
+            return self.send(Request::Get { session_id: id });
+        }
+        match (
+            &self.session,
+            self.saved.is_some() || self.payment_method_id.is_some(),
+        ) {
+            (None, _) => {
+                self.stage = Stage::Starting;
+                if self.has_wallet && self.saved.is_none() {
+                    self.send(Request::Wallet)
+                } else {
+                    self.create(entropy)
+                }
+            }
+            (Some(_), true) if self.saved.is_some() => {
+                self.stage = Stage::Confirming { armed: false };
+                vec![self.arm()]
+            }
+            (Some(_), _) => {
+                self.stage = Stage::Details;
+                Vec::new()
+            }
+        }
+    }
+
+    fn on_authenticated(&mut self, result: AuthenticationResult) -> Vec<Effect> {
+        if self.stage != Stage::Authenticating || self.waiting() {
+            return Vec::new();
+        }
+        self.stage = Stage::Placing;
+        self.complete(Some(result))
+    }
+
+    fn show_session(&mut self) -> Vec<Effect> {
+        let Some(session) = &self.session else {
+            return Vec::new();
+        };
+        let checkout = Effect::Emit(HostEvent::Checkout {
+            session_id: session.id.clone(),
+            total: session.total(),
+            currency: session.currency.clone(),
+        });
+        let sold_out = session
+            .messages
+            .iter()
+            .any(|m| m.code.as_deref() == Some("out_of_stock"));
+        if sold_out {
+            self.stage = Stage::SoldOut;
+            return vec![checkout];
+        }
+        match &self.saved {
+            Some(_) if session.status == Status::ReadyForPayment => {
+                self.stage = Stage::Confirming { armed: false };
+                vec![checkout, self.arm()]
+            }
+            _ => {
+                self.stage = Stage::Details;
+                vec![checkout]
+            }
+        }
+    }
+
+    fn on_done(&mut self, outcome: Outcome, entropy: &mut dyn Entropy) -> Vec<Effect> {
+        let Some(request) = self.in_flight.clone() else {
+            return Vec::new(); // A late answer to something abandoned (e.g. a cancel).
+        };
+        if let Outcome::Failed(error) = outcome {
+            return self.on_failure(request, error, entropy);
+        }
+        self.in_flight = None;
+        match (request, outcome) {
+            (Request::Wallet, Outcome::Wallet(saved)) => {
+                if let Some(saved) = saved {
+                    self.payment_method_id = Some(saved.payment_method.id.clone());
+                    self.saved = Some(*saved);
+                }
+                self.create(entropy)
+            }
+            (Request::Create { .. } | Request::Update { .. }, Outcome::Session(session)) => {
+                self.session = Some(*session);
+                let effects = self.show_session();
+                if let (Stage::Details, Some(details)) = (&self.stage, self.pending_details.take())
+                {
+                    let ready = self
+                        .session
+                        .as_ref()
+                        .is_some_and(|s| s.status == Status::ReadyForPayment);
+                    if ready {
+                        let mut effects = effects;
+                        effects.extend(self.send(Request::AddPaymentMethod { details }));
+                        return effects;
+                    }
+                }
+                effects
+            }
+            (Request::AddPaymentMethod { .. }, Outcome::PaymentMethod(id)) => {
+                self.payment_method_id = Some(id);
+                // Details accepted and card vaulted: pay now (the Pay tap was the intent).
+                self.stage = Stage::Placing;
+                self.complete_key = Some(entropy.key());
+                self.request_token()
+            }
+            (Request::Token { .. }, Outcome::Token(token)) => {
+                self.token = Some(token);
+                self.complete(None)
+            }
+            (Request::Complete { .. } | Request::Get { .. }, Outcome::Session(session)) => {
+                self.verify_first = false;
+                self.after_payment(*session)
+            }
+            (_, _) => self.fail(CheckoutError::Invalid {
+                code: "unexpected_answer".into(),
+                param: None,
+            }),
+        }
+    }
+
+    fn after_payment(&mut self, session: CheckoutSession) -> Vec<Effect> {
+        let declined = session
+            .messages
+            .iter()
+            .any(|m| m.code.as_deref() == Some("payment_declined"));
+        let status = session.status;
+        self.session = Some(session);
+        match status {
+            Status::Completed => {
+                let Some(order) = self.session.as_ref().and_then(|s| s.order.clone()) else {
+                    return self.fail(CheckoutError::Invalid {
+                        code: "missing_order".into(),
+                        param: None,
+                    });
+                };
+                self.stage = Stage::Placed(order.clone());
+                self.complete_key = None;
+                vec![Effect::Emit(HostEvent::Order { order })]
+            }
+            Status::AuthenticationRequired => {
+                self.stage = Stage::Authenticating;
+                vec![Effect::Challenge]
+            }
+            _ if declined => {
+                // That card's intent is over: the sheet stays open, says so, and takes another
+                // card (a new intent, a new key).
+                self.complete_key = None;
+                self.token = None;
+                self.saved = None;
+                self.payment_method_id = None;
+                self.stage = Stage::Details;
+                self.notice = Some(CheckoutError::PaymentDeclined);
+                vec![Effect::Emit(HostEvent::Error(
+                    CheckoutError::PaymentDeclined,
+                ))]
+            }
+            Status::Canceled | Status::Expired => {
+                // Nothing more can happen in this session: start over on Retry.
+                self.session = None;
+                self.complete_key = None;
+                self.fail(CheckoutError::SessionClosed)
+            }
+            Status::InProgress => {
+                // The merchant is still taking payment: look again shortly.
+                let id = self
+                    .session
+                    .as_ref()
+                    .map(|s| s.id.clone())
+                    .unwrap_or_default();
+                self.verify_first = true;
+                self.in_flight = Some(Request::Get { session_id: id });
+                vec![self.resend_after(ARM_DELAY_MS)]
+            }
+            _ => {
+                self.complete_key = None;
+                let effects = self.show_session();
+                let mut all = vec![Effect::Emit(HostEvent::Error(CheckoutError::Invalid {
+                    code: "not_ready".into(),
+                    param: None,
+                }))];
+                all.extend(effects);
+                all
+            }
+        }
+    }
+
+    fn on_failure(
+        &mut self,
+        request: Request,
+        error: CheckoutError,
+        entropy: &mut dyn Entropy,
+    ) -> Vec<Effect> {
+        if request.is_complete() && error.outcome_unknown() {
+            // The order may exist: re-read the session before anything else.
+            self.verify_first = true;
+            let session_id = match &request {
+                Request::Complete { session_id, .. } => session_id.clone(),
+                _ => String::new(),
+            };
+            self.in_flight = Some(Request::Get { session_id });
+            self.retries = 0;
+            return vec![Effect::Send(Box::new(
+                self.in_flight.clone().unwrap_or(Request::Wallet),
+            ))];
+        }
+        if error.retryable()
+            && let Some(delay) =
+                self.backoff
+                    .delay_ms(self.retries, error.retry_after_secs(), entropy.jitter())
+        {
+            // Same request, same key, after a pause.
+            self.retries += 1;
+            return vec![self.resend_after(delay)];
+        }
+        match error {
+            CheckoutError::OutOfStock { .. } => {
+                self.in_flight = None;
+                self.stage = Stage::SoldOut;
+                vec![Effect::Emit(HostEvent::Error(error))]
+            }
+            CheckoutError::SessionClosed
+                if matches!(request, Request::Complete { .. } | Request::Get { .. }) =>
+            {
+                // Completed elsewhere (another tab or card) or expired: look at it.
+                let session_id = self
+                    .session
+                    .as_ref()
+                    .map(|s| s.id.clone())
+                    .unwrap_or_default();
+                self.verify_first = true;
+                self.in_flight = Some(Request::Get {
+                    session_id: session_id.clone(),
+                });
+                if matches!(request, Request::Get { .. }) {
+                    return self.fail(error);
+                }
+                vec![Effect::Send(Box::new(Request::Get { session_id }))]
+            }
+            other => self.fail(other),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    struct Counter(u32);
+
+    impl Entropy for Counter {
+        fn key(&mut self) -> String {
+            self.0 += 1;
+            format!("k{}", self.0)
+        }
+        fn jitter(&mut self) -> f64 {
+            0.5
+        }
+    }
+
+    fn purchase() -> Purchase {
+        Purchase {
+            items: vec![Item {
+                id: "tee-m".into(),
+                name: None,
+                unit_amount: None,
+            }],
+            currency: "usd".into(),
+        }
+    }
+
+    fn session(
+        id: &str,
+        status: &str,
+        messages: serde_json::Value,
+        order: bool,
+    ) -> Box<CheckoutSession> {
+        let mut value = json!({
+            "id": id, "status": status, "currency": "usd", "capabilities": {},
+            "line_items": [], "fulfillment_options": [], "messages": messages, "links": [],
+            "totals": [{"type": "total", "display_text": "Total", "amount": 3025}]
+        });
+        if order {
+            value["order"] = json!({"id": "ord_1", "checkout_session_id": id, "permalink_url": "http://shop/orders/ord_1"});
+        }
+        Box::new(serde_json::from_value(value).expect("session"))
+    }
+
+    fn saved() -> Box<SavedBuyer> {
+        Box::new(
+            serde_json::from_value(json!({
+                "buyer": {"email": "ada@example.com"},
+                "fulfillment_details": {"name": "Ada"},
+                "payment_method": {"id": "pm_ada", "brand": "visa", "last4": "4242", "exp_month": "12", "exp_year": "2030"}
+            }))
+            .expect("saved"),
+        )
+    }
+
+    fn details() -> Box<Details> {
+        Box::new(Details {
+            buyer: Buyer {
+                email: "new@example.com".into(),
+                ..Default::default()
+            },
+            fulfillment_details: FulfillmentDetails::default(),
+            card: CardEntry {
+                number: "4242424242424242".into(),
+                exp_month: "12".into(),
+                exp_year: "2030".into(),
+                cvc: "123".into(),
+                name: "New".into(),
+            },
+            save: true,
+        })
+    }
+
+    fn sent(effects: &[Effect]) -> Vec<&Request> {
+        effects
+            .iter()
+            .filter_map(|e| {
+                if let Effect::Send(r) = e {
+                    Some(&**r)
+                } else {
+                    None
+                }
+            })
+            .collect()
+    }
+
+    /// A saved buyer up to an armed confirmation sheet.
+    fn confirming(e: &mut Counter) -> Flow {
+        let mut flow = Flow::new(purchase(), true);
+        assert_eq!(sent(&flow.handle(Event::Buy, e)), [&Request::Wallet]);
+        let create = flow.handle(Event::Done(Outcome::Wallet(Some(saved()))), e);
+        assert!(matches!(
+            sent(&create)[0],
+            Request::Create { buyer: Some(_), .. }
+        ));
+        let shown = flow.handle(
+            Event::Done(Outcome::Session(session(
+                "cs_1",
+                "ready_for_payment",
+                json!([]),
+                false,
+            ))),
+            e,
+        );
+        assert!(
+            shown
+                .iter()
+                .any(|e| matches!(e, Effect::StartTimer(Timer::Arm(_), ARM_DELAY_MS)))
+        );
+        assert!(shown.iter().any(|e| matches!(
+            e,
+            Effect::Emit(HostEvent::Checkout {
+                total: Some(3025),
+                ..
+            })
+        )));
+        assert_eq!(flow.stage(), &Stage::Confirming { armed: false });
+        assert!(
+            flow.handle(Event::Confirm, e).is_empty(),
+            "Confirm does nothing until armed"
+        );
+        let Some(Effect::StartTimer(arm, _)) = shown
+            .iter()
+            .find(|e| matches!(e, Effect::StartTimer(..)))
+            .cloned()
+        else {
+            panic!("arm timer")
+        };
+        flow.handle(Event::Timer(Timer::Arm(999)), e);
+        assert_eq!(
+            flow.stage(),
+            &Stage::Confirming { armed: false },
+            "a stale timer does not arm"
+        );
+        flow.handle(Event::Timer(arm), e);
+        assert_eq!(flow.stage(), &Stage::Confirming { armed: true });
+        flow
+    }
+
+    #[test]
+    fn a_saved_buyer_buys_in_two_taps() {
+        let e = &mut Counter(0);
+        let mut flow = confirming(e);
+        let token = flow.handle(Event::Confirm, e);
+        assert_eq!(
+            sent(&token),
+            [&Request::Token {
+                payment_method_id: "pm_ada".into(),
+                session_id: "cs_1".into(),
+                amount: 3025,
+                currency: "usd".into()
+            }]
+        );
+        assert!(
+            flow.handle(Event::Confirm, e).is_empty(),
+            "a double tap is ignored"
+        );
+        let complete = flow.handle(Event::Done(Outcome::Token("vt_1".into())), e);
+        assert!(
+            matches!(sent(&complete)[0], Request::Complete { token, authentication: None, .. } if token == "vt_1")
+        );
+        let placed = flow.handle(
+            Event::Done(Outcome::Session(session(
+                "cs_1",
+                "completed",
+                json!([]),
+                true,
+            ))),
+            e,
+        );
+        assert!(matches!(flow.stage(), Stage::Placed(order) if order.id == "ord_1"));
+        assert!(matches!(&placed[0], Effect::Emit(HostEvent::Order { .. })));
+        assert_eq!(flow.stage().as_str(), "placed");
+    }
+
+    #[test]
+    fn an_unanswered_complete_is_verified_before_anything_else() {
+        let e = &mut Counter(0);
+        let mut flow = confirming(e);
+        flow.handle(Event::Confirm, e);
+        let complete = flow.handle(Event::Done(Outcome::Token("vt_1".into())), e);
+        let Request::Complete { key, .. } = sent(&complete)[0].clone() else {
+            panic!("complete")
+        };
+        let verify = flow.handle(Event::Done(Outcome::Failed(CheckoutError::Network)), e);
+        assert_eq!(
+            sent(&verify),
+            [&Request::Get {
+                session_id: "cs_1".into()
+            }]
+        );
+        assert!(
+            flow.handle(Event::Cancel, e).is_empty(),
+            "no cancel while the outcome is unknown"
+        );
+        // The GET fails too: the buyer sees an error and Retry looks again, never pays again.
+        let pause = flow.handle(Event::Done(Outcome::Failed(CheckoutError::Server(503))), e);
+        let [Effect::StartTimer(resend @ Timer::Resend(_), _)] = pause.as_slice() else {
+            panic!("{pause:?}")
+        };
+        assert_eq!(
+            sent(&flow.handle(Event::Timer(*resend), e)),
+            [&Request::Get {
+                session_id: "cs_1".into()
+            }]
+        );
+        flow.handle(
+            Event::Done(Outcome::Session(session(
+                "cs_1",
+                "completed",
+                json!([]),
+                true,
+            ))),
+            e,
+        );
+        assert!(matches!(flow.stage(), Stage::Placed(_)));
+        assert_eq!(key, "k2", "one key for the intent");
+    }
+
+    #[test]
+    fn after_an_uncertain_complete_retry_looks_before_paying_again() {
+        let e = &mut Counter(0);
+        let mut flow = confirming(e);
+        flow.backoff.max_retries = 0; // give up at once, to reach the buyer's Retry
+        flow.handle(Event::Confirm, e);
+        flow.handle(Event::Done(Outcome::Token("vt_1".into())), e);
+        // The complete went through but its answer was lost; so is the answer to the GET.
+        let verify = flow.handle(Event::Done(Outcome::Failed(CheckoutError::Network)), e);
+        assert_eq!(
+            sent(&verify),
+            [&Request::Get {
+                session_id: "cs_1".into()
+            }]
+        );
+        flow.handle(Event::Done(Outcome::Failed(CheckoutError::Network)), e);
+        assert!(matches!(flow.stage(), Stage::Failed(_)));
+        assert!(
+            flow.handle(Event::Cancel, e).is_empty(),
+            "the order may exist: no cancel yet"
+        );
+        // Retry looks at the session; it never starts a new payment blindly.
+        let retry = flow.handle(Event::Retry, e);
+        assert_eq!(
+            sent(&retry),
+            [&Request::Get {
+                session_id: "cs_1".into()
+            }]
+        );
+        assert!(
+            !sent(&retry)
+                .iter()
+                .any(|r| r.is_complete() || matches!(r, Request::Token { .. }))
+        );
+        flow.handle(
+            Event::Done(Outcome::Session(session(
+                "cs_1",
+                "completed",
+                json!([]),
+                true,
+            ))),
+            e,
+        );
+        assert!(
+            matches!(flow.stage(), Stage::Placed(_)),
+            "the order that went through is shown"
+        );
+    }
+
+    #[test]
+    fn transient_failures_resend_the_same_request() {
+        let e = &mut Counter(0);
+        let mut flow = Flow::new(purchase(), false);
+        let create = flow.handle(Event::Buy, e);
+        let first = sent(&create)[0].clone();
+        let pause = flow.handle(
+            Event::Done(Outcome::Failed(CheckoutError::InFlight {
+                retry_after_secs: Some(2),
+            })),
+            e,
+        );
+        let [Effect::StartTimer(resend, 2_000)] = pause.as_slice() else {
+            panic!("Retry-After is honoured: {pause:?}")
+        };
+        assert_eq!(
+            sent(&flow.handle(Event::Timer(*resend), e)),
+            [&first],
+            "same key"
+        );
+        // Retries are bounded: then the buyer is told, and Retry starts again.
+        for _ in 0..5 {
+            let pause = flow.handle(Event::Done(Outcome::Failed(CheckoutError::Server(500))), e);
+            if let [Effect::StartTimer(timer, _)] = pause.as_slice() {
+                flow.handle(Event::Timer(*timer), e);
+            }
+        }
+        flow.handle(Event::Done(Outcome::Failed(CheckoutError::Server(500))), e);
+        assert!(matches!(
+            flow.stage(),
+            Stage::Failed(CheckoutError::Server(500))
+        ));
+        assert!(!flow.waiting());
+        assert!(matches!(
+            sent(&flow.handle(Event::Retry, e))[0],
+            Request::Create { .. }
+        ));
+    }
+
+    #[test]
+    fn a_new_buyer_enters_details_and_a_declined_card_can_be_replaced() {
+        let e = &mut Counter(0);
+        let mut flow = Flow::new(purchase(), true);
+        flow.handle(Event::Buy, e);
+        let create = flow.handle(Event::Done(Outcome::Wallet(None)), e);
+        assert!(matches!(
+            sent(&create)[0],
+            Request::Create { buyer: None, .. }
+        ));
+        flow.handle(
+            Event::Done(Outcome::Session(session(
+                "cs_9",
+                "not_ready_for_payment",
+                json!([]),
+                false,
+            ))),
+            e,
+        );
+        assert_eq!(flow.stage(), &Stage::Details);
+        let update = flow.handle(Event::SubmitDetails(details()), e);
+        assert!(
+            matches!(sent(&update)[0], Request::Update { session_id, .. } if session_id == "cs_9")
+        );
+        let vault = flow.handle(
+            Event::Done(Outcome::Session(session(
+                "cs_9",
+                "ready_for_payment",
+                json!([]),
+                false,
+            ))),
+            e,
+        );
+        assert!(matches!(sent(&vault)[0], Request::AddPaymentMethod { .. }));
+        assert!(
+            !format!("{vault:?}").contains("4242424242424242"),
+            "Debug never shows the card"
+        );
+        let token = flow.handle(Event::Done(Outcome::PaymentMethod("pm_new".into())), e);
+        assert!(
+            matches!(sent(&token)[0], Request::Token { payment_method_id, .. } if payment_method_id == "pm_new")
+        );
+        let complete = flow.handle(Event::Done(Outcome::Token("vt_bad".into())), e);
+        let Request::Complete { key: first_key, .. } = sent(&complete)[0].clone() else {
+            panic!()
+        };
+        let declined = json!([{"type": "error", "code": "payment_declined", "content_type": "plain", "content": "Declined"}]);
+        flow.handle(
+            Event::Done(Outcome::Session(session(
+                "cs_9",
+                "ready_for_payment",
+                declined,
+                false,
+            ))),
+            e,
+        );
+        assert_eq!(flow.stage(), &Stage::Details, "the sheet stays open");
+        assert_eq!(flow.notice(), Some(&CheckoutError::PaymentDeclined));
+        flow.handle(Event::SubmitDetails(details()), e);
+        flow.handle(
+            Event::Done(Outcome::Session(session(
+                "cs_9",
+                "ready_for_payment",
+                json!([]),
+                false,
+            ))),
+            e,
+        );
+        flow.handle(Event::Done(Outcome::PaymentMethod("pm_good".into())), e);
+        let again = flow.handle(Event::Done(Outcome::Token("vt_good".into())), e);
+        let Request::Complete {
+            key: second_key, ..
+        } = sent(&again)[0].clone()
+        else {
+            panic!()
+        };
+        assert_ne!(first_key, second_key, "another card is another intent");
+        flow.handle(
+            Event::Done(Outcome::Session(session(
+                "cs_9",
+                "completed",
+                json!([]),
+                true,
+            ))),
+            e,
+        );
+        assert!(matches!(flow.stage(), Stage::Placed(_)));
+    }
+
+    #[test]
+    fn three_d_secure_completes_with_the_result_and_the_same_key() {
+        let e = &mut Counter(0);
+        let mut flow = confirming(e);
+        flow.handle(Event::Confirm, e);
+        let first = flow.handle(Event::Done(Outcome::Token("vt_3ds".into())), e);
+        let Request::Complete { key, .. } = sent(&first)[0].clone() else {
+            panic!()
+        };
+        let challenge = flow.handle(
+            Event::Done(Outcome::Session(session(
+                "cs_1",
+                "authentication_required",
+                json!([]),
+                false,
+            ))),
+            e,
+        );
+        assert_eq!(challenge, [Effect::Challenge]);
+        assert_eq!(flow.stage(), &Stage::Authenticating);
+        let result = AuthenticationResult {
+            outcome: "authenticated".into(),
+            outcome_details: None,
+        };
+        let second = flow.handle(Event::Authenticated(result.clone()), e);
+        assert!(
+            matches!(sent(&second)[0], Request::Complete { key: k, authentication: Some(r), .. } if *k == key && *r == result)
+        );
+    }
+
+    #[test]
+    fn cancel_and_sold_out() {
+        let e = &mut Counter(0);
+        let mut flow = confirming(e);
+        let cancel = flow.handle(Event::Cancel, e);
+        assert!(
+            matches!(&cancel[0], Effect::Emit(HostEvent::Cancel { session_id: Some(id) }) if id == "cs_1")
+        );
+        assert!(
+            matches!(sent(&cancel)[0], Request::Cancel { session_id, .. } if session_id == "cs_1")
+        );
+        assert_eq!(flow.stage(), &Stage::Idle);
+
+        let mut flow = Flow::new(purchase(), false);
+        flow.handle(Event::Buy, e);
+        let gone = json!([{"type": "error", "code": "out_of_stock", "param": "$.line_items[0].item.id", "content_type": "plain", "content": "Sold out"}]);
+        flow.handle(
+            Event::Done(Outcome::Session(session(
+                "cs_2",
+                "not_ready_for_payment",
+                gone,
+                false,
+            ))),
+            e,
+        );
+        assert_eq!(flow.stage(), &Stage::SoldOut);
+        assert_eq!(flow.stage().as_str(), "soldout");
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    mod properties {
+        use std::collections::{HashMap, HashSet};
+
+        use proptest::prelude::*;
+
+        use super::*;
+
+        /// What the simulated merchant knows.
+        #[derive(Default)]
+        struct Merchant {
+            next_session: u32,
+            /// session → the key of the complete that completed it
+            completed: HashMap<String, String>,
+            status: HashMap<String, &'static str>,
+        }
+
+        #[derive(Debug, Clone, Copy)]
+        enum Step {
+            Buy,
+            Confirm,
+            Cancel,
+            Retry,
+            Details,
+            Authenticate,
+            FireTimers,
+            /// Answer the request in flight: 0 = success, 1 = lost after applying, 2 = lost
+            /// before applying, 3 = 503, 4 = in flight, 5 = declined/3DS/sold out variants.
+            Answer(u8),
+        }
+
+        fn step() -> impl Strategy<Value = Step> {
+            prop_oneof![
+                1 => Just(Step::Buy),
+                1 => Just(Step::Confirm),
+                1 => Just(Step::Cancel),
+                1 => Just(Step::Retry),
+                1 => Just(Step::Details),
+                1 => Just(Step::Authenticate),
+                3 => Just(Step::FireTimers),
+                8 => (0u8..6).prop_map(Step::Answer),
+            ]
+        }
+
+        fn answer(merchant: &mut Merchant, request: &Request, choice: u8) -> Outcome {
+            let apply = matches!(choice, 0 | 1 | 5);
+            let outcome = match request {
+                Request::Wallet => Outcome::Wallet(if choice.is_multiple_of(2) {
+                    Some(saved())
+                } else {
+                    None
+                }),
+                Request::Create { .. } => {
+                    merchant.next_session += 1;
+                    let id = format!("cs_{}", merchant.next_session);
+                    let status = if choice == 5 {
+                        "not_ready_for_payment"
+                    } else {
+                        "ready_for_payment"
+                    };
+                    merchant.status.insert(id.clone(), status);
+                    let messages = if choice == 5 {
+                        json!([{"type": "error", "code": "out_of_stock", "content_type": "plain", "content": "x"}])
+                    } else {
+                        json!([])
+                    };
+                    Outcome::Session(session(&id, status, messages, false))
+                }
+                Request::Update { session_id, .. } => {
+                    merchant
+                        .status
+                        .insert(session_id.clone(), "ready_for_payment");
+                    Outcome::Session(session(session_id, "ready_for_payment", json!([]), false))
+                }
+                Request::AddPaymentMethod { .. } => Outcome::PaymentMethod("pm_x".into()),
+                Request::Token { .. } => Outcome::Token(format!("vt_{choice}")),
+                Request::Complete {
+                    key,
+                    session_id,
+                    authentication,
+                    ..
+                } => match merchant.completed.get(session_id) {
+                    Some(done) if done == key => {
+                        Outcome::Session(session(session_id, "completed", json!([]), true))
+                    }
+                    Some(_) => Outcome::Failed(CheckoutError::SessionClosed),
+                    None if choice == 5 && authentication.is_none() => Outcome::Session(session(
+                        session_id,
+                        "authentication_required",
+                        json!([]),
+                        false,
+                    )),
+                    None if choice == 4 => {
+                        let declined = json!([{"type": "error", "code": "payment_declined", "content_type": "plain", "content": "x"}]);
+                        Outcome::Session(session(session_id, "ready_for_payment", declined, false))
+                    }
+                    None if apply => {
+                        merchant.completed.insert(session_id.clone(), key.clone());
+                        merchant.status.insert(session_id.clone(), "completed");
+                        Outcome::Session(session(session_id, "completed", json!([]), true))
+                    }
+                    None => Outcome::Failed(CheckoutError::Network),
+                },
+                Request::Get { session_id } => {
+                    let done = merchant.completed.contains_key(session_id);
+                    let status = merchant
+                        .status
+                        .get(session_id)
+                        .copied()
+                        .unwrap_or("ready_for_payment");
+                    Outcome::Session(session(session_id, status, json!([]), done))
+                }
+                Request::Cancel { session_id, .. } => {
+                    merchant.status.insert(session_id.clone(), "canceled");
+                    Outcome::Session(session(session_id, "canceled", json!([]), false))
+                }
+            };
+            match choice {
+                1 => Outcome::Failed(CheckoutError::Network), // applied, answer lost
+                // Lost before the server saw it (nothing was applied for choice 2).
+                2 => Outcome::Failed(CheckoutError::Network),
+                3 => Outcome::Failed(CheckoutError::Server(503)),
+                4 if !request.is_complete() => Outcome::Failed(CheckoutError::InFlight {
+                    retry_after_secs: None,
+                }),
+                _ => outcome,
+            }
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(2000))]
+
+            /// Random taps, timers and server answers (including answers lost after the server
+            /// acted) never produce a second complete for a session, never lose a placed order,
+            /// never have two requests in flight, and never stall.
+            #[test]
+            fn never_two_completes_never_stuck(steps in proptest::collection::vec(step(), 1..120), wallet in any::<bool>()) {
+                let e = &mut Counter(0);
+                let mut flow = Flow::new(purchase(), wallet);
+                // One retry, so random walks often exhaust them and reach the buyer's Retry.
+                flow.backoff.max_retries = 1;
+                let mut merchant = Merchant::default();
+                let mut outstanding: Option<Request> = None;
+                let mut timers: HashSet<Timer> = HashSet::new();
+                // session → keys of the completes sent for it
+                let mut complete_keys: HashMap<String, HashSet<String>> = HashMap::new();
+                for step in steps {
+                    let effects = match step {
+                        Step::Buy => flow.handle(Event::Buy, e),
+                        Step::Confirm => flow.handle(Event::Confirm, e),
+                        Step::Cancel => flow.handle(Event::Cancel, e),
+                        Step::Retry => flow.handle(Event::Retry, e),
+                        Step::Details => flow.handle(Event::SubmitDetails(details()), e),
+                        Step::Authenticate => flow.handle(
+                            Event::Authenticated(AuthenticationResult { outcome: "authenticated".into(), outcome_details: None }),
+                            e,
+                        ),
+                        Step::FireTimers => {
+                            let mut all = Vec::new();
+                            for timer in std::mem::take(&mut timers) {
+                                all.extend(flow.handle(Event::Timer(timer), e));
+                            }
+                            all
+                        }
+                        Step::Answer(choice) => match outstanding.take() {
+                            Some(request) => {
+                                let outcome = answer(&mut merchant, &request, choice);
+                                flow.handle(Event::Done(outcome), e)
+                            }
+                            None => Vec::new(),
+                        },
+                    };
+                    for effect in effects {
+                        match effect {
+                            Effect::Send(request) => {
+                                let request = *request;
+                                if let Request::Cancel { .. } = request {
+                                    continue; // fire and forget
+                                }
+                                prop_assert!(outstanding.is_none(), "two requests in flight: {:?} and {:?}", outstanding, request);
+                                if let Request::Complete { key, session_id, .. } = &request {
+                                    let keys = complete_keys.entry(session_id.clone()).or_default();
+                                    keys.insert(key.clone());
+                                    if let Some(done_key) = merchant.completed.get(session_id) {
+                                        prop_assert_eq!(done_key, key, "a new complete for a completed session");
+                                    }
+                                }
+                                outstanding = Some(request);
+                            }
+                            Effect::StartTimer(timer, _) => {
+                                timers.insert(timer);
+                            }
+                            Effect::Emit(_) | Effect::Challenge => {}
+                        }
+                    }
+                    // Never stuck: when nothing is pending, the buyer can act.
+                    if outstanding.is_none() && timers.is_empty() {
+                        prop_assert!(
+                            !matches!(flow.stage(), Stage::Starting | Stage::Placing),
+                            "stuck in {:?}", flow.stage()
+                        );
+                    }
+                    // A placed order is what the merchant completed.
+                    if let Stage::Placed(order) = flow.stage() {
+                        prop_assert!(merchant.completed.contains_key(&order.checkout_session_id));
+                    }
+                }
+                // Each completed session was completed by exactly one key, and the flow never
+                // tried another key on it afterwards (checked as sent).
+                for (session, key) in &merchant.completed {
+                    prop_assert!(complete_keys.get(session).is_some_and(|keys| keys.contains(key)));
+                }
+            }
+        }
+    }
+}
