@@ -266,7 +266,8 @@ async fn loading_state_is_visible_until_the_feed_arrives() {
     let el = card("slow", "tee", &[]);
     mount(&el);
     wait_for("loading", || state(&el) == "loading").await;
-    let status = shadow_query(&el, "[role=status]").expect("a status region while loading");
+    let status =
+        shadow_query(&el, ".skeleton[role=status]").expect("a status region while loading");
     assert!(
         status
             .text_content()
@@ -274,7 +275,10 @@ async fn loading_state_is_visible_until_the_feed_arrives() {
             .contains("Loading product")
     );
     ready(&el).await;
-    assert!(shadow_query(&el, "[role=status]").is_none());
+    assert!(
+        shadow_query(&el, ".skeleton").is_none(),
+        "the loading status is gone"
+    );
     el.remove();
 }
 

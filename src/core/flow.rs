@@ -188,6 +188,8 @@ pub enum Request {
     Token {
         payment_method_id: String,
         session_id: String,
+        /// From the session's card payment handler: the token is bound to this merchant.
+        merchant_id: String,
         amount: i64,
         currency: String,
     },
@@ -237,6 +239,20 @@ pub enum Effect {
     Emit(HostEvent),
     /// Show the bank's challenge (3-D Secure) described by the session's metadata.
     Challenge,
+}
+
+/// The merchant a delegated token must name: the `merchant_id` of the session's card payment
+/// handler (one that requires delegate payment).
+pub fn merchant_id(session: &CheckoutSession) -> String {
+    session
+        .capabilities
+        .payment
+        .iter()
+        .flat_map(|p| &p.handlers)
+        .filter(|h| h.requires_delegate_payment)
+        .find_map(|h| h.config.get("merchant_id").and_then(|m| m.as_str()))
+        .unwrap_or_default()
+        .to_owned()
 }
 
 /// Where the flow gets fresh Idempotency-Keys and jitter (UUIDs and `Math.random()` in the
@@ -452,6 +468,7 @@ impl Flow {
         let request = Request::Token {
             payment_method_id: pm,
             session_id: session.id.clone(),
+            merchant_id: merchant_id(session),
             amount: session.total().unwrap_or(0),
             currency: session.currency.clone(),
         };
@@ -821,7 +838,11 @@ mod tests {
         order: bool,
     ) -> Box<CheckoutSession> {
         let mut value = json!({
-            "id": id, "status": status, "currency": "usd", "capabilities": {},
+            "id": id, "status": status, "currency": "usd",
+            "capabilities": {"payment": {"handlers": [{"id": "card", "name": "dev.acp.tokenized.card", "version": "1",
+                "spec": "https://acp.dev/x", "requires_delegate_payment": true, "requires_pci_compliance": false,
+                "psp": "test", "config_schema": "https://acp.dev/c", "instrument_schemas": [],
+                "config": {"merchant_id": "shop_1"}}]}},
             "line_items": [], "fulfillment_options": [], "messages": messages, "links": [],
             "totals": [{"type": "total", "display_text": "Total", "amount": 3025}]
         });
@@ -936,6 +957,7 @@ mod tests {
             [&Request::Token {
                 payment_method_id: "pm_ada".into(),
                 session_id: "cs_1".into(),
+                merchant_id: "shop_1".into(),
                 amount: 3025,
                 currency: "usd".into()
             }]

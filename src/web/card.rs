@@ -3,11 +3,14 @@
 use leptos::prelude::*;
 use web_sys::HtmlElement;
 
+use super::buy::BuyFlow;
+use super::checkout::Backend;
 use super::feed::{self, FeedResult};
 use super::intl::format_money;
 use super::track;
 use crate::core::availability::Availability;
 use crate::core::card::{CardError, CardModel};
+use crate::core::flow::Purchase;
 use crate::core::i18n::{Locale, Msg};
 use crate::core::url::endpoint_base;
 
@@ -19,10 +22,13 @@ pub struct CardAttrs {
     pub product: RwSignal<Option<String>>,
     pub variant: RwSignal<Option<String>>,
     pub locale: RwSignal<Option<String>>,
+    /// The host site's wallet API (saved buyers buy in one click).
+    pub wallet: RwSignal<Option<String>>,
 }
 
 impl CardAttrs {
-    pub const OBSERVED: [&'static str; 5] = ["endpoint", "feed", "product", "variant", "locale"];
+    pub const OBSERVED: [&'static str; 6] =
+        ["endpoint", "feed", "product", "variant", "locale", "wallet"];
 
     pub fn from_host(host: &HtmlElement) -> Self {
         let read = |name: &str| RwSignal::new(host.get_attribute(name));
@@ -32,6 +38,7 @@ impl CardAttrs {
             product: read("product"),
             variant: read("variant"),
             locale: read("locale"),
+            wallet: read("wallet"),
         }
     }
 
@@ -42,6 +49,7 @@ impl CardAttrs {
             "product" => self.product,
             "variant" => self.variant,
             "locale" => self.locale,
+            "wallet" => self.wallet,
             _ => return,
         };
         signal.set(value);
@@ -123,6 +131,7 @@ pub fn BuyCard(attrs: CardAttrs, host: HtmlElement, page_lang: Vec<String>) -> i
         )
     });
 
+    let host_for_view = host.clone();
     // The host page sees the state on the element itself (`buy-card[data-state=ready]`).
     Effect::new(move |_| {
         let state = state.read();
@@ -131,6 +140,17 @@ pub fn BuyCard(attrs: CardAttrs, host: HtmlElement, page_lang: Vec<String>) -> i
             CardState::Error(e) => _ = host.set_attribute("data-error", e.code()),
             _ => _ = host.remove_attribute("data-error"),
         }
+    });
+
+    // Where the buy flow sends its requests (None until the endpoint is valid).
+    let backend = Memo::new(move |_| {
+        let endpoint = attrs.endpoint.get()?;
+        let endpoint = endpoint_base(&endpoint)?.to_owned();
+        let wallet = attrs
+            .wallet
+            .get()
+            .and_then(|w| endpoint_base(&w).map(str::to_owned));
+        Some(Backend { endpoint, wallet })
     });
 
     let retry = move |_| {
@@ -178,7 +198,9 @@ pub fn BuyCard(attrs: CardAttrs, host: HtmlElement, page_lang: Vec<String>) -> i
                             .into_any()
                     }
                     CardState::Ready(model) => {
-                        view! { <ProductView model locale=locale.get() /> }.into_any()
+                        let backend = backend.get();
+                        let host = host_for_view.clone();
+                        view! { <ProductView model locale=locale.get() backend host /> }.into_any()
                     }
                 }
             }}
@@ -187,7 +209,12 @@ pub fn BuyCard(attrs: CardAttrs, host: HtmlElement, page_lang: Vec<String>) -> i
 }
 
 #[component]
-fn ProductView(model: CardModel, locale: Locale) -> impl IntoView {
+fn ProductView(
+    model: CardModel,
+    locale: Locale,
+    backend: Option<Backend>,
+    host: HtmlElement,
+) -> impl IntoView {
     let lang = locale.lang;
     let image_failed = RwSignal::new(false);
     let title = model.title.clone();
@@ -272,6 +299,21 @@ fn ProductView(model: CardModel, locale: Locale) -> impl IntoView {
     let seller = model.seller.map(|seller| {
         view! { <p class="seller">{Msg::SoldBy.text(lang)} " " {seller}</p> }
     });
+    // Buying needs a backend and a price; sold-out items show no Buy button.
+    let buy = match (backend, model.price, model.availability.is_buyable()) {
+        (Some(backend), Some(price), true) => {
+            let purchase = Purchase {
+                items: vec![buycard_acp::checkout::Item {
+                    id: model.variant_id.clone(),
+                    name: None,
+                    unit_amount: None,
+                }],
+                currency: price.currency.code().to_ascii_lowercase(),
+            };
+            Some(view! { <BuyFlow backend purchase host locale=locale.clone() /> })
+        }
+        _ => None,
+    };
     view! {
         {media}
         <div class="body">
@@ -279,6 +321,7 @@ fn ProductView(model: CardModel, locale: Locale) -> impl IntoView {
             <p class="price">{price} {list_price}</p>
             {availability}
             {seller}
+            {buy}
         </div>
     }
 }

@@ -1,6 +1,8 @@
 //! The browser edge: custom elements, Leptos views, fetch, `Intl`. Compiled for wasm32 only.
 
+mod buy;
 mod card;
+pub mod checkout;
 mod element;
 pub mod feed;
 mod intl;

@@ -1,0 +1,265 @@
+//! The buy flow's effect runner: turns a [`Request`] of the pure state machine into HTTP calls
+//! to the ACP backend (`endpoint`) and the host's wallet API (`wallet`), with a timeout, and
+//! turns the answer into an [`Outcome`]. All decisions stay in `core::flow`.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use buycard_acp::ErrorResponse;
+use buycard_acp::checkout::{
+    CheckoutSession, CheckoutSessionCreateRequest, CheckoutSessionUpdateRequest,
+};
+use gloo_net::http::{Method, RequestBuilder};
+use serde::Deserialize;
+use serde_json::json;
+use web_sys::RequestCredentials;
+
+use super::track::Timeout;
+use crate::core::checkout_error::CheckoutError;
+use crate::core::flow::{Outcome, Request, SavedBuyer};
+
+/// How long one request may take before it counts as lost.
+pub const TIMEOUT_MS: i32 = 15_000;
+
+/// Where requests go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Backend {
+    /// ACP base URL, without a trailing slash.
+    pub endpoint: String,
+    /// Wallet API base URL, without a trailing slash.
+    pub wallet: Option<String>,
+}
+
+struct Answer {
+    status: u16,
+    retry_after: Option<u32>,
+    body: String,
+}
+
+async fn call(
+    method: Method,
+    url: &str,
+    key: Option<&str>,
+    body: Option<String>,
+    wallet: bool,
+) -> Result<Answer, CheckoutError> {
+    let controller = web_sys::AbortController::new().map_err(|_| CheckoutError::Network)?;
+    let timed_out = Rc::new(Cell::new(false));
+    let _timer = {
+        let (controller, timed_out) = (controller.clone(), timed_out.clone());
+        Timeout::new(TIMEOUT_MS, move || {
+            timed_out.set(true);
+            controller.abort();
+        })
+    };
+    let mut builder = RequestBuilder::new(url)
+        .method(method)
+        .abort_signal(Some(&controller.signal()))
+        .header("Accept", "application/json");
+    if wallet {
+        // The wallet knows the buyer by the host site's cookie.
+        builder = builder.credentials(RequestCredentials::Include);
+    } else {
+        builder = builder.header("API-Version", buycard_acp::API_VERSION);
+    }
+    if let Some(key) = key {
+        builder = builder.header("Idempotency-Key", key);
+    }
+    let request = match body {
+        Some(body) => builder
+            .header("Content-Type", "application/json")
+            .body(body),
+        None => builder.build(),
+    }
+    .map_err(|_| CheckoutError::Network)?;
+    let response = request.send().await.map_err(|_| CheckoutError::Network)?;
+    let status = response.status();
+    let retry_after = response
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.trim().parse().ok());
+    let body = response.text().await.map_err(|_| CheckoutError::Network)?;
+    Ok(Answer {
+        status,
+        retry_after,
+        body,
+    })
+}
+
+fn failure(answer: &Answer) -> CheckoutError {
+    let body: Option<ErrorResponse> = serde_json::from_str(&answer.body).ok();
+    CheckoutError::classify(answer.status, body.as_ref()).with_retry_after(answer.retry_after)
+}
+
+fn session(answer: Answer) -> Outcome {
+    if !(200..300).contains(&answer.status) {
+        return Outcome::Failed(failure(&answer));
+    }
+    match serde_json::from_str::<CheckoutSession>(&answer.body) {
+        Ok(session) => Outcome::Session(Box::new(session)),
+        Err(_) => Outcome::Failed(CheckoutError::Invalid {
+            code: "unreadable_session".into(),
+            param: None,
+        }),
+    }
+}
+
+#[derive(Deserialize)]
+struct TokenAnswer {
+    token: String,
+}
+
+#[derive(Deserialize)]
+struct MethodAnswer {
+    id: String,
+}
+
+/// Runs one request to its outcome.
+pub async fn run(backend: &Backend, request: &Request) -> Outcome {
+    match perform(backend, request).await {
+        Ok(outcome) => outcome,
+        Err(error) => Outcome::Failed(error),
+    }
+}
+
+async fn perform(backend: &Backend, request: &Request) -> Result<Outcome, CheckoutError> {
+    let acp = |path: &str| format!("{}{path}", backend.endpoint);
+    let wallet = |path: &str| backend.wallet.as_ref().map(|w| format!("{w}{path}"));
+    fn to_json<T: serde::Serialize>(value: &T) -> Result<String, CheckoutError> {
+        serde_json::to_string(value).map_err(|_| CheckoutError::Network)
+    }
+    Ok(match request {
+        Request::Wallet => {
+            let Some(url) = wallet("/buyer") else {
+                return Ok(Outcome::Wallet(None));
+            };
+            let answer = call(Method::GET, &url, None, None, true).await?;
+            match answer.status {
+                200 => Outcome::Wallet(
+                    serde_json::from_str::<SavedBuyer>(&answer.body)
+                        .ok()
+                        .map(Box::new),
+                ),
+                204 | 401 | 404 => Outcome::Wallet(None),
+                _ => Outcome::Failed(failure(&answer)),
+            }
+        }
+        Request::Create {
+            key,
+            items,
+            currency,
+            buyer,
+            fulfillment_details,
+        } => {
+            let body = CheckoutSessionCreateRequest {
+                buyer: buyer.clone(),
+                line_items: items.clone(),
+                currency: currency.clone(),
+                fulfillment_details: fulfillment_details.clone(),
+                capabilities: json!({}),
+                locale: None,
+                extra: Default::default(),
+            };
+            session(
+                call(
+                    Method::POST,
+                    &acp("/checkout_sessions"),
+                    Some(key),
+                    Some(to_json(&body)?),
+                    false,
+                )
+                .await?,
+            )
+        }
+        Request::Update {
+            key,
+            session_id,
+            buyer,
+            fulfillment_details,
+        } => {
+            let body = CheckoutSessionUpdateRequest {
+                buyer: Some(buyer.clone()),
+                fulfillment_details: Some(fulfillment_details.clone()),
+                ..Default::default()
+            };
+            let url = acp(&format!(
+                "/checkout_sessions/{}",
+                crate::core::url::encode_segment(session_id)
+            ));
+            session(call(Method::POST, &url, Some(key), Some(to_json(&body)?), false).await?)
+        }
+        Request::AddPaymentMethod { details } => {
+            let Some(url) = wallet("/payment_methods") else {
+                return Ok(Outcome::Failed(CheckoutError::Unauthorized));
+            };
+            let card = &details.card;
+            let body = json!({
+                "card": {"number": card.number, "exp_month": card.exp_month, "exp_year": card.exp_year,
+                         "cvc": card.cvc, "name": card.name},
+                "save": details.save,
+                "buyer": details.buyer,
+                "fulfillment_details": details.fulfillment_details,
+            });
+            let answer = call(Method::POST, &url, None, Some(body.to_string()), true).await?;
+            match (
+                answer.status,
+                serde_json::from_str::<MethodAnswer>(&answer.body),
+            ) {
+                (200..=299, Ok(method)) => Outcome::PaymentMethod(method.id),
+                _ => Outcome::Failed(failure(&answer)),
+            }
+        }
+        Request::Token {
+            payment_method_id,
+            session_id,
+            merchant_id,
+            amount,
+            currency,
+        } => {
+            let Some(url) = wallet("/payment_token") else {
+                return Ok(Outcome::Failed(CheckoutError::Unauthorized));
+            };
+            let body = json!({"payment_method_id": payment_method_id, "checkout_session_id": session_id,
+                              "merchant_id": merchant_id, "max_amount": amount, "currency": currency});
+            let answer = call(Method::POST, &url, None, Some(body.to_string()), true).await?;
+            match (
+                answer.status,
+                serde_json::from_str::<TokenAnswer>(&answer.body),
+            ) {
+                (200..=299, Ok(token)) => Outcome::Token(token.token),
+                _ => Outcome::Failed(failure(&answer)),
+            }
+        }
+        Request::Complete {
+            key,
+            session_id,
+            token,
+            authentication,
+        } => {
+            let mut body = json!({"payment_data": {"handler_id": "card_tokenized",
+                "instrument": {"type": "card", "credential": {"type": "spt", "token": token}}}});
+            if let Some(result) = authentication {
+                body["authentication_result"] = serde_json::to_value(result).unwrap_or_default();
+            }
+            let url = acp(&format!(
+                "/checkout_sessions/{}/complete",
+                crate::core::url::encode_segment(session_id)
+            ));
+            session(call(Method::POST, &url, Some(key), Some(body.to_string()), false).await?)
+        }
+        Request::Get { session_id } => {
+            let url = acp(&format!(
+                "/checkout_sessions/{}",
+                crate::core::url::encode_segment(session_id)
+            ));
+            session(call(Method::GET, &url, None, None, false).await?)
+        }
+        Request::Cancel { key, session_id } => {
+            let url = acp(&format!(
+                "/checkout_sessions/{}/cancel",
+                crate::core::url::encode_segment(session_id)
+            ));
+            session(call(Method::POST, &url, Some(key), Some("{}".to_owned()), false).await?)
+        }
+    })
+}
