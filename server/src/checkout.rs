@@ -308,8 +308,26 @@ pub async fn complete(
     if app.fault(crate::Fault::Complete500Once) {
         return Err(ApiError::internal());
     }
-    let request: CheckoutSessionCompleteRequest = parse(&body)?;
-    let mut state = load(&app, &id).await?;
+    let response = complete_session(&app, ticket, &id, &body).await?;
+    if response.status() == StatusCode::OK && app.fault(crate::Fault::CompleteAnswerLostOnce) {
+        return Err(ApiError::new(
+            StatusCode::BAD_GATEWAY,
+            "service_unavailable",
+            "upstream_lost",
+            "The answer was lost on the way (injected fault)",
+        ));
+    }
+    Ok(response)
+}
+
+async fn complete_session(
+    app: &AppState,
+    ticket: Ticket,
+    id: &str,
+    body: &[u8],
+) -> Result<Response, ApiError> {
+    let request: CheckoutSessionCompleteRequest = parse(body)?;
+    let mut state = load(app, id).await?;
     if let Some(error) = not_modifiable(&state) {
         return Err(error);
     }
@@ -318,7 +336,7 @@ pub async fn complete(
     }
     let authenticating = state.fixed_status == Some(Status::AuthenticationRequired);
     state.payment_messages.clear();
-    let session = render(&app, &state).await?;
+    let session = render(app, &state).await?;
     if !authenticating && let Some(blocker) = pricing::first_blocker(&session) {
         return Err(refusal(blocker));
     }
@@ -337,7 +355,7 @@ pub async fn complete(
             )
         })?;
     let total = session.total().unwrap_or(0);
-    let token = psp::redeemable(&app, &token_id, &state.id, &state.currency, total, now()).await?;
+    let token = psp::redeemable(app, &token_id, &state.id, &state.currency, total, now()).await?;
 
     let authenticated = match (authenticating, &request.authentication_result) {
         (true, None) => {
@@ -357,8 +375,8 @@ pub async fn complete(
                 state.payment_messages = vec![declined(
                     "Card authentication failed. Please try another card.",
                 )];
-                psp::spend_declined(&app, token).await?;
-                return save_and_reply(&app, state, StatusCode::OK, Some(ticket)).await;
+                psp::spend_declined(app, token).await?;
+                return save_and_reply(app, state, StatusCode::OK, Some(ticket)).await;
             }
             true
         }
@@ -370,15 +388,15 @@ pub async fn complete(
             state.payment_messages = vec![declined(
                 "Your card was declined. Please try a different card.",
             )];
-            psp::spend_declined(&app, token).await?;
-            save_and_reply(&app, state, StatusCode::OK, Some(ticket)).await
+            psp::spend_declined(app, token).await?;
+            save_and_reply(app, state, StatusCode::OK, Some(ticket)).await
         }
         CardBehavior::ThreeDs if !authenticated => {
             state.fixed_status = Some(Status::AuthenticationRequired);
             state.pending_token = Some(token.id.clone());
-            save_and_reply(&app, state, StatusCode::OK, Some(ticket)).await
+            save_and_reply(app, state, StatusCode::OK, Some(ticket)).await
         }
-        _ => place(&app, state, session, token.id, ticket).await,
+        _ => place(app, state, session, token.id, ticket).await,
     }
 }
 

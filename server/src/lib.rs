@@ -126,6 +126,10 @@ pub enum Fault {
     /// The next `complete` answers 500 before doing anything (its idempotency key is released).
     #[value(name = "complete-500-once")]
     Complete500Once,
+    /// The next successful `complete` commits its order, then answers 502, as a proxy that lost
+    /// the answer would: the client cannot know the order exists (its key still replays it).
+    #[value(name = "complete-answer-lost-once")]
+    CompleteAnswerLostOnce,
 }
 
 impl Config {

@@ -928,3 +928,25 @@ async fn a_5xx_is_not_stored_and_the_retry_runs_afresh() {
     );
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_lost_answer_hides_nothing_from_a_retry_or_a_get() {
+    let mut config = demo_config();
+    config.faults = vec![buycard_server::Fault::CompleteAnswerLostOnce];
+    let server = Server::start(config).await;
+    let base = &server.base;
+    let session = ready_session(base, &["tour-tee-m"]).await;
+    let id = session["id"].as_str().expect("id");
+    let token = token(base, &session, "4242424242424242").await;
+    let path = format!("/checkout_sessions/{id}/complete");
+    let lost = post(base, &path, "lost", &payment(&token)).await;
+    assert_eq!(lost.status, StatusCode::BAD_GATEWAY);
+    // The order exists: a GET shows it, and the same key replays the original answer.
+    let seen = get(base, &format!("/checkout_sessions/{id}")).await;
+    assert_eq!(seen.body["status"], "completed");
+    let replay = post(base, &path, "lost", &payment(&token)).await;
+    assert_eq!(replay.status, StatusCode::OK);
+    assert_eq!(replay.headers["idempotent-replayed"], "true");
+    assert_eq!(replay.body["order"], seen.body["order"]);
+    server.stop().await;
+}

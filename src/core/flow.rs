@@ -385,7 +385,7 @@ impl Flow {
             Event::SubmitDetails(details) => self.on_details(*details, entropy),
             Event::Cancel => self.on_cancel(entropy),
             Event::Retry => self.on_retry(entropy),
-            Event::Authenticated(result) => self.on_authenticated(result),
+            Event::Authenticated(result) => self.on_authenticated(result, entropy),
             Event::Timer(Timer::Arm(generation)) => {
                 if self.arm_pending != Some(generation) {
                     return Vec::new(); // Stale: from an earlier attempt.
@@ -588,11 +588,19 @@ impl Flow {
         }
     }
 
-    fn on_authenticated(&mut self, result: AuthenticationResult) -> Vec<Effect> {
+    fn on_authenticated(
+        &mut self,
+        result: AuthenticationResult,
+        entropy: &mut dyn Entropy,
+    ) -> Vec<Effect> {
         if self.stage != Stage::Authenticating || self.waiting() {
             return Vec::new();
         }
         self.stage = Stage::Placing;
+        // A different body (it carries the result), so a new key: reusing the first would be an
+        // ACP idempotency conflict. The first complete's answer was definite (authentication
+        // required), so this is not a second payment attempt.
+        self.complete_key = Some(entropy.key());
         self.complete(Some(result))
     }
 
@@ -1206,7 +1214,7 @@ mod tests {
     }
 
     #[test]
-    fn three_d_secure_completes_with_the_result_and_the_same_key() {
+    fn three_d_secure_completes_with_the_result_under_a_new_key() {
         let e = &mut Counter(0);
         let mut flow = confirming(e);
         flow.handle(Event::Confirm, e);
@@ -1231,7 +1239,7 @@ mod tests {
         };
         let second = flow.handle(Event::Authenticated(result.clone()), e);
         assert!(
-            matches!(sent(&second)[0], Request::Complete { key: k, authentication: Some(r), .. } if *k == key && *r == result)
+            matches!(sent(&second)[0], Request::Complete { key: k, authentication: Some(r), .. } if *k != key && *r == result)
         );
     }
 

@@ -42,3 +42,28 @@ export async function cardText(locator) {
   const text = await locator.textContent();
   return text.replace(/[\u00a0\u202f]/g, " ").trim();
 }
+
+// A reference server of the test's own (for fault injection), serving the same release build.
+// `cargo xtask test` passes the binary's path; it stops when the test calls stop().
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+
+export async function startServer(extraArgs = []) {
+  const bin = process.env.BUYCARD_SERVER_BIN;
+  if (!bin) throw new Error("BUYCARD_SERVER_BIN is not set (run through cargo xtask test)");
+  const root = new URL("../../", import.meta.url).pathname;
+  const child = spawn(
+    bin,
+    ["--listen", "127.0.0.1:0", "--catalog", root + "server/catalog", "--static", root + "dist", "--database", ":memory:", ...extraArgs],
+    { stdio: ["ignore", "pipe", "ignore"], env: { ...process.env, RUST_LOG: "warn" } },
+  );
+  const line = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("server did not start")), 30000);
+    createInterface({ input: child.stdout }).once("line", (l) => {
+      clearTimeout(timer);
+      resolve(l);
+    });
+  });
+  const url = line.split("listening on ")[1].trim();
+  return { url, stop: () => child.kill() };
+}

@@ -1,7 +1,7 @@
 // A saved buyer buys in two taps on the timeline, against the real server.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { BASE, launch, newPage, artifact, cardText } from "./browser.mjs";
+import { BASE, launch, newPage, artifact, cardText, startServer } from "./browser.mjs";
 
 let browser;
 before(async () => {
@@ -67,4 +67,144 @@ test("a signed-in saved buyer buys in two clicks and the order exists", async ()
   await card.screenshot({ path: artifact("buy-placed.png") });
   assert.deepEqual(page.errors, []);
   await page.context().close();
+});
+
+const state = (page, product) =>
+  page.evaluate((product) => document.querySelector(`buy-card[product="${product}"]`).dataset.state, product);
+
+async function openAndArm(page, product) {
+  const card = page.locator(`buy-card[product="${product}"]`);
+  await page.waitForFunction((p) => document.querySelector(`buy-card[product="${p}"]`).dataset.state === "ready", product);
+  await card.locator("button.buy-button").click();
+  await card.locator("[role=dialog]").waitFor();
+  await page.waitForFunction(
+    (p) => document.querySelector(`buy-card[product="${p}"]`).shadowRoot.querySelector("button.confirm")?.getAttribute("aria-disabled") === "false",
+    product,
+  );
+  return card;
+}
+
+async function orderCount(page, sessionId) {
+  return page.evaluate(async (id) => {
+    const answer = await fetch(`/api/checkout_sessions/${id}`, { headers: { "API-Version": "2026-04-17" } });
+    return (await answer.json()).status;
+  }, sessionId);
+}
+
+test("keyboard only: Tab to Buy, Enter, Tab to Confirm, Enter", async () => {
+  const page = await newPage(browser);
+  await page.goto(BASE + "/");
+  await signIn(page, "ada");
+  await page.reload();
+  await page.waitForFunction(() => document.querySelector('buy-card[product="tour-tee"]').dataset.state === "ready");
+  // Focus the Buy button of the tee card by tabbing from the page, as a keyboard user would.
+  let found = false;
+  for (let i = 0; i < 60 && !found; i++) {
+    await page.keyboard.press("Tab");
+    found = await page.evaluate(() => {
+      const card = document.querySelector('buy-card[product="tour-tee"]');
+      return document.activeElement === card && card.shadowRoot.activeElement?.classList.contains("buy-button");
+    });
+  }
+  assert.ok(found, "the Buy button is reachable with Tab");
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() => document.querySelector('buy-card[product="tour-tee"]').shadowRoot.querySelector("button.confirm")?.getAttribute("aria-disabled") === "false");
+  await page.keyboard.press("Tab"); // from the focused sheet title to Confirm
+  assert.equal(await page.evaluate(() => document.querySelector('buy-card[product="tour-tee"]').shadowRoot.activeElement?.className), "confirm");
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() => document.querySelector('buy-card[product="tour-tee"]').dataset.state === "placed");
+  await page.context().close();
+});
+
+test("a double click on Confirm places one order", async () => {
+  const page = await newPage(browser);
+  await page.goto(BASE + "/");
+  await signIn(page, "ada");
+  await page.reload();
+  const sessions = [];
+  page.on("request", (r) => r.url().includes("/complete") && sessions.push(r.url()));
+  const card = await openAndArm(page, "night-market-print");
+  await card.locator("button.confirm").dblclick();
+  await page.waitForFunction(() => document.querySelector('buy-card[product="night-market-print"]').dataset.state === "placed");
+  assert.equal(sessions.length, 1, "one complete request for a double click");
+  await page.context().close();
+});
+
+test("Escape cancels the checkout on the server and gives focus back to Buy", async () => {
+  const page = await newPage(browser);
+  await page.goto(BASE + "/");
+  await signIn(page, "ada");
+  await page.reload();
+  const canceled = page.evaluate(
+    () => new Promise((resolve) => document.addEventListener("buycard:cancel", (e) => resolve(e.detail), { once: true })),
+  );
+  await openAndArm(page, "enamel-pin");
+  await page.keyboard.press("Escape");
+  const detail = await canceled;
+  await page.waitForFunction(() => document.querySelector('buy-card[product="enamel-pin"]').dataset.state === "ready");
+  assert.equal(await page.evaluate(() => document.querySelector('buy-card[product="enamel-pin"]').shadowRoot.activeElement?.className), "buy-button");
+  await page.waitForFunction(
+    async (id) => (await (await fetch(`/api/checkout_sessions/${id}`, { headers: { "API-Version": "2026-04-17" } })).json()).status === "canceled",
+    detail.checkout_session_id,
+  );
+  await page.context().close();
+});
+
+test("3-D Secure: the challenge, then the order", async () => {
+  const page = await newPage(browser);
+  await page.goto(BASE + "/");
+  await signIn(page, "grace");
+  await page.reload();
+  const card = await openAndArm(page, "tour-tee");
+  await card.locator("button.confirm").click();
+  await card.locator(".challenge button.approve").click();
+  await page.waitForFunction(() => document.querySelector('buy-card[product="tour-tee"]').dataset.state === "placed");
+  await page.context().close();
+});
+
+test("the same in French", async () => {
+  const page = await newPage(browser);
+  await page.goto(BASE + "/");
+  await signIn(page, "camille");
+  await page.reload();
+  // The publisher's post is in French: the card is too.
+  const card = page.locator('buy-card[product="long-thread"]');
+  await page.waitForFunction(() => document.querySelector('buy-card[product="long-thread"]').dataset.state === "ready");
+  assert.equal(await cardText(card.locator("button.buy-button")), "Acheter");
+  await card.locator("button.buy-button").click();
+  await card.locator("[role=dialog]").waitFor();
+  assert.equal(await cardText(card.locator(".sheet-title")), "Confirmez votre commande");
+  assert.match(await cardText(card.locator(".total")), /^Total\d/, "a total in euros, formatted for French");
+  assert.match(await cardText(card.locator(".total")), /€$/);
+  await page.waitForFunction(() => document.querySelector('buy-card[product="long-thread"]').shadowRoot.querySelector("button.confirm").getAttribute("aria-disabled") === "false");
+  assert.equal(await cardText(card.locator("button.confirm")), "Confirmer");
+  await card.locator("button.confirm").click();
+  await page.waitForFunction(() => document.querySelector('buy-card[product="long-thread"]').dataset.state === "placed");
+  assert.match(await cardText(card.locator(".placed")), /Merci/);
+  await card.screenshot({ path: artifact("buy-placed-fr.png") });
+  await page.context().close();
+});
+
+test("a lost answer after complete still ends in exactly one order", async () => {
+  const server = await startServer(["--fault", "complete-answer-lost-once"]);
+  try {
+    const page = await newPage(browser);
+    await page.goto(server.url + "/");
+    await signIn(page, "ada");
+    await page.reload();
+    const completes = [];
+    page.on("request", (r) => r.url().includes("/complete") && completes.push(r.url()));
+    const order = page.evaluate(
+      () => new Promise((resolve) => document.addEventListener("buycard:order", (e) => resolve(e.detail), { once: true })),
+    );
+    const card = await openAndArm(page, "enamel-pin");
+    await card.locator("button.confirm").click();
+    const placed = await order;
+    await page.waitForFunction(() => document.querySelector('buy-card[product="enamel-pin"]').dataset.state === "placed");
+    assert.equal(completes.length, 1, "the card looked (GET) instead of paying again");
+    assert.equal(await orderCount(page, placed.checkout_session_id), "completed");
+    await page.context().close();
+  } finally {
+    server.stop();
+  }
 });

@@ -220,6 +220,10 @@ pub fn e2e_tests() -> StepResult {
             .args(["--test", "--test-reporter=spec", "--test-concurrency=1"])
             .current_dir(root().join("tests/e2e"))
             .env("BUYCARD_URL", &url)
+            .env(
+                "BUYCARD_SERVER_BIN",
+                target_dir().join("debug/buycard-server"),
+            )
             .env("CHROMIUM", CHROMIUM)
             .env("ARTIFACTS", &artifacts),
     )
