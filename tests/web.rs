@@ -25,6 +25,12 @@ extern "C" {
     fn install_leak_probe();
     #[wasm_bindgen(js_name = leakCounts)]
     fn leak_counts() -> Vec<i32>;
+    #[wasm_bindgen(js_name = captureEvents)]
+    fn capture_events();
+    #[wasm_bindgen(js_name = takeEvents)]
+    fn take_events() -> String;
+    #[wasm_bindgen(js_name = activeInShadow)]
+    fn active_in_shadow(host: &HtmlElement) -> String;
 }
 
 const FEED: &str = r#"{"products":[
@@ -629,4 +635,222 @@ async fn two_hundred_cards_share_one_fetch_and_leave_nothing_behind() {
             "the view was removed from the shadow root"
         );
     }
+}
+
+const SESSION: &str = r#"{"id":"cs_t","status":"ready_for_payment","currency":"usd",
+  "capabilities":{"payment":{"handlers":[{"id":"card_tokenized","name":"dev.acp.tokenized.card","version":"1",
+    "spec":"https://acp.dev/h","requires_delegate_payment":true,"requires_pci_compliance":false,"psp":"test",
+    "config_schema":"https://acp.dev/c","instrument_schemas":[],"config":{"merchant_id":"shop_t"}}]}},
+  "line_items":[{"id":"li_1","item":{"id":"tee-s"},"quantity":1,"name":"Classic Tee","totals":[
+    {"type":"subtotal","display_text":"Subtotal","amount":1999}]}],
+  "fulfillment_options":[],"messages":[],"links":[],
+  "totals":[{"type":"fulfillment","display_text":"Delivery","amount":500},{"type":"tax","display_text":"Tax","amount":526},
+    {"type":"total","display_text":"Total","amount":3025}]}"#;
+
+const SAVED: &str = r#"{"buyer":{"email":"ada@example.com"},
+  "fulfillment_details":{"name":"Ada","address":{"name":"Ada Lovelace","line_one":"1 Main St","city":"San Francisco",
+    "state":"CA","country":"US","postal_code":"94102"}},
+  "payment_method":{"id":"pm_ada","brand":"visa","last4":"4242","exp_month":"12","exp_year":"2030"}}"#;
+
+/// A shop and a wallet behind the fetch stub: a saved buyer, a session, a token, an order.
+fn serve_checkout(feed: &str) {
+    serve_feed(feed, 200, FEED);
+    stub_route("/wallet/buyer", 200, SAVED, 0, false);
+    stub_route("/shop/checkout_sessions", 201, SESSION, 0, false);
+    stub_route(
+        "/wallet/payment_token",
+        201,
+        r#"{"token":"vt_t","expires_at":"2099-01-01T00:00:00Z"}"#,
+        0,
+        false,
+    );
+    let done = SESSION.replace("ready_for_payment", "completed").replacen(
+        "\"messages\"",
+        "\"order\":{\"id\":\"ord_t\",\"checkout_session_id\":\"cs_t\",\"permalink_url\":\"https://shop.example/orders/ord_t\"},\"messages\"",
+        1,
+    );
+    stub_route(
+        "/shop/checkout_sessions/cs_t/complete",
+        200,
+        &done,
+        0,
+        false,
+    );
+    stub_route(
+        "/shop/checkout_sessions/cs_t/cancel",
+        200,
+        &SESSION.replace("ready_for_payment", "canceled"),
+        0,
+        false,
+    );
+}
+
+fn click(el: &HtmlElement, selector: &str) {
+    shadow_query(el, selector)
+        .expect(selector)
+        .unchecked_into::<HtmlElement>()
+        .click();
+}
+
+#[wasm_bindgen_test]
+async fn the_confirmation_sheet_renders_the_merchants_totals_and_takes_focus() {
+    serve_checkout("sheet");
+    capture_events();
+    let el = card(
+        "sheet",
+        "tee",
+        &[("wallet", "/wallet"), ("locale", "en-US")],
+    );
+    mount(&el);
+    ready(&el).await;
+    assert_eq!(shadow_text(&el, "button.buy-button"), "Buy");
+    click(&el, "button.buy-button");
+    wait_for("the sheet", || shadow_query(&el, "[role=dialog]").is_some()).await;
+    let dialog = shadow_query(&el, "[role=dialog]").expect("dialog");
+    assert_eq!(dialog.get_attribute("aria-modal").as_deref(), Some("true"));
+    let title_id = dialog.get_attribute("aria-labelledby").expect("labelled");
+    assert_eq!(
+        shadow_text(&el, &format!("#{title_id}")),
+        "Confirm your order"
+    );
+    assert_eq!(state(&el), "confirming");
+    assert_eq!(shadow_text(&el, ".delivery"), "Delivery$5.00");
+    assert_eq!(shadow_text(&el, ".tax"), "Tax$5.26");
+    assert_eq!(
+        shadow_text(&el, ".total"),
+        "Total$30.25",
+        "the session's total, not the feed's price"
+    );
+    assert_eq!(shadow_text(&el, ".payer"), "Pay with Visa •••• 4242");
+    assert_eq!(
+        shadow_text(&el, ".ship"),
+        "Ship to Ada Lovelace, San Francisco"
+    );
+    wait_for("focus in the sheet", || {
+        active_in_shadow(&el) == "sheet-title"
+    })
+    .await;
+    // Not armed at first: a tap that arrives too soon does nothing.
+    assert_eq!(
+        shadow_query(&el, "button.confirm")
+            .and_then(|b| b.get_attribute("aria-disabled"))
+            .as_deref(),
+        Some("true")
+    );
+    click(&el, "button.confirm");
+    sleep(50).await;
+    assert_eq!(
+        fetch_calls("/wallet/payment_token"),
+        0,
+        "nothing is charged before the sheet is armed"
+    );
+    let events: serde_json::Value = serde_json::from_str(&take_events()).expect("events");
+    assert_eq!(events[0]["name"], "buycard:checkout");
+    assert_eq!(
+        events[0]["target"], "BUY-CARD",
+        "events come from the host element"
+    );
+    assert_eq!(events[0]["detail"]["checkout_session_id"], "cs_t");
+    assert_eq!(events[0]["detail"]["total"], 3025);
+    assert_eq!(events[0]["detail"]["currency"], "usd");
+    el.remove();
+}
+
+#[wasm_bindgen_test]
+async fn confirm_places_the_order_and_says_so() {
+    serve_checkout("order");
+    capture_events();
+    let el = card(
+        "order",
+        "tee",
+        &[("wallet", "/wallet"), ("locale", "en-US")],
+    );
+    mount(&el);
+    ready(&el).await;
+    click(&el, "button.buy-button");
+    wait_for("armed", || {
+        shadow_query(&el, "button.confirm")
+            .and_then(|b| b.get_attribute("aria-disabled"))
+            .as_deref()
+            == Some("false")
+    })
+    .await;
+    take_events();
+    click(&el, "button.confirm");
+    wait_for("placed", || state(&el) == "placed").await;
+    assert_eq!(
+        shadow_text(&el, ".placed"),
+        "Thank you! Your order is placed."
+    );
+    assert_eq!(
+        shadow_query(&el, "a.order-link")
+            .and_then(|a| a.get_attribute("href"))
+            .as_deref(),
+        Some("https://shop.example/orders/ord_t")
+    );
+    assert_eq!(fetch_calls("/shop/checkout_sessions/cs_t/complete"), 1);
+    let events: serde_json::Value = serde_json::from_str(&take_events()).expect("events");
+    let order = events
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|e| e["name"] == "buycard:order")
+        .expect("order event");
+    assert_eq!(order["detail"]["order_id"], "ord_t");
+    assert_eq!(order["detail"]["checkout_session_id"], "cs_t");
+    assert_eq!(
+        order["detail"]["permalink_url"],
+        "https://shop.example/orders/ord_t"
+    );
+    assert!(
+        shadow_text(&el, "[role=status]").contains("Thank you"),
+        "announced in the live region"
+    );
+    el.remove();
+}
+
+#[wasm_bindgen_test]
+async fn escape_cancels_and_focus_returns_to_buy() {
+    serve_checkout("escape");
+    capture_events();
+    let el = card(
+        "escape",
+        "tee",
+        &[("wallet", "/wallet"), ("locale", "fr-FR")],
+    );
+    mount(&el);
+    ready(&el).await;
+    assert_eq!(shadow_text(&el, "button.buy-button"), "Acheter");
+    click(&el, "button.buy-button");
+    wait_for("focus in the sheet", || {
+        active_in_shadow(&el) == "sheet-title"
+    })
+    .await;
+    assert_eq!(shadow_text(&el, ".sheet-title"), "Confirmez votre commande");
+    assert_eq!(shadow_text(&el, "button.cancel"), "Annuler");
+    take_events();
+    let init = web_sys::KeyboardEventInit::new();
+    init.set_key("Escape");
+    init.set_bubbles(true);
+    init.set_composed(true);
+    let escape =
+        web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).expect("event");
+    shadow_query(&el, ".sheet-title")
+        .expect("title")
+        .dispatch_event(&escape)
+        .expect("dispatch");
+    wait_for("closed", || shadow_query(&el, "[role=dialog]").is_none()).await;
+    assert_eq!(state(&el), "ready");
+    wait_for("focus back on Buy", || {
+        active_in_shadow(&el) == "buy-button"
+    })
+    .await;
+    wait_for("the session canceled", || {
+        fetch_calls("/shop/checkout_sessions/cs_t/cancel") == 1
+    })
+    .await;
+    let events: serde_json::Value = serde_json::from_str(&take_events()).expect("events");
+    assert_eq!(events[0]["name"], "buycard:cancel");
+    assert_eq!(events[0]["detail"]["checkout_session_id"], "cs_t");
+    el.remove();
 }

@@ -99,3 +99,23 @@ export function leakCounts() {
   const p = window.__buycardProbe;
   return [p.listeners, p.timers.size + p.frames.size];
 }
+
+// Records the buycard:* events that reach the document (they bubble and are composed).
+export function captureEvents() {
+  if (window.__buycardEvents) return;
+  window.__buycardEvents = [];
+  for (const name of ["buycard:checkout", "buycard:order", "buycard:cancel", "buycard:error"]) {
+    document.addEventListener(name, (event) => window.__buycardEvents.push({ name, detail: event.detail, target: event.target.tagName }));
+  }
+}
+
+export function takeEvents() {
+  const events = JSON.stringify(window.__buycardEvents || []);
+  window.__buycardEvents = [];
+  return events;
+}
+
+export function activeInShadow(host) {
+  const active = host.shadowRoot && host.shadowRoot.activeElement;
+  return active ? active.className || active.tagName : "";
+}
