@@ -16,7 +16,8 @@
 //!   buyer can act on.
 
 use buycard_acp::checkout::{
-    AuthenticationResult, Buyer, CheckoutSession, FulfillmentDetails, Item, Order, Status,
+    AuthenticationResult, Buyer, CheckoutSession, FulfillmentDetails, Item, Order,
+    SelectedFulfillmentOption, Status,
 };
 use serde::Deserialize;
 
@@ -104,6 +105,20 @@ impl std::fmt::Debug for Details {
     }
 }
 
+/// The new buyer's contact and delivery details.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AddressEntry {
+    pub buyer: Buyer,
+    pub fulfillment_details: FulfillmentDetails,
+}
+
+/// The new buyer's card, and whether the wallet keeps it for one-click next time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CardPayment {
+    pub card: CardEntry,
+    pub save: bool,
+}
+
 #[derive(Clone, PartialEq, Eq)]
 pub struct CardEntry {
     pub number: String,
@@ -126,8 +141,12 @@ pub enum Event {
     Buy,
     /// Confirm (saved buyer) or the sheet's Pay button after details were sent.
     Confirm,
-    /// The details sheet was submitted.
-    SubmitDetails(Box<Details>),
+    /// New buyer, step 1: contact and delivery address (the session's totals follow them).
+    SubmitAddress(Box<AddressEntry>),
+    /// New buyer: a delivery option from the session's `fulfillment_options`.
+    ChooseOption(String),
+    /// New buyer, step 2: the card, once the sheet shows what will be charged.
+    Pay(Box<CardPayment>),
     /// Cancel button or Escape.
     Cancel,
     /// "Try again" on a failure.
@@ -178,12 +197,22 @@ pub enum Request {
     Update {
         key: String,
         session_id: String,
-        buyer: Buyer,
-        fulfillment_details: FulfillmentDetails,
+        buyer: Option<Buyer>,
+        fulfillment_details: Option<FulfillmentDetails>,
+        selected: Option<Vec<SelectedFulfillmentOption>>,
     },
-    /// Vault the card typed in the sheet (through the wallet when there is one).
+    /// Vault the card typed in the sheet at the wallet's payment provider.
     AddPaymentMethod {
         details: Box<Details>,
+    },
+    /// No wallet: the card goes straight to the merchant's payment provider (ACP delegate
+    /// payment), which returns a token for exactly this session and amount.
+    DelegateCard {
+        card: Box<CardEntry>,
+        session_id: String,
+        merchant_id: String,
+        amount: i64,
+        currency: String,
     },
     Token {
         payment_method_id: String,
@@ -290,8 +319,8 @@ pub struct Flow {
     timer_gen: u32,
     /// A `complete` may have taken effect unseen: re-read the session before anything else.
     verify_first: bool,
-    /// Details waiting for the session to accept them before the card is vaulted.
-    pending_details: Option<Box<Details>>,
+    /// The new buyer's contact and address, once sent.
+    address: Option<AddressEntry>,
     /// A problem to show in the open sheet (a declined card).
     notice: Option<CheckoutError>,
 }
@@ -314,7 +343,7 @@ impl Flow {
             arm_pending: None,
             timer_gen: 0,
             verify_first: false,
-            pending_details: None,
+            address: None,
             notice: None,
         }
     }
@@ -382,7 +411,9 @@ impl Flow {
         match event {
             Event::Buy => self.on_buy(entropy),
             Event::Confirm => self.on_confirm(entropy),
-            Event::SubmitDetails(details) => self.on_details(*details, entropy),
+            Event::SubmitAddress(entry) => self.on_address(*entry, entropy),
+            Event::ChooseOption(option) => self.on_option(option, entropy),
+            Event::Pay(payment) => self.on_pay(*payment, entropy),
             Event::Cancel => self.on_cancel(entropy),
             Event::Retry => self.on_retry(entropy),
             Event::Authenticated(result) => self.on_authenticated(result, entropy),
@@ -443,11 +474,7 @@ impl Flow {
             .session
             .as_ref()
             .is_some_and(|s| s.status == Status::ReadyForPayment);
-        let can = match self.stage {
-            Stage::Confirming { armed } => armed,
-            Stage::Details => self.payment_method_id.is_some(),
-            _ => false,
-        };
+        let can = matches!(self.stage, Stage::Confirming { armed: true });
         if !can || !ready || self.waiting() {
             return Vec::new(); // Not armed yet, a double tap, or nothing to pay.
         }
@@ -493,23 +520,101 @@ impl Flow {
         self.send(request)
     }
 
-    fn on_details(&mut self, details: Details, entropy: &mut dyn Entropy) -> Vec<Effect> {
-        if self.stage != Stage::Details || self.waiting() {
-            return Vec::new();
-        }
+    fn update(
+        &mut self,
+        entropy: &mut dyn Entropy,
+        change: impl FnOnce(&mut Request),
+    ) -> Vec<Effect> {
         let Some(session) = &self.session else {
             return Vec::new();
         };
-        let update = Request::Update {
+        let mut request = Request::Update {
             key: entropy.key(),
             session_id: session.id.clone(),
-            buyer: details.buyer.clone(),
-            fulfillment_details: details.fulfillment_details.clone(),
+            buyer: None,
+            fulfillment_details: None,
+            selected: None,
         };
-        // The card is vaulted after the session accepts the details (see on_done).
-        self.pending_details = Some(Box::new(details));
+        change(&mut request);
         self.notice = None;
-        self.send(update)
+        self.send(request)
+    }
+
+    fn on_address(&mut self, entry: AddressEntry, entropy: &mut dyn Entropy) -> Vec<Effect> {
+        if self.stage != Stage::Details || self.waiting() || self.session.is_none() {
+            return Vec::new();
+        }
+        self.address = Some(entry.clone());
+        self.update(entropy, |request| {
+            if let Request::Update {
+                buyer,
+                fulfillment_details,
+                ..
+            } = request
+            {
+                *buyer = Some(entry.buyer);
+                *fulfillment_details = Some(entry.fulfillment_details);
+            }
+        })
+    }
+
+    fn on_option(&mut self, option_id: String, entropy: &mut dyn Entropy) -> Vec<Effect> {
+        if self.stage != Stage::Details || self.waiting() {
+            return Vec::new();
+        }
+        let Some(option) = self
+            .session
+            .as_ref()
+            .and_then(|s| s.fulfillment_options.iter().find(|o| o.id == option_id))
+        else {
+            return Vec::new();
+        };
+        let choice = SelectedFulfillmentOption {
+            kind: option.kind.clone(),
+            option_id,
+            item_ids: Vec::new(),
+        };
+        self.update(entropy, |request| {
+            if let Request::Update { selected, .. } = request {
+                *selected = Some(vec![choice]);
+            }
+        })
+    }
+
+    fn on_pay(&mut self, payment: CardPayment, entropy: &mut dyn Entropy) -> Vec<Effect> {
+        let ready = self
+            .session
+            .as_ref()
+            .is_some_and(|s| s.status == Status::ReadyForPayment);
+        if self.stage != Stage::Details || self.waiting() || !ready {
+            return Vec::new(); // The sheet must show the merchant's total first.
+        }
+        let (Some(session), Some(address)) = (self.session.clone(), self.address.clone()) else {
+            return Vec::new();
+        };
+        self.stage = Stage::Placing;
+        self.notice = None;
+        // One Pay tap, one intent, one key for its complete.
+        self.complete_key = Some(entropy.key());
+        self.token = None;
+        if self.has_wallet {
+            self.send(Request::AddPaymentMethod {
+                details: Box::new(Details {
+                    buyer: address.buyer,
+                    fulfillment_details: address.fulfillment_details,
+                    card: payment.card,
+                    save: payment.save,
+                }),
+            })
+        } else {
+            self.send(Request::DelegateCard {
+                card: Box::new(payment.card),
+                session_id: session.id.clone(),
+                merchant_id: merchant_id(&session),
+                amount: session.total().unwrap_or(0),
+                currency: session.currency.clone(),
+            })
+        }
     }
 
     fn on_cancel(&mut self, entropy: &mut dyn Entropy) -> Vec<Effect> {
@@ -651,29 +756,13 @@ impl Flow {
             }
             (Request::Create { .. } | Request::Update { .. }, Outcome::Session(session)) => {
                 self.session = Some(*session);
-                let effects = self.show_session();
-                if let (Stage::Details, Some(details)) = (&self.stage, self.pending_details.take())
-                {
-                    let ready = self
-                        .session
-                        .as_ref()
-                        .is_some_and(|s| s.status == Status::ReadyForPayment);
-                    if ready {
-                        let mut effects = effects;
-                        effects.extend(self.send(Request::AddPaymentMethod { details }));
-                        return effects;
-                    }
-                }
-                effects
+                self.show_session()
             }
             (Request::AddPaymentMethod { .. }, Outcome::PaymentMethod(id)) => {
                 self.payment_method_id = Some(id);
-                // Details accepted and card vaulted: pay now (the Pay tap was the intent).
-                self.stage = Stage::Placing;
-                self.complete_key = Some(entropy.key());
                 self.request_token()
             }
-            (Request::Token { .. }, Outcome::Token(token)) => {
+            (Request::Token { .. } | Request::DelegateCard { .. }, Outcome::Token(token)) => {
                 self.token = Some(token);
                 self.complete(None)
             }
@@ -871,13 +960,18 @@ mod tests {
         )
     }
 
-    fn details() -> Box<Details> {
-        Box::new(Details {
+    fn address() -> Box<AddressEntry> {
+        Box::new(AddressEntry {
             buyer: Buyer {
                 email: "new@example.com".into(),
                 ..Default::default()
             },
             fulfillment_details: FulfillmentDetails::default(),
+        })
+    }
+
+    fn card() -> Box<CardPayment> {
+        Box::new(CardPayment {
             card: CardEntry {
                 number: "4242424242424242".into(),
                 exp_month: "12".into(),
@@ -1125,7 +1219,7 @@ mod tests {
     }
 
     #[test]
-    fn a_new_buyer_enters_details_and_a_declined_card_can_be_replaced() {
+    fn a_new_buyer_sees_the_total_before_paying_and_can_replace_a_declined_card() {
         let e = &mut Counter(0);
         let mut flow = Flow::new(purchase(), true);
         flow.handle(Event::Buy, e);
@@ -1144,11 +1238,16 @@ mod tests {
             e,
         );
         assert_eq!(flow.stage(), &Stage::Details);
-        let update = flow.handle(Event::SubmitDetails(details()), e);
         assert!(
-            matches!(sent(&update)[0], Request::Update { session_id, .. } if session_id == "cs_9")
+            flow.handle(Event::Pay(card()), e).is_empty(),
+            "no paying before the total is known"
         );
-        let vault = flow.handle(
+        let update = flow.handle(Event::SubmitAddress(address()), e);
+        assert!(
+            matches!(sent(&update)[0], Request::Update { session_id, buyer: Some(_), .. } if session_id == "cs_9")
+        );
+        // The session now has the merchant's total; the sheet shows it and nothing is charged yet.
+        let shown = flow.handle(
             Event::Done(Outcome::Session(session(
                 "cs_9",
                 "ready_for_payment",
@@ -1157,7 +1256,10 @@ mod tests {
             ))),
             e,
         );
-        assert!(matches!(sent(&vault)[0], Request::AddPaymentMethod { .. }));
+        assert!(sent(&shown).is_empty());
+        assert_eq!(flow.stage(), &Stage::Details);
+        let vault = flow.handle(Event::Pay(card()), e);
+        assert!(matches!(sent(&vault)[0], Request::AddPaymentMethod { details } if details.save));
         assert!(
             !format!("{vault:?}").contains("4242424242424242"),
             "Debug never shows the card"
@@ -1182,16 +1284,8 @@ mod tests {
         );
         assert_eq!(flow.stage(), &Stage::Details, "the sheet stays open");
         assert_eq!(flow.notice(), Some(&CheckoutError::PaymentDeclined));
-        flow.handle(Event::SubmitDetails(details()), e);
-        flow.handle(
-            Event::Done(Outcome::Session(session(
-                "cs_9",
-                "ready_for_payment",
-                json!([]),
-                false,
-            ))),
-            e,
-        );
+        // Another card: a new intent, a new key; the address is kept.
+        flow.handle(Event::Pay(card()), e);
         flow.handle(Event::Done(Outcome::PaymentMethod("pm_good".into())), e);
         let again = flow.handle(Event::Done(Outcome::Token("vt_good".into())), e);
         let Request::Complete {
@@ -1200,7 +1294,7 @@ mod tests {
         else {
             panic!()
         };
-        assert_ne!(first_key, second_key, "another card is another intent");
+        assert_ne!(first_key, second_key);
         flow.handle(
             Event::Done(Outcome::Session(session(
                 "cs_9",
@@ -1211,6 +1305,58 @@ mod tests {
             e,
         );
         assert!(matches!(flow.stage(), Stage::Placed(_)));
+    }
+
+    #[test]
+    fn without_a_wallet_the_card_goes_to_the_payment_provider() {
+        let e = &mut Counter(0);
+        let mut flow = Flow::new(purchase(), false);
+        flow.handle(Event::Buy, e);
+        flow.handle(
+            Event::Done(Outcome::Session(session(
+                "cs_5",
+                "not_ready_for_payment",
+                json!([]),
+                false,
+            ))),
+            e,
+        );
+        flow.handle(Event::SubmitAddress(address()), e);
+        flow.handle(
+            Event::Done(Outcome::Session(session(
+                "cs_5",
+                "ready_for_payment",
+                json!([]),
+                false,
+            ))),
+            e,
+        );
+        let delegate = flow.handle(Event::Pay(card()), e);
+        assert!(matches!(sent(&delegate)[0],
+            Request::DelegateCard { session_id, merchant_id, amount: 3025, .. } if session_id == "cs_5" && merchant_id == "shop_1"));
+        let complete = flow.handle(Event::Done(Outcome::Token("vt_psp".into())), e);
+        assert!(matches!(sent(&complete)[0], Request::Complete { token, .. } if token == "vt_psp"));
+    }
+
+    #[test]
+    fn a_delivery_option_is_sent_to_the_merchant() {
+        let e = &mut Counter(0);
+        let mut flow = Flow::new(purchase(), false);
+        flow.handle(Event::Buy, e);
+        let mut with_options = session("cs_6", "ready_for_payment", json!([]), false);
+        with_options.fulfillment_options = serde_json::from_value(json!([
+            {"type": "shipping", "id": "ship_express", "title": "Express", "totals": [{"type": "total", "display_text": "Express", "amount": 1500}]}
+        ]))
+        .expect("options");
+        flow.handle(Event::Done(Outcome::Session(with_options)), e);
+        assert!(
+            flow.handle(Event::ChooseOption("teleport".into()), e)
+                .is_empty(),
+            "only offered options"
+        );
+        let update = flow.handle(Event::ChooseOption("ship_express".into()), e);
+        assert!(matches!(sent(&update)[0],
+            Request::Update { selected: Some(choice), buyer: None, .. } if choice[0].option_id == "ship_express" && choice[0].kind == "shipping"));
     }
 
     #[test]
@@ -1295,7 +1441,8 @@ mod tests {
             Confirm,
             Cancel,
             Retry,
-            Details,
+            Address,
+            Pay,
             Authenticate,
             FireTimers,
             /// Answer the request in flight: 0 = success, 1 = lost after applying, 2 = lost
@@ -1309,7 +1456,8 @@ mod tests {
                 1 => Just(Step::Confirm),
                 1 => Just(Step::Cancel),
                 1 => Just(Step::Retry),
-                1 => Just(Step::Details),
+                1 => Just(Step::Address),
+                1 => Just(Step::Pay),
                 1 => Just(Step::Authenticate),
                 3 => Just(Step::FireTimers),
                 8 => (0u8..6).prop_map(Step::Answer),
@@ -1347,7 +1495,9 @@ mod tests {
                     Outcome::Session(session(session_id, "ready_for_payment", json!([]), false))
                 }
                 Request::AddPaymentMethod { .. } => Outcome::PaymentMethod("pm_x".into()),
-                Request::Token { .. } => Outcome::Token(format!("vt_{choice}")),
+                Request::Token { .. } | Request::DelegateCard { .. } => {
+                    Outcome::Token(format!("vt_{choice}"))
+                }
                 Request::Complete {
                     key,
                     session_id,
@@ -1424,7 +1574,8 @@ mod tests {
                         Step::Confirm => flow.handle(Event::Confirm, e),
                         Step::Cancel => flow.handle(Event::Cancel, e),
                         Step::Retry => flow.handle(Event::Retry, e),
-                        Step::Details => flow.handle(Event::SubmitDetails(details()), e),
+                        Step::Address => flow.handle(Event::SubmitAddress(address()), e),
+                        Step::Pay => flow.handle(Event::Pay(card()), e),
                         Step::Authenticate => flow.handle(
                             Event::Authenticated(AuthenticationResult { outcome: "authenticated".into(), outcome_details: None }),
                             e,

@@ -10,11 +10,13 @@
 //!   the buyer's words, the field to point at).
 //! - [`retry`]: bounded exponential backoff with jitter, honouring `Retry-After`.
 //! - [`flow`]: the buy flow as a state machine: stages, events, effects.
+//! - [`details`]: the new buyer's sheet: fields per country and their checks.
 
 pub mod availability;
 pub mod card;
 pub mod catalog;
 pub mod checkout_error;
+pub mod details;
 pub mod flow;
 pub mod i18n;
 pub mod money;

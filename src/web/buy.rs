@@ -10,8 +10,12 @@ use super::checkout::{Backend, run};
 use super::intl::format_money;
 use super::track::Timeout;
 use crate::core::checkout_error::CheckoutError;
+use crate::core::details::{
+    AddressForm, COUNTRIES, CardForm, Field, Problems, check_address, check_card, needs_state,
+};
 use crate::core::flow::{
-    Effect as FlowEffect, Entropy, Event, Flow, HostEvent, Purchase, SavedBuyer, Stage,
+    AddressEntry, CardPayment, Effect as FlowEffect, Entropy, Event, Flow, HostEvent, Purchase,
+    SavedBuyer, Stage,
 };
 use crate::core::i18n::{Locale, Msg};
 use crate::core::money::{Currency, Money};
@@ -142,6 +146,283 @@ fn money(locale: &Locale, session: &CheckoutSession, minor: i64) -> String {
     }
 }
 
+/// What a new buyer types, kept across re-renders and errors.
+#[derive(Clone, Copy)]
+struct Form {
+    email: RwSignal<String>,
+    name: RwSignal<String>,
+    country: RwSignal<String>,
+    line_one: RwSignal<String>,
+    city: RwSignal<String>,
+    state: RwSignal<String>,
+    postal_code: RwSignal<String>,
+    number: RwSignal<String>,
+    expiry: RwSignal<String>,
+    cvc: RwSignal<String>,
+    save: RwSignal<bool>,
+    problems: RwSignal<Problems>,
+}
+
+impl Form {
+    fn new(country: &str) -> Self {
+        let text = || RwSignal::new(String::new());
+        Self {
+            email: text(),
+            name: text(),
+            country: RwSignal::new(country.to_owned()),
+            line_one: text(),
+            city: text(),
+            state: text(),
+            postal_code: text(),
+            number: text(),
+            expiry: text(),
+            cvc: text(),
+            save: RwSignal::new(true),
+            problems: RwSignal::new(Vec::new()),
+        }
+    }
+
+    fn address(&self) -> AddressForm {
+        AddressForm {
+            email: self.email.get_untracked(),
+            name: self.name.get_untracked(),
+            country: self.country.get_untracked(),
+            line_one: self.line_one.get_untracked(),
+            line_two: String::new(),
+            city: self.city.get_untracked(),
+            state: self.state.get_untracked(),
+            postal_code: self.postal_code.get_untracked(),
+        }
+    }
+
+    fn card(&self) -> CardForm {
+        CardForm {
+            number: self.number.get_untracked(),
+            expiry: self.expiry.get_untracked(),
+            cvc: self.cvc.get_untracked(),
+        }
+    }
+}
+
+/// (year, month) today, for card expiry checks.
+fn today() -> (i32, u32) {
+    let now = js_sys::Date::new_0();
+    (now.get_full_year() as i32, now.get_month() + 1)
+}
+
+/// The session's lines and totals: what will be charged, as the merchant computed it.
+fn summary(locale: &Locale, session: &CheckoutSession) -> impl IntoView + use<> {
+    use buycard_acp::checkout::TotalType as T;
+    let lang = locale.lang;
+    let lines = session
+        .line_items
+        .iter()
+        .map(|line| {
+            let amount = line
+                .totals
+                .iter()
+                .find(|t| t.kind == T::Subtotal)
+                .map(|t| t.amount)
+                .unwrap_or(0);
+            view! {
+                <li>
+                    <span>{line.name.clone().unwrap_or_default()} " × " {line.quantity}</span>
+                    <span>{money(locale, session, amount)}</span>
+                </li>
+            }
+        })
+        .collect_view();
+    let row = |kind: T, label: Msg, class: &'static str| {
+        session.totals.iter().find(|t| t.kind == kind).map(|t| {
+            view! {
+                <li class=class>
+                    <span>{label.text(lang)}</span>
+                    <span>{money(locale, session, t.amount)}</span>
+                </li>
+            }
+        })
+    };
+    view! {
+        <ul class="lines">{lines}</ul>
+        <ul class="totals">
+            {row(T::Fulfillment, Msg::Delivery, "delivery")}
+            {row(T::Tax, Msg::Tax, "tax")}
+            {row(T::Total, Msg::Total, "total")}
+        </ul>
+    }
+}
+
+/// One labelled input, its value kept in `value`, its problem shown beside it.
+fn field(
+    form: Form,
+    lang: crate::core::i18n::Lang,
+    which: Field,
+    value: RwSignal<String>,
+    kind: &'static str,
+    autocomplete: &'static str,
+) -> impl IntoView + use<> {
+    let id = format!("bc-{}", which.as_str());
+    let error_id = format!("{id}-error");
+    let error = move || {
+        form.problems.with(|p| {
+            p.iter()
+                .find(|(f, _)| *f == which)
+                .map(|(_, m)| m.text(lang))
+        })
+    };
+    view! {
+        <div class="field" data-field=which.as_str()>
+            <label for=id.clone()>{which.label().text(lang)}</label>
+            <input
+                id=id
+                name=which.as_str()
+                type=kind
+                autocomplete=autocomplete
+                bind:value=value
+                aria-invalid=move || error().is_some().to_string()
+                aria-describedby=error_id.clone()
+            />
+            <p class="field-error" id=error_id>{error}</p>
+        </div>
+    }
+}
+
+/// The new buyer's sheet: address first; then the merchant's totals, delivery and the card.
+fn details_sheet(ctx: Ctx, form: Form, locale: Locale, has_wallet: bool) -> AnyView {
+    let lang = locale.lang;
+    let session = ctx.session.get();
+    let ready = session
+        .as_ref()
+        .is_some_and(|s| s.status == buycard_acp::checkout::Status::ReadyForPayment);
+    let notice = ctx
+        .notice
+        .get()
+        .map(|n| view! { <p class="problem" role="alert">{n.text(lang)}</p> });
+    let countries = COUNTRIES
+        .iter()
+        .map(|(code, en, fr)| {
+            let name = if lang == crate::core::i18n::Lang::Fr {
+                *fr
+            } else {
+                *en
+            };
+            view! { <option value=*code>{name}</option> }
+        })
+        .collect_view();
+    let submit_address = move |event: web_sys::SubmitEvent| {
+        event.prevent_default();
+        match check_address(&form.address()) {
+            Err(problems) => form.problems.set(problems),
+            Ok((buyer, fulfillment_details)) => {
+                form.problems.set(Vec::new());
+                dispatch(
+                    ctx,
+                    Event::SubmitAddress(Box::new(AddressEntry {
+                        buyer,
+                        fulfillment_details,
+                    })),
+                );
+            }
+        }
+    };
+    let address_form = view! {
+        <form class="address" on:submit=submit_address novalidate>
+            <div class="field" data-field="country">
+                <label for="bc-country">{Field::Country.label().text(lang)}</label>
+                <select id="bc-country" name="country" autocomplete="country" bind:value=form.country>
+                    {countries}
+                </select>
+            </div>
+            {field(form, lang, Field::Email, form.email, "email", "email")}
+            {field(form, lang, Field::Name, form.name, "text", "name")}
+            {field(form, lang, Field::LineOne, form.line_one, "text", "address-line1")}
+            {field(form, lang, Field::City, form.city, "text", "address-level2")}
+            {move || needs_state(&form.country.get()).then(|| field(form, lang, Field::State, form.state, "text", "address-level1"))}
+            {field(form, lang, Field::PostalCode, form.postal_code, "text", "postal-code")}
+            <button type="submit" class="continue">{Msg::Continue.text(lang)}</button>
+        </form>
+    };
+    let payment = session.clone().filter(|_| ready).map(|session| {
+        let options = (session.fulfillment_options.len() > 1).then(|| {
+            let chosen = session
+                .selected_fulfillment_options
+                .clone()
+                .unwrap_or_default();
+            session
+                .fulfillment_options
+                .iter()
+                .map(|option| {
+                    let price = option
+                        .totals
+                        .first()
+                        .map(|t| money(&locale, &session, t.amount))
+                        .unwrap_or_default();
+                    let id = option.id.clone();
+                    let checked = chosen.iter().any(|c| c.option_id == option.id);
+                    view! {
+                        <label class="option">
+                            <input
+                                type="radio"
+                                name="delivery"
+                                value=id.clone()
+                                prop:checked=checked
+                                on:change=move |_| dispatch(ctx, Event::ChooseOption(id.clone()))
+                            />
+                            {option.title.clone()} " " {price}
+                        </label>
+                    }
+                })
+                .collect_view()
+        });
+        let pay = move |event: web_sys::SubmitEvent| {
+            event.prevent_default();
+            match check_card(&form.card(), &form.name.get_untracked(), today()) {
+                Err(problems) => form.problems.set(problems),
+                Ok(card) => {
+                    form.problems.set(Vec::new());
+                    dispatch(
+                        ctx,
+                        Event::Pay(Box::new(CardPayment {
+                            card,
+                            save: has_wallet && form.save.get_untracked(),
+                        })),
+                    );
+                }
+            }
+        };
+        let save = has_wallet.then(|| {
+            view! {
+                <label class="save">
+                    <input type="checkbox" name="save" bind:checked=form.save />
+                    {Msg::SaveForNextTime.text(lang)}
+                </label>
+            }
+        });
+        view! {
+            {summary(&locale, &session)}
+            <fieldset class="options">{options}</fieldset>
+            <form class="card-form" on:submit=pay novalidate>
+                {field(form, lang, Field::CardNumber, form.number, "text", "cc-number")}
+                {field(form, lang, Field::Expiry, form.expiry, "text", "cc-exp")}
+                {field(form, lang, Field::Cvc, form.cvc, "text", "cc-csc")}
+                {save}
+                <button type="submit" class="pay">{Msg::Pay.text(lang)}</button>
+            </form>
+        }
+    });
+    view! {
+        {notice}
+        {address_form}
+        {payment}
+        <div class="actions">
+            <button type="button" class="cancel" on:click=move |_| dispatch(ctx, Event::Cancel)>
+                {Msg::Cancel.text(lang)}
+            </button>
+        </div>
+    }
+    .into_any()
+}
+
 /// The Buy button and its sheet, for one purchase.
 #[component]
 pub fn BuyFlow(
@@ -162,6 +443,11 @@ pub fn BuyFlow(
         host: StoredValue::new_local(host),
     };
     let lang = locale.lang;
+    let form = Form::new(if lang == crate::core::i18n::Lang::Fr {
+        "FR"
+    } else {
+        "US"
+    });
     let buy_button = NodeRef::<leptos::html::Button>::new();
     let sheet_title = NodeRef::<leptos::html::H2>::new();
 
@@ -204,44 +490,12 @@ pub fn BuyFlow(
             return None;
         }
         let locale = locale.clone();
+        let details = matches!(stage, Stage::Details);
         let body = match stage {
             Stage::Confirming { .. } | Stage::Placing | Stage::Authenticating => {
                 let session = ctx.session.get();
                 let saved = ctx.saved.get();
-                let summary = session.map(|session| {
-                    let lines = session
-                        .line_items
-                        .iter()
-                        .map(|line| {
-                            let amount = line.totals.iter().find(|t| t.kind == buycard_acp::checkout::TotalType::Subtotal).map(|t| t.amount).unwrap_or(0);
-                            view! {
-                                <li>
-                                    <span>{line.name.clone().unwrap_or_default()} " × " {line.quantity}</span>
-                                    <span>{money(&locale, &session, amount)}</span>
-                                </li>
-                            }
-                        })
-                        .collect_view();
-                    let row = |kind: buycard_acp::checkout::TotalType, label: Msg, class: &'static str| {
-                        session.totals.iter().find(|t| t.kind == kind).map(|t| {
-                            view! {
-                                <li class=class>
-                                    <span>{label.text(lang)}</span>
-                                    <span>{money(&locale, &session, t.amount)}</span>
-                                </li>
-                            }
-                        })
-                    };
-                    use buycard_acp::checkout::TotalType as T;
-                    view! {
-                        <ul class="lines">{lines}</ul>
-                        <ul class="totals">
-                            {row(T::Fulfillment, Msg::Delivery, "delivery")}
-                            {row(T::Tax, Msg::Tax, "tax")}
-                            {row(T::Total, Msg::Total, "total")}
-                        </ul>
-                    }
-                });
+                let summary = session.map(|session| summary(&locale, &session));
                 let payer = saved.map(|saved| {
                     let card = format!("{} •••• {}", capitalise(&saved.payment_method.brand), saved.payment_method.last4);
                     let ship = saved
@@ -326,24 +580,12 @@ pub fn BuyFlow(
             }
                 .into_any(),
             Stage::SoldOut => view! { <p class="problem">{Msg::ErrSoldOut.text(lang)}</p> }.into_any(),
-            Stage::Details | Stage::Idle | Stage::Starting => {
-                let notice = ctx.notice.get().map(|n| view! { <p class="problem" role="alert">{n.text(lang)}</p> });
-                view! {
-                    {notice}
-                    <p>{Msg::DetailsUnavailable.text(lang)}</p>
-                    <div class="actions">
-                        <button type="button" class="cancel" on:click=move |_| dispatch(ctx, Event::Cancel)>
-                            {Msg::Cancel.text(lang)}
-                        </button>
-                    </div>
-                }
-                    .into_any()
-            }
+            Stage::Details | Stage::Idle | Stage::Starting => details_sheet(ctx, form, locale.clone(), has_wallet),
         };
         Some(view! {
             <div class="sheet" role="dialog" aria-modal="true" aria-labelledby="buycard-sheet-title" on:keydown=on_key>
                 <h2 id="buycard-sheet-title" class="sheet-title" tabindex="-1" node_ref=sheet_title>
-                    {Msg::ConfirmTitle.text(lang)}
+                    {if details { Msg::YourDetails.text(lang) } else { Msg::ConfirmTitle.text(lang) }}
                 </h2>
                 {body}
             </div>

@@ -12,6 +12,7 @@ use buycard_acp::checkout::{
 use gloo_net::http::{Method, RequestBuilder};
 use serde::Deserialize;
 use serde_json::json;
+use wasm_bindgen::JsValue;
 use web_sys::RequestCredentials;
 
 use super::track::Timeout;
@@ -176,10 +177,12 @@ async fn perform(backend: &Backend, request: &Request) -> Result<Outcome, Checko
             session_id,
             buyer,
             fulfillment_details,
+            selected,
         } => {
             let body = CheckoutSessionUpdateRequest {
-                buyer: Some(buyer.clone()),
-                fulfillment_details: Some(fulfillment_details.clone()),
+                buyer: buyer.clone(),
+                fulfillment_details: fulfillment_details.clone(),
+                selected_fulfillment_options: selected.clone(),
                 ..Default::default()
             };
             let url = acp(&format!(
@@ -187,6 +190,44 @@ async fn perform(backend: &Backend, request: &Request) -> Result<Outcome, Checko
                 crate::core::url::encode_segment(session_id)
             ));
             session(call(Method::POST, &url, Some(key), Some(to_json(&body)?), false).await?)
+        }
+        Request::DelegateCard {
+            card,
+            session_id,
+            merchant_id,
+            amount,
+            currency,
+        } => {
+            // No wallet: ACP delegate payment at the merchant's payment provider.
+            let expires = js_sys::Date::new(&JsValue::from_f64(
+                js_sys::Date::now() + 15.0 * 60.0 * 1000.0,
+            ));
+            let body = json!({
+                "payment_method": {"type": "card", "card_number_type": "fpan", "virtual": false,
+                    "number": card.number, "exp_month": card.exp_month, "exp_year": card.exp_year,
+                    "name": card.name, "cvc": card.cvc, "display_card_funding_type": "credit", "metadata": {}},
+                "allowance": {"reason": "one_time", "max_amount": amount, "currency": currency,
+                    "checkout_session_id": session_id, "merchant_id": merchant_id,
+                    "expires_at": String::from(expires.to_iso_string())},
+                "risk_signals": [{"type": "card_testing", "score": 0, "action": "authorized"}],
+                "metadata": {"source": "buycard"}
+            });
+            let key = format!("dp-{session_id}-{}", js_sys::Date::now());
+            let answer = call(
+                Method::POST,
+                &acp("/agentic_commerce/delegate_payment"),
+                Some(&key),
+                Some(body.to_string()),
+                false,
+            )
+            .await?;
+            match (
+                answer.status,
+                serde_json::from_str::<MethodAnswer>(&answer.body),
+            ) {
+                (200..=299, Ok(token)) => Outcome::Token(token.id),
+                _ => Outcome::Failed(failure(&answer)),
+            }
         }
         Request::AddPaymentMethod { details } => {
             let Some(url) = wallet("/payment_methods") else {
