@@ -29,6 +29,8 @@ extern "C" {
     fn capture_events();
     #[wasm_bindgen(js_name = takeEvents)]
     fn take_events() -> String;
+    #[wasm_bindgen(js_name = peekEvents)]
+    fn peek_events() -> String;
     #[wasm_bindgen(js_name = activeInShadow)]
     fn active_in_shadow(host: &HtmlElement) -> String;
 }
@@ -703,6 +705,8 @@ async fn the_confirmation_sheet_renders_the_merchants_totals_and_takes_focus() {
     );
     mount(&el);
     ready(&el).await;
+    wait_for("buycard:ready", || peek_events().contains("buycard:ready")).await;
+    take_events();
     assert_eq!(shadow_text(&el, "button.buy-button"), "Buy");
     click(&el, "button.buy-button");
     wait_for("the sheet", || shadow_query(&el, "[role=dialog]").is_some()).await;
@@ -852,5 +856,55 @@ async fn escape_cancels_and_focus_returns_to_buy() {
     let events: serde_json::Value = serde_json::from_str(&take_events()).expect("events");
     assert_eq!(events[0]["name"], "buycard:cancel");
     assert_eq!(events[0]["detail"]["checkout_session_id"], "cs_t");
+    el.remove();
+}
+
+#[wasm_bindgen_test]
+async fn buycard_ready_says_which_product_is_shown() {
+    serve_feed("readyevent", 200, FEED);
+    capture_events();
+    take_events();
+    let el = card("readyevent", "tee", &[("variant", "tee-l")]);
+    mount(&el);
+    ready(&el).await;
+    wait_for("the event", || {
+        peek_events().contains("readyevent") || peek_events().contains("tee-l")
+    })
+    .await;
+    let events: serde_json::Value = serde_json::from_str(&take_events()).expect("events");
+    let ready_event = events
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|e| e["name"] == "buycard:ready" && e["detail"]["variant_id"] == "tee-l")
+        .expect("ready");
+    assert_eq!(ready_event["detail"]["product_id"], "tee");
+    assert_eq!(ready_event["target"], "BUY-CARD");
+    assert!(
+        shadow_query(&el, "button.buy-button").is_none(),
+        "a sold-out variant is shown but not buyable"
+    );
+    el.remove();
+}
+
+#[wasm_bindgen_test]
+async fn the_theme_attribute_picks_dark_colours() {
+    serve_feed("theme", 200, FEED);
+    let el = card("theme", "tee", &[("theme", "dark")]);
+    mount(&el);
+    ready(&el).await;
+    let article = shadow_query(&el, "article").expect("card");
+    let background = || {
+        web_sys::window()
+            .expect("window")
+            .get_computed_style(&article)
+            .expect("style")
+            .expect("style")
+            .get_property_value("background-color")
+            .expect("bg")
+    };
+    assert_eq!(background(), "rgb(22, 24, 28)");
+    el.set_attribute("theme", "light").expect("attribute");
+    assert_eq!(background(), "rgb(255, 255, 255)");
     el.remove();
 }

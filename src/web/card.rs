@@ -140,6 +140,9 @@ pub fn BuyCard(attrs: CardAttrs, host: HtmlElement, page_lang: Vec<String>) -> i
             CardState::Error(e) => _ = host.set_attribute("data-error", e.code()),
             _ => _ = host.remove_attribute("data-error"),
         }
+        if let CardState::Ready(model) = &*state {
+            announce_ready(&host, model);
+        }
     });
 
     // Where the buy flow sends its requests (None until the endpoint is valid).
@@ -205,6 +208,28 @@ pub fn BuyCard(attrs: CardAttrs, host: HtmlElement, page_lang: Vec<String>) -> i
                 }
             }}
         </article>
+    }
+}
+
+/// `buycard:ready` on the host: the product is shown (bubbles out of the shadow root).
+fn announce_ready(host: &HtmlElement, model: &CardModel) {
+    let detail = js_sys::Object::new();
+    _ = js_sys::Reflect::set(
+        &detail,
+        &"product_id".into(),
+        &model.product_id.as_str().into(),
+    );
+    _ = js_sys::Reflect::set(
+        &detail,
+        &"variant_id".into(),
+        &model.variant_id.as_str().into(),
+    );
+    let init = web_sys::CustomEventInit::new();
+    init.set_bubbles(true);
+    init.set_composed(true);
+    init.set_detail(&detail);
+    if let Ok(event) = web_sys::CustomEvent::new_with_event_init_dict("buycard:ready", &init) {
+        _ = host.dispatch_event(&event);
     }
 }
 

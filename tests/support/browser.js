@@ -104,7 +104,7 @@ export function leakCounts() {
 export function captureEvents() {
   if (window.__buycardEvents) return;
   window.__buycardEvents = [];
-  for (const name of ["buycard:checkout", "buycard:order", "buycard:cancel", "buycard:error"]) {
+  for (const name of ["buycard:ready", "buycard:checkout", "buycard:order", "buycard:cancel", "buycard:error"]) {
     document.addEventListener(name, (event) => window.__buycardEvents.push({ name, detail: event.detail, target: event.target.tagName }));
   }
 }
@@ -113,6 +113,10 @@ export function takeEvents() {
   const events = JSON.stringify(window.__buycardEvents || []);
   window.__buycardEvents = [];
   return events;
+}
+
+export function peekEvents() {
+  return JSON.stringify(window.__buycardEvents || []);
 }
 
 export function activeInShadow(host) {
