@@ -43,6 +43,18 @@ pub struct CardModel {
     /// Product page, only if it is an http(s) URL.
     pub url: Option<String>,
     pub seller: Option<String>,
+    /// The product's variants, when there are several to choose from (size, edition, …).
+    pub choices: Vec<VariantChoice>,
+}
+
+/// One entry of the variant picker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VariantChoice {
+    pub id: String,
+    /// The variant's options ("M", "VIP", "Hardcover"), or its title.
+    pub label: String,
+    /// Sold-out variants are listed but cannot be chosen.
+    pub buyable: bool,
 }
 
 /// Why a card cannot show its product.
@@ -159,7 +171,34 @@ impl CardModel {
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .map(bounded);
+        let choices = if product.variants.len() > 1 {
+            product
+                .variants
+                .iter()
+                .map(|v| VariantChoice {
+                    id: v.id.clone(),
+                    label: v
+                        .variant_options
+                        .as_ref()
+                        .filter(|o| !o.is_empty())
+                        .map(|o| {
+                            o.iter()
+                                .map(|o| o.value.trim())
+                                .collect::<Vec<_>>()
+                                .join(" / ")
+                        })
+                        .unwrap_or_else(|| v.title.clone())
+                        .chars()
+                        .take(MAX_TITLE_CHARS)
+                        .collect(),
+                    buyable: Availability::from_acp(v.availability.as_ref()).is_buyable(),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         Ok(Self {
+            choices,
             product_id: product.id.clone(),
             variant_id: variant.id.clone(),
             title,
@@ -259,6 +298,38 @@ mod tests {
         let image = card.image.expect("product image");
         assert_eq!((image.width, image.height), (800, 1000));
         assert_eq!(image.alt, "Classic Tee", "alt falls back on the title");
+    }
+
+    #[test]
+    fn several_variants_become_choices() {
+        let card = CardModel::from_product(&product(TEE), None).expect("card");
+        let choices: Vec<(&str, bool)> = card
+            .choices
+            .iter()
+            .map(|c| (c.label.as_str(), c.buyable))
+            .collect();
+        assert_eq!(
+            choices,
+            [("Tee S", false), ("Tee M", true)],
+            "titles when there are no options"
+        );
+        let single = r#"{"id":"p","variants":[{"id":"v","title":"V","variant_options":[{"name":"Size","value":"M"}]}]}"#;
+        assert!(
+            CardModel::from_product(&product(single), None)
+                .expect("card")
+                .choices
+                .is_empty()
+        );
+        let options = r#"{"id":"p","variants":[
+            {"id":"a","title":"A","variant_options":[{"name":"Size","value":"M"},{"name":"Colour","value":"Blue"}]},
+            {"id":"b","title":"B","variant_options":[{"name":"Size","value":"L"}]}]}"#;
+        let labels: Vec<String> = CardModel::from_product(&product(options), None)
+            .expect("card")
+            .choices
+            .into_iter()
+            .map(|c| c.label)
+            .collect();
+        assert_eq!(labels, ["M / Blue", "L"]);
     }
 
     #[test]

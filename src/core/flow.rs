@@ -726,6 +726,19 @@ impl Flow {
             self.stage = Stage::SoldOut;
             return vec![checkout];
         }
+        if let Some(limit) = session
+            .messages
+            .iter()
+            .find(|m| m.code.as_deref() == Some("quantity_exceeded"))
+        {
+            // More than one order may hold: say so rather than ask for details.
+            let error = CheckoutError::QuantityExceeded {
+                param: limit.param.clone(),
+            };
+            let mut effects = vec![checkout];
+            effects.extend(self.fail(error));
+            return effects;
+        }
         match &self.saved {
             Some(_) if session.status == Status::ReadyForPayment => {
                 self.stage = Stage::Confirming { armed: false };
@@ -1387,6 +1400,28 @@ mod tests {
         assert!(
             matches!(sent(&second)[0], Request::Complete { key: k, authentication: Some(r), .. } if *k != key && *r == result)
         );
+    }
+
+    #[test]
+    fn a_quantity_over_the_limit_is_reported_not_asked_about() {
+        let e = &mut Counter(0);
+        let mut flow = Flow::new(purchase(), false);
+        flow.handle(Event::Buy, e);
+        let limited = json!([{"type": "error", "code": "quantity_exceeded", "param": "$.line_items[0].item.id",
+            "content_type": "plain", "content": "2 max"}]);
+        flow.handle(
+            Event::Done(Outcome::Session(session(
+                "cs_q",
+                "not_ready_for_payment",
+                limited,
+                false,
+            ))),
+            e,
+        );
+        assert!(matches!(
+            flow.stage(),
+            Stage::Failed(CheckoutError::QuantityExceeded { .. })
+        ));
     }
 
     #[test]

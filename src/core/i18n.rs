@@ -131,6 +131,8 @@ pub enum Msg {
     ErrFieldExpiry,
     ErrFieldExpired,
     ErrFieldCvc,
+    ChooseVariant,
+    SoldOutSuffix,
 }
 
 impl Msg {
@@ -305,6 +307,10 @@ impl Msg {
             (Msg::ErrFieldExpired, Fr) => "Cette carte a expiré.",
             (Msg::ErrFieldCvc, En) => "Enter the 3 or 4 digits on the card.",
             (Msg::ErrFieldCvc, Fr) => "Saisissez les 3 ou 4 chiffres inscrits sur la carte.",
+            (Msg::ChooseVariant, En) => "Option",
+            (Msg::ChooseVariant, Fr) => "Choix",
+            (Msg::SoldOutSuffix, En) => "sold out",
+            (Msg::SoldOutSuffix, Fr) => "épuisé",
         };
         s.to_owned()
     }
@@ -391,6 +397,8 @@ mod tests {
             Msg::ErrFieldExpiry,
             Msg::ErrFieldExpired,
             Msg::ErrFieldCvc,
+            Msg::ChooseVariant,
+            Msg::SoldOutSuffix,
             Msg::Availability(Availability::InStock),
             Msg::Availability(Availability::LimitedStock),
             Msg::Availability(Availability::Preorder),

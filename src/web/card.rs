@@ -24,11 +24,14 @@ pub struct CardAttrs {
     pub locale: RwSignal<Option<String>>,
     /// The host site's wallet API (saved buyers buy in one click).
     pub wallet: RwSignal<Option<String>>,
+    /// How many to buy (1 by default).
+    pub quantity: RwSignal<Option<String>>,
 }
 
 impl CardAttrs {
-    pub const OBSERVED: [&'static str; 6] =
-        ["endpoint", "feed", "product", "variant", "locale", "wallet"];
+    pub const OBSERVED: [&'static str; 7] = [
+        "endpoint", "feed", "product", "variant", "locale", "wallet", "quantity",
+    ];
 
     pub fn from_host(host: &HtmlElement) -> Self {
         let read = |name: &str| RwSignal::new(host.get_attribute(name));
@@ -39,6 +42,7 @@ impl CardAttrs {
             variant: read("variant"),
             locale: read("locale"),
             wallet: read("wallet"),
+            quantity: read("quantity"),
         }
     }
 
@@ -50,6 +54,7 @@ impl CardAttrs {
             "variant" => self.variant,
             "locale" => self.locale,
             "wallet" => self.wallet,
+            "quantity" => self.quantity,
             _ => return,
         };
         signal.set(value);
@@ -97,6 +102,19 @@ pub fn BuyCard(attrs: CardAttrs, host: HtmlElement, page_lang: Vec<String>) -> i
     on_cleanup(|| track::view_alive(false));
 
     let url = Memo::new(move |_| feed_url(attrs.endpoint.get(), attrs.feed.get()));
+    let chosen: RwSignal<Option<String>> = RwSignal::new(None);
+    Effect::new(move |_| {
+        attrs.variant.track();
+        chosen.set(None);
+    });
+    let quantity = Memo::new(move |_| {
+        attrs
+            .quantity
+            .get()
+            .and_then(|q| q.trim().parse::<u32>().ok())
+            .filter(|q| (1..=99).contains(q))
+            .unwrap_or(1)
+    });
     let catalog: LocalResource<Option<FeedResult>> = LocalResource::new(move || {
         let url = url.get();
         async move {
@@ -118,7 +136,11 @@ pub fn BuyCard(attrs: CardAttrs, host: HtmlElement, page_lang: Vec<String>) -> i
             None => CardState::Loading,
             Some(Err(e)) => CardState::Error(e.into()),
             Some(Ok(catalog)) => {
-                let variant = attrs.variant.get().filter(|v| !v.trim().is_empty());
+                // The buyer's pick in the variant picker wins until the attribute changes.
+                let variant = chosen
+                    .get()
+                    .or_else(|| attrs.variant.get())
+                    .filter(|v| !v.trim().is_empty());
                 CardModel::from_catalog(&catalog, &product, variant.as_deref())
                     .map_or_else(CardState::Error, CardState::Ready)
             }
@@ -203,7 +225,9 @@ pub fn BuyCard(attrs: CardAttrs, host: HtmlElement, page_lang: Vec<String>) -> i
                     CardState::Ready(model) => {
                         let backend = backend.get();
                         let host = host_for_view.clone();
-                        view! { <ProductView model locale=locale.get() backend host /> }.into_any()
+                        let quantity = quantity.get();
+                        view! { <ProductView model locale=locale.get() backend host chosen quantity /> }
+                            .into_any()
                     }
                 }
             }}
@@ -239,6 +263,8 @@ fn ProductView(
     locale: Locale,
     backend: Option<Backend>,
     host: HtmlElement,
+    chosen: RwSignal<Option<String>>,
+    quantity: u32,
 ) -> impl IntoView {
     let lang = locale.lang;
     let image_failed = RwSignal::new(false);
@@ -327,18 +353,45 @@ fn ProductView(
     // Buying needs a backend and a price; sold-out items show no Buy button.
     let buy = match (backend, model.price, model.availability.is_buyable()) {
         (Some(backend), Some(price), true) => {
+            // ACP 2026-04-17 items carry no quantity: the id is listed once per unit.
+            let item = buycard_acp::checkout::Item {
+                id: model.variant_id.clone(),
+                name: None,
+                unit_amount: None,
+            };
             let purchase = Purchase {
-                items: vec![buycard_acp::checkout::Item {
-                    id: model.variant_id.clone(),
-                    name: None,
-                    unit_amount: None,
-                }],
+                items: vec![item; quantity as usize],
                 currency: price.currency.code().to_ascii_lowercase(),
             };
             Some(view! { <BuyFlow backend purchase host locale=locale.clone() /> })
         }
         _ => None,
     };
+    let picker = (model.choices.len() > 1).then(|| {
+        let current = model.variant_id.clone();
+        let options = model
+            .choices
+            .iter()
+            .map(|choice| {
+                let label = if choice.buyable {
+                    choice.label.clone()
+                } else {
+                    format!("{} ({})", choice.label, Msg::SoldOutSuffix.text(lang))
+                };
+                view! {
+                    <option value=choice.id.clone() selected=choice.id == current disabled=!choice.buyable>
+                        {label}
+                    </option>
+                }
+            })
+            .collect_view();
+        view! {
+            <label class="variant">
+                <span>{Msg::ChooseVariant.text(lang)}</span>
+                <select on:change=move |event| chosen.set(Some(event_target_value(&event)))>{options}</select>
+            </label>
+        }
+    });
     view! {
         {media}
         <div class="body">
@@ -346,6 +399,7 @@ fn ProductView(
             <p class="price">{price} {list_price}</p>
             {availability}
             {seller}
+            {picker}
             {buy}
         </div>
     }

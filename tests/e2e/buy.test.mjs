@@ -208,3 +208,45 @@ test("a lost answer after complete still ends in exactly one order", async () =>
     server.stop();
   }
 });
+
+test("a variant picker lists every variant and the purchase follows the choice", async () => {
+  const page = await newPage(browser);
+  await page.goto(BASE + "/");
+  await signIn(page, "ada");
+  await page.reload();
+  const card = page.locator('buy-card[product="fillmore-tickets"]');
+  await page.waitForFunction(() => document.querySelector('buy-card[product="fillmore-tickets"]').dataset.state === "ready");
+  const picker = card.locator(".variant select");
+  assert.deepEqual(await picker.locator("option").allTextContents(), ["General admission", "VIP"]);
+  assert.equal(await cardText(card.locator(".now")), "Price: $45.00");
+  await picker.selectOption("fillmore-vip");
+  await page.waitForFunction(() =>
+    document.querySelector('buy-card[product="fillmore-tickets"]').shadowRoot.querySelector(".now").textContent.includes("150"),
+  );
+  assert.equal(await cardText(card.locator(".now")), "Price: $150.00");
+  await card.locator("button.buy-button").click();
+  await card.locator("[role=dialog]").waitFor();
+  assert.match(await cardText(card.locator(".lines")), /VIP, with meet and greet × 1\$150\.00/);
+  await card.locator("button.cancel").click();
+  // A sold-out variant is listed but cannot be chosen.
+  const tee = page.locator('buy-card[product="tour-tee"]');
+  const sizes = tee.locator(".variant select option");
+  assert.deepEqual(await sizes.allTextContents(), ["M", "L (sold out)"]);
+  assert.equal(await sizes.nth(1).isDisabled(), true);
+  await page.context().close();
+});
+
+test("a quantity over the per-order limit is explained, not charged", async () => {
+  const page = await newPage(browser);
+  await page.goto(BASE + "/");
+  await signIn(page, "ada");
+  await page.reload();
+  const card = page.locator('buy-card[product="night-market-print"]');
+  await page.waitForFunction(() => document.querySelector('buy-card[product="night-market-print"]').dataset.state === "ready");
+  await card.evaluate((el) => el.setAttribute("quantity", "3")); // a limited edition: 2 per order
+  await page.waitForTimeout(50);
+  await card.locator("button.buy-button").click();
+  await page.waitForFunction(() => document.querySelector('buy-card[product="night-market-print"]').dataset.state === "error");
+  assert.equal(await cardText(card.locator(".problem")), "That is more than one order may contain.");
+  await page.context().close();
+});
