@@ -133,6 +133,7 @@ pub enum Msg {
     ErrFieldCvc,
     ChooseVariant,
     SoldOutSuffix,
+    ShipsFrom,
 }
 
 impl Msg {
@@ -311,6 +312,8 @@ impl Msg {
             (Msg::ChooseVariant, Fr) => "Choix",
             (Msg::SoldOutSuffix, En) => "sold out",
             (Msg::SoldOutSuffix, Fr) => "épuisé",
+            (Msg::ShipsFrom, En) => "Pre-order: ships from",
+            (Msg::ShipsFrom, Fr) => "Précommande : expédition à partir du",
         };
         s.to_owned()
     }
@@ -399,6 +402,7 @@ mod tests {
             Msg::ErrFieldCvc,
             Msg::ChooseVariant,
             Msg::SoldOutSuffix,
+            Msg::ShipsFrom,
             Msg::Availability(Availability::InStock),
             Msg::Availability(Availability::LimitedStock),
             Msg::Availability(Availability::Preorder),

@@ -224,9 +224,14 @@ fn summary(locale: &Locale, session: &CheckoutSession) -> impl IntoView + use<> 
                 .find(|t| t.kind == T::Subtotal)
                 .map(|t| t.amount)
                 .unwrap_or(0);
+            let ships = line
+                .fulfillable_on
+                .as_deref()
+                .and_then(|date| super::intl::format_date(locale.tag(), date))
+                .map(|date| view! { <span class="ships">{Msg::ShipsFrom.text(lang)} " " {date}</span> });
             view! {
                 <li>
-                    <span>{line.name.clone().unwrap_or_default()} " × " {line.quantity}</span>
+                    <span>{line.name.clone().unwrap_or_default()} " × " {line.quantity} {ships}</span>
                     <span>{money(locale, session, amount)}</span>
                 </li>
             }

@@ -56,3 +56,31 @@ pub fn format_money(locale: &str, money: Money) -> String {
         }
     })
 }
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = Intl, js_name = DateTimeFormat)]
+    type DateTimeFormat;
+
+    #[wasm_bindgen(constructor, js_namespace = Intl, js_class = "DateTimeFormat", catch)]
+    fn new(locales: &JsValue, options: &JsValue) -> Result<DateTimeFormat, JsValue>;
+
+    #[wasm_bindgen(method, js_class = "DateTimeFormat", js_name = format, catch)]
+    fn format_date(this: &DateTimeFormat, date: &js_sys::Date) -> Result<String, JsValue>;
+}
+
+/// An RFC 3339 date (`2027-01-15T00:00:00Z`) as a long date for `locale` ("January 15, 2027",
+/// "15 janvier 2027"), in UTC so the day does not shift with the reader's time zone.
+pub fn format_date(locale: &str, rfc3339: &str) -> Option<String> {
+    let date = js_sys::Date::new(&JsValue::from_str(rfc3339));
+    if date.get_time().is_nan() {
+        return None;
+    }
+    let options = js_sys::Object::new();
+    js_sys::Reflect::set(&options, &"dateStyle".into(), &"long".into()).ok()?;
+    js_sys::Reflect::set(&options, &"timeZone".into(), &"UTC".into()).ok()?;
+    let formatter = DateTimeFormat::new(&JsValue::from_str(locale), &options)
+        .or_else(|_| DateTimeFormat::new(&JsValue::from_str("en"), &options))
+        .ok()?;
+    formatter.format_date(&date).ok()
+}

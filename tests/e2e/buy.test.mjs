@@ -176,6 +176,8 @@ test("the same in French", async () => {
   assert.equal(await cardText(card.locator(".sheet-title")), "Confirmez votre commande");
   assert.match(await cardText(card.locator(".total")), /^Total\d/, "a total in euros, formatted for French");
   assert.match(await cardText(card.locator(".total")), /€$/);
+  // A pre-order says when it ships (the merchant's fulfillable_on, in the reader's language).
+  assert.equal(await cardText(card.locator(".ships")), "Précommande : expédition à partir du 15 janvier 2027");
   await page.waitForFunction(() => document.querySelector('buy-card[product="long-thread"]').shadowRoot.querySelector("button.confirm").getAttribute("aria-disabled") === "false");
   assert.equal(await cardText(card.locator("button.confirm")), "Confirmer");
   await card.locator("button.confirm").click();
