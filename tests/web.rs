@@ -908,3 +908,42 @@ async fn the_theme_attribute_picks_dark_colours() {
     assert_eq!(background(), "rgb(255, 255, 255)");
     el.remove();
 }
+
+#[wasm_bindgen_test]
+async fn a_price_change_is_said_before_anything_is_charged() {
+    serve_checkout("pricechange");
+    // The merchant now asks $22.99 for what the post showed at $19.99.
+    let dearer = SESSION.replace("\"quantity\":1,", "\"quantity\":1,\"unit_amount\":2299,");
+    stub_route("/shop/checkout_sessions", 201, &dearer, 0, false);
+    let el = card(
+        "pricechange",
+        "tee",
+        &[("wallet", "/wallet"), ("locale", "en-US")],
+    );
+    mount(&el);
+    ready(&el).await;
+    assert_eq!(shadow_text(&el, ".now"), "Price: $19.99");
+    click(&el, "button.buy-button");
+    wait_for("the sheet", || shadow_query(&el, "[role=dialog]").is_some()).await;
+    assert_eq!(
+        shadow_text(&el, ".price-changed"),
+        "The price has changed since this post was shown. The total below is what you will pay."
+    );
+    // The same price: no notice.
+    stub_route(
+        "/shop/checkout_sessions",
+        201,
+        &SESSION.replace("\"quantity\":1,", "\"quantity\":1,\"unit_amount\":1999,"),
+        0,
+        false,
+    );
+    click(&el, "button.cancel");
+    wait_for("closed", || shadow_query(&el, "[role=dialog]").is_none()).await;
+    click(&el, "button.buy-button");
+    wait_for("the sheet again", || {
+        shadow_query(&el, "[role=dialog]").is_some()
+    })
+    .await;
+    assert!(shadow_query(&el, ".price-changed").is_none());
+    el.remove();
+}

@@ -134,6 +134,7 @@ pub enum Msg {
     ChooseVariant,
     SoldOutSuffix,
     ShipsFrom,
+    PriceChanged,
 }
 
 impl Msg {
@@ -314,6 +315,12 @@ impl Msg {
             (Msg::SoldOutSuffix, Fr) => "épuisé",
             (Msg::ShipsFrom, En) => "Pre-order: ships from",
             (Msg::ShipsFrom, Fr) => "Précommande : expédition à partir du",
+            (Msg::PriceChanged, En) => {
+                "The price has changed since this post was shown. The total below is what you will pay."
+            }
+            (Msg::PriceChanged, Fr) => {
+                "Le prix a changé depuis l’affichage de cette publication. Le total ci-dessous est ce que vous paierez."
+            }
         };
         s.to_owned()
     }
@@ -403,6 +410,7 @@ mod tests {
             Msg::ChooseVariant,
             Msg::SoldOutSuffix,
             Msg::ShipsFrom,
+            Msg::PriceChanged,
             Msg::Availability(Availability::InStock),
             Msg::Availability(Availability::LimitedStock),
             Msg::Availability(Availability::Preorder),

@@ -211,9 +211,22 @@ fn today() -> (i32, u32) {
 }
 
 /// The session's lines and totals: what will be charged, as the merchant computed it.
-fn summary(locale: &Locale, session: &CheckoutSession) -> impl IntoView + use<> {
+fn summary(
+    locale: &Locale,
+    session: &CheckoutSession,
+    shown_price: Option<i64>,
+) -> impl IntoView + use<> {
     use buycard_acp::checkout::TotalType as T;
     let lang = locale.lang;
+    // The card showed the feed's price; the merchant's is authoritative. Say so if they differ.
+    let changed = shown_price.filter(|shown| {
+        session
+            .line_items
+            .first()
+            .and_then(|l| l.unit_amount)
+            .is_some_and(|now| now != *shown)
+    });
+    let changed = changed.map(|_| view! { <p class="notice price-changed" role="status">{Msg::PriceChanged.text(lang)}</p> });
     let lines = session
         .line_items
         .iter()
@@ -248,6 +261,7 @@ fn summary(locale: &Locale, session: &CheckoutSession) -> impl IntoView + use<> 
         })
     };
     view! {
+        {changed}
         <ul class="lines">{lines}</ul>
         <ul class="totals">
             {row(T::Fulfillment, Msg::Delivery, "delivery")}
@@ -293,7 +307,13 @@ fn field(
 }
 
 /// The new buyer's sheet: address first; then the merchant's totals, delivery and the card.
-fn details_sheet(ctx: Ctx, form: Form, locale: Locale, has_wallet: bool) -> AnyView {
+fn details_sheet(
+    ctx: Ctx,
+    form: Form,
+    locale: Locale,
+    has_wallet: bool,
+    shown_price: Option<i64>,
+) -> AnyView {
     let lang = locale.lang;
     let session = ctx.session.get();
     let ready = session
@@ -404,7 +424,7 @@ fn details_sheet(ctx: Ctx, form: Form, locale: Locale, has_wallet: bool) -> AnyV
             }
         });
         view! {
-            {summary(&locale, &session)}
+            {summary(&locale, &session, shown_price)}
             <fieldset class="options">{options}</fieldset>
             <form class="card-form" on:submit=pay novalidate>
                 {field(form, lang, Field::CardNumber, form.number, "text", "cc-number")}
@@ -435,6 +455,8 @@ pub fn BuyFlow(
     purchase: Purchase,
     host: HtmlElement,
     locale: Locale,
+    /// The unit price the card showed (minor units), to notice a change.
+    shown_price: Option<i64>,
 ) -> impl IntoView {
     let has_wallet = backend.wallet.is_some();
     let ctx = Ctx {
@@ -500,7 +522,7 @@ pub fn BuyFlow(
             Stage::Confirming { .. } | Stage::Placing | Stage::Authenticating => {
                 let session = ctx.session.get();
                 let saved = ctx.saved.get();
-                let summary = session.map(|session| summary(&locale, &session));
+                let summary = session.map(|session| summary(&locale, &session, shown_price));
                 let payer = saved.map(|saved| {
                     let card = format!("{} •••• {}", capitalise(&saved.payment_method.brand), saved.payment_method.last4);
                     let ship = saved
@@ -585,7 +607,7 @@ pub fn BuyFlow(
             }
                 .into_any(),
             Stage::SoldOut => view! { <p class="problem">{Msg::ErrSoldOut.text(lang)}</p> }.into_any(),
-            Stage::Details | Stage::Idle | Stage::Starting => details_sheet(ctx, form, locale.clone(), has_wallet),
+            Stage::Details | Stage::Idle | Stage::Starting => details_sheet(ctx, form, locale.clone(), has_wallet, shown_price),
         };
         Some(view! {
             <div class="sheet" role="dialog" aria-modal="true" aria-labelledby="buycard-sheet-title" on:keydown=on_key>

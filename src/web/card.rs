@@ -363,7 +363,8 @@ fn ProductView(
                 items: vec![item; quantity as usize],
                 currency: price.currency.code().to_ascii_lowercase(),
             };
-            Some(view! { <BuyFlow backend purchase host locale=locale.clone() /> })
+            let shown_price = i64::try_from(price.minor).ok();
+            Some(view! { <BuyFlow backend purchase host locale=locale.clone() shown_price /> })
         }
         _ => None,
     };
