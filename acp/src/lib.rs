@@ -16,6 +16,7 @@ pub mod checkout;
 pub mod delegate_payment;
 pub mod error;
 pub mod feed;
+pub mod wallet;
 
 pub use error::ErrorResponse;
 

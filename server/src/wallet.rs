@@ -26,6 +26,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use buycard_acp::checkout::{Address, Buyer, FulfillmentDetails};
 use buycard_acp::delegate_payment::{Allowance, PaymentMethodCard};
+use buycard_acp::wallet::{PaymentMethod, SavedBuyer};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, json};
 
@@ -42,16 +43,6 @@ const TOKEN_TTL_SECS: i64 = 15 * 60;
 /// Signed-in visitors: cookie value → buyer id. In memory: a restart signs everyone out.
 #[derive(Default)]
 pub struct Sessions(Mutex<HashMap<String, String>>);
-
-/// A payment method as the wallet shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PaymentMethod {
-    pub id: String,
-    pub brand: String,
-    pub last4: String,
-    pub exp_month: String,
-    pub exp_year: String,
-}
 
 /// The PSP's record of a payment method (no number).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -323,11 +314,11 @@ pub async fn buyer(
         None => None,
     };
     match (saved.buyer, method) {
-        (Some(buyer), Some(method)) => Ok(Json(json!({
-            "buyer": buyer,
-            "fulfillment_details": saved.fulfillment_details,
-            "payment_method": method.public(),
-        }))
+        (Some(buyer), Some(method)) => Ok(Json(SavedBuyer {
+            buyer,
+            fulfillment_details: saved.fulfillment_details,
+            payment_method: method.public(),
+        })
         .into_response()),
         _ => Ok(StatusCode::NO_CONTENT.into_response()),
     }

@@ -19,7 +19,6 @@ use buycard_acp::checkout::{
     AuthenticationResult, Buyer, CheckoutSession, FulfillmentDetails, Item, Order,
     SelectedFulfillmentOption, Status,
 };
-use serde::Deserialize;
 
 use super::checkout_error::CheckoutError;
 use super::retry::Backoff;
@@ -28,24 +27,7 @@ use super::retry::Backoff;
 /// click-jacked tap cannot buy).
 pub const ARM_DELAY_MS: u32 = 600;
 
-/// A saved payment method as the wallet shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct PaymentMethod {
-    pub id: String,
-    pub brand: String,
-    pub last4: String,
-    pub exp_month: String,
-    pub exp_year: String,
-}
-
-/// `GET /wallet/buyer` (200).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct SavedBuyer {
-    pub buyer: Buyer,
-    #[serde(default)]
-    pub fulfillment_details: Option<FulfillmentDetails>,
-    pub payment_method: PaymentMethod,
-}
+pub use buycard_acp::wallet::{PaymentMethod, SavedBuyer};
 
 /// What the buyer sees.
 #[derive(Debug, Clone, PartialEq)]

@@ -2,9 +2,6 @@
 //! to the ACP backend (`endpoint`) and the host's wallet API (`wallet`), with a timeout, and
 //! turns the answer into an [`Outcome`]. All decisions stay in `core::flow`.
 
-use std::cell::Cell;
-use std::rc::Rc;
-
 use buycard_acp::ErrorResponse;
 use buycard_acp::checkout::{
     CheckoutSession, CheckoutSessionCreateRequest, CheckoutSessionUpdateRequest,
@@ -15,7 +12,7 @@ use serde_json::json;
 use wasm_bindgen::JsValue;
 use web_sys::RequestCredentials;
 
-use super::track::Timeout;
+use super::track::Deadline;
 use crate::core::checkout_error::CheckoutError;
 use crate::core::flow::{Outcome, Request, SavedBuyer};
 
@@ -44,18 +41,10 @@ async fn call(
     body: Option<String>,
     wallet: bool,
 ) -> Result<Answer, CheckoutError> {
-    let controller = web_sys::AbortController::new().map_err(|_| CheckoutError::Network)?;
-    let timed_out = Rc::new(Cell::new(false));
-    let _timer = {
-        let (controller, timed_out) = (controller.clone(), timed_out.clone());
-        Timeout::new(TIMEOUT_MS, move || {
-            timed_out.set(true);
-            controller.abort();
-        })
-    };
+    let deadline = Deadline::new(TIMEOUT_MS).ok_or(CheckoutError::Network)?;
     let mut builder = RequestBuilder::new(url)
         .method(method)
-        .abort_signal(Some(&controller.signal()))
+        .abort_signal(Some(&deadline.signal()))
         .header("Accept", "application/json");
     if wallet {
         // The wallet knows the buyer by the host site's cookie.

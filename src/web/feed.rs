@@ -7,14 +7,14 @@
 //! The request is a plain `GET` with no custom header, so a cross-origin endpoint needs no CORS
 //! preflight (ACP's feed API does not require `API-Version` on reads).
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
 use futures_util::future::{FutureExt, LocalBoxFuture, Shared};
 use gloo_net::http::Request;
 
-use super::track::{self, Timeout};
+use super::track::{self, Deadline};
 use crate::core::catalog::{Catalog, FeedError};
 use crate::core::url::encode_segment;
 
@@ -62,25 +62,17 @@ pub fn forget_failure(url: &str) {
 
 async fn fetch(url: String) -> FeedResult {
     track::fetch_started();
-    let controller = web_sys::AbortController::new()
-        .map_err(|_| FeedError::Network("AbortController is not available".into()))?;
-    let timed_out = Rc::new(Cell::new(false));
-    let _timer = {
-        let (controller, timed_out) = (controller.clone(), timed_out.clone());
-        Timeout::new(TIMEOUT_MS, move || {
-            timed_out.set(true);
-            controller.abort();
-        })
-    };
+    let deadline = Deadline::new(TIMEOUT_MS)
+        .ok_or_else(|| FeedError::Network("AbortController is not available".into()))?;
     let network_error = |e: gloo_net::Error| {
-        if timed_out.get() {
+        if deadline.expired() {
             FeedError::Timeout
         } else {
             FeedError::Network(e.to_string())
         }
     };
     let response = Request::get(&url)
-        .abort_signal(Some(&controller.signal()))
+        .abort_signal(Some(&deadline.signal()))
         .send()
         .await
         .map_err(network_error)?;

@@ -102,3 +102,39 @@ impl Drop for Timeout {
         }
     }
 }
+
+/// A request's time limit: its `AbortSignal` fires after `millis`. Dropping the deadline clears
+/// the timer, so a finished request leaves nothing pending.
+pub struct Deadline {
+    controller: web_sys::AbortController,
+    expired: std::rc::Rc<Cell<bool>>,
+    _timer: Option<Timeout>,
+}
+
+impl Deadline {
+    pub fn new(millis: i32) -> Option<Self> {
+        let controller = web_sys::AbortController::new().ok()?;
+        let expired = std::rc::Rc::new(Cell::new(false));
+        let timer = {
+            let (controller, expired) = (controller.clone(), expired.clone());
+            Timeout::new(millis, move || {
+                expired.set(true);
+                controller.abort();
+            })
+        };
+        Some(Self {
+            controller,
+            expired,
+            _timer: timer,
+        })
+    }
+
+    pub fn signal(&self) -> web_sys::AbortSignal {
+        self.controller.signal()
+    }
+
+    /// Whether the request was aborted because its time was up.
+    pub fn expired(&self) -> bool {
+        self.expired.get()
+    }
+}
