@@ -135,6 +135,25 @@ pub enum Msg {
     SoldOutSuffix,
     ShipsFrom,
     PriceChanged,
+    /// The banner's default accessible name.
+    CarouselLabel,
+    /// `aria-roledescription` of the banner and of its slides.
+    CarouselRole,
+    SlideRole,
+    /// A slide's label: "3 of 12".
+    SlideOf(usize, usize),
+    /// The banner's position: "3 of 12", or "3–5 of 12" with several slides in view.
+    Showing(usize, usize, usize),
+    PreviousSlides,
+    NextSlides,
+    /// A dot: "Show product 3".
+    ShowSlide(usize),
+    PauseSlideShow,
+    PlaySlideShow,
+    OpensInNewTab,
+    Close,
+    NoProducts,
+    ErrUnknownProducts,
 }
 
 impl Msg {
@@ -318,6 +337,46 @@ impl Msg {
             (Msg::PriceChanged, En) => {
                 "The price has changed since this post was shown. The total below is what you will pay."
             }
+            (Msg::CarouselLabel, En) => "Products",
+            (Msg::CarouselLabel, Fr) => "Produits",
+            (Msg::CarouselRole, En) => "carousel",
+            (Msg::CarouselRole, Fr) => "carrousel",
+            (Msg::SlideRole, En) => "slide",
+            (Msg::SlideRole, Fr) => "diapositive",
+            (Msg::SlideOf(n, count), En) => return format!("{n} of {count}"),
+            (Msg::SlideOf(n, count), Fr) => return format!("{n} sur {count}"),
+            (Msg::Showing(first, last, count), En) => {
+                return if first == last {
+                    format!("{first} of {count}")
+                } else {
+                    format!("{first}–{last} of {count}")
+                };
+            }
+            (Msg::Showing(first, last, count), Fr) => {
+                return if first == last {
+                    format!("{first} sur {count}")
+                } else {
+                    format!("{first} à {last} sur {count}")
+                };
+            }
+            (Msg::PreviousSlides, En) => "Previous products",
+            (Msg::PreviousSlides, Fr) => "Produits précédents",
+            (Msg::NextSlides, En) => "Next products",
+            (Msg::NextSlides, Fr) => "Produits suivants",
+            (Msg::ShowSlide(n), En) => return format!("Show product {n}"),
+            (Msg::ShowSlide(n), Fr) => return format!("Afficher le produit {n}"),
+            (Msg::PauseSlideShow, En) => "Pause the slide show",
+            (Msg::PauseSlideShow, Fr) => "Mettre le défilement en pause",
+            (Msg::PlaySlideShow, En) => "Play the slide show",
+            (Msg::PlaySlideShow, Fr) => "Reprendre le défilement",
+            (Msg::OpensInNewTab, En) => "(opens in a new tab)",
+            (Msg::OpensInNewTab, Fr) => "(s’ouvre dans un nouvel onglet)",
+            (Msg::Close, En) => "Close",
+            (Msg::Close, Fr) => "Fermer",
+            (Msg::NoProducts, En) => "No products to show.",
+            (Msg::NoProducts, Fr) => "Aucun produit à afficher.",
+            (Msg::ErrUnknownProducts, En) => "Some products are not in the feed.",
+            (Msg::ErrUnknownProducts, Fr) => "Certains produits ne figurent pas dans le catalogue.",
             (Msg::PriceChanged, Fr) => {
                 "Le prix a changé depuis l’affichage de cette publication. Le total ci-dessous est ce que vous paierez."
             }
@@ -411,6 +470,21 @@ mod tests {
             Msg::SoldOutSuffix,
             Msg::ShipsFrom,
             Msg::PriceChanged,
+            Msg::CarouselLabel,
+            Msg::CarouselRole,
+            Msg::SlideRole,
+            Msg::SlideOf(3, 12),
+            Msg::Showing(3, 3, 12),
+            Msg::Showing(3, 5, 12),
+            Msg::PreviousSlides,
+            Msg::NextSlides,
+            Msg::ShowSlide(2),
+            Msg::PauseSlideShow,
+            Msg::PlaySlideShow,
+            Msg::OpensInNewTab,
+            Msg::Close,
+            Msg::NoProducts,
+            Msg::ErrUnknownProducts,
             Msg::Availability(Availability::InStock),
             Msg::Availability(Availability::LimitedStock),
             Msg::Availability(Availability::Preorder),
@@ -424,5 +498,7 @@ mod tests {
             assert_ne!(en, fr, "{msg:?} is not translated");
         }
         assert!(Msg::ErrHttp(503).text(Lang::Fr).contains("503"));
+        assert_eq!(Msg::Showing(3, 5, 12).text(Lang::En), "3–5 of 12");
+        assert_eq!(Msg::Showing(3, 3, 12).text(Lang::Fr), "3 sur 12");
     }
 }

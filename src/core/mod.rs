@@ -4,6 +4,7 @@
 //! - [`availability`]: ACP availability status → what a buyer is told.
 //! - [`catalog`]: a product feed parsed product by product.
 //! - [`card`]: the card's view model and its errors.
+//! - [`carousel`]: `<product-carousel>`: slide selection, paging, visibility, autoplay policy.
 //! - [`i18n`]: every user-visible string in English and French; locale negotiation.
 //! - [`url`]: the only way an untrusted URL becomes an `href` or `src`.
 //! - [`checkout_error`]: any checkout backend's failures as a small typed set (retryable or not,
@@ -14,6 +15,7 @@
 
 pub mod availability;
 pub mod card;
+pub mod carousel;
 pub mod catalog;
 pub mod checkout_error;
 pub mod details;
