@@ -457,6 +457,10 @@ pub fn BuyFlow(
     locale: Locale,
     /// The unit price the card showed (minor units), to notice a change.
     shown_price: Option<i64>,
+    /// Start buying as soon as it is shown: the tap that showed it (a banner's slide) was the Buy
+    /// tap.
+    #[prop(optional)]
+    autostart: bool,
 ) -> impl IntoView {
     let has_wallet = backend.wallet.is_some();
     let ctx = Ctx {
@@ -496,6 +500,11 @@ pub fn BuyFlow(
         }
         open
     });
+
+    if autostart {
+        // After mount, once: the sheet's focus handling needs its nodes.
+        Effect::new(move |_| untrack(|| dispatch(ctx, Event::Buy)));
+    }
 
     let on_key = move |event: web_sys::KeyboardEvent| {
         if event.key() == "Escape" {

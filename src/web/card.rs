@@ -5,6 +5,7 @@ use web_sys::HtmlElement;
 
 use super::buy::BuyFlow;
 use super::checkout::Backend;
+use super::element::Attrs;
 use super::feed::{self, FeedResult};
 use super::intl::format_money;
 use super::track;
@@ -28,12 +29,12 @@ pub struct CardAttrs {
     pub quantity: RwSignal<Option<String>>,
 }
 
-impl CardAttrs {
-    pub const OBSERVED: [&'static str; 7] = [
+impl Attrs for CardAttrs {
+    const OBSERVED: &'static [&'static str] = &[
         "endpoint", "feed", "product", "variant", "locale", "wallet", "quantity",
     ];
 
-    pub fn from_host(host: &HtmlElement) -> Self {
+    fn from_host(host: &HtmlElement) -> Self {
         let read = |name: &str| RwSignal::new(host.get_attribute(name));
         Self {
             endpoint: read("endpoint"),
@@ -46,7 +47,7 @@ impl CardAttrs {
         }
     }
 
-    pub fn set(&self, name: &str, value: Option<String>) {
+    fn set(&self, name: &str, value: Option<String>) {
         let signal = match name {
             "endpoint" => self.endpoint,
             "feed" => self.feed,
@@ -80,7 +81,7 @@ impl CardState {
     }
 }
 
-fn required(value: Option<String>, name: &'static str) -> Result<String, CardError> {
+pub(super) fn required(value: Option<String>, name: &'static str) -> Result<String, CardError> {
     value
         .map(|v| v.trim().to_owned())
         .filter(|v| !v.is_empty())
@@ -88,7 +89,10 @@ fn required(value: Option<String>, name: &'static str) -> Result<String, CardErr
 }
 
 /// The feed URL the attributes ask for, or why they do not name one.
-fn feed_url(endpoint: Option<String>, feed: Option<String>) -> Result<String, CardError> {
+pub(super) fn feed_url(
+    endpoint: Option<String>,
+    feed: Option<String>,
+) -> Result<String, CardError> {
     let endpoint = required(endpoint, "endpoint")?;
     let base = endpoint_base(&endpoint).ok_or(CardError::BadEndpoint)?;
     Ok(feed::products_url(base, &required(feed, "feed")?))
@@ -257,14 +261,18 @@ fn announce_ready(host: &HtmlElement, model: &CardModel) {
     }
 }
 
+/// A product and its Buy button: the card's body, and the banner's buy panel.
 #[component]
-fn ProductView(
+pub(super) fn ProductView(
     model: CardModel,
     locale: Locale,
     backend: Option<Backend>,
     host: HtmlElement,
     chosen: RwSignal<Option<String>>,
     quantity: u32,
+    /// Open the checkout straight away (the banner's slide tap was the Buy tap).
+    #[prop(optional)]
+    autostart: bool,
 ) -> impl IntoView {
     let lang = locale.lang;
     let image_failed = RwSignal::new(false);
@@ -364,7 +372,9 @@ fn ProductView(
                 currency: price.currency.code().to_ascii_lowercase(),
             };
             let shown_price = i64::try_from(price.minor).ok();
-            Some(view! { <BuyFlow backend purchase host locale=locale.clone() shown_price /> })
+            Some(
+                view! { <BuyFlow backend purchase host locale=locale.clone() shown_price autostart /> },
+            )
         }
         _ => None,
     };

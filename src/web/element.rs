@@ -1,8 +1,9 @@
-//! `<buy-card>` as a custom element: each connected element mounts its own Leptos view in its own
-//! shadow root, attribute changes become signal updates, and disconnecting drops the view.
+//! `<buy-card>` and `<product-carousel>` as custom elements: each connected element mounts its own
+//! Leptos view in its own shadow root, attribute changes become signal updates, and disconnecting
+//! drops the view.
 //!
-//! Each mount is its own reactive owner tree, so nothing reactive is shared between cards;
-//! page-wide state (the feed cache, formatters, the stylesheet) lives in this module's siblings.
+//! Each mount is its own reactive owner tree, so nothing reactive is shared between elements;
+//! page-wide state (the feed cache, formatters, the stylesheets) lives in this module's siblings.
 
 use std::any::Any;
 use std::cell::{Cell, RefCell};
@@ -15,6 +16,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::{HtmlElement, ShadowRootInit, ShadowRootMode};
 
 use super::card::{BuyCard, CardAttrs};
+use super::carousel::{CarouselAttrs, ProductCarousel};
 use super::{style, track};
 
 #[wasm_bindgen(module = "/src/web/element.js")]
@@ -31,13 +33,26 @@ extern "C" {
 
 /// The tag name of the buy card.
 pub const BUY_CARD: &str = "buy-card";
+/// The tag name of the profile banner.
+pub const PRODUCT_CAROUSEL: &str = "product-carousel";
 
 /// A property on the host element holding its key in [`MOUNTED`]. Host attributes belong to the
 /// host page, so the key is kept out of them.
 const KEY_PROPERTY: &str = "__buycardKey";
 
+/// An element's attributes as signals: read once at mount, then updated one by one.
+pub(crate) trait Attrs: Copy + 'static {
+    const OBSERVED: &'static [&'static str];
+    fn from_host(host: &HtmlElement) -> Self;
+    fn set(&self, name: &str, value: Option<String>);
+}
+
+/// Forwards an attribute change (name, new value) to one element's signals.
+type SetAttr = Rc<dyn Fn(&str, Option<String>)>;
+
 struct Mounted {
-    attrs: CardAttrs,
+    /// Forwards an attribute change to the element's signals.
+    set: SetAttr,
     /// The `UnmountHandle`: dropping it removes the view and disposes its reactive owner.
     _view: Box<dyn Any>,
 }
@@ -63,16 +78,27 @@ fn key_of(host: &HtmlElement) -> u32 {
     key
 }
 
-/// Defines `<buy-card>` (once per page; later calls do nothing).
+/// Defines `<buy-card>` and `<product-carousel>` (once per page; later calls do nothing).
 pub fn define_elements() {
-    let observed: js_sys::Array = CardAttrs::OBSERVED
-        .iter()
-        .map(|a| JsValue::from_str(a))
-        .collect();
-    let connected = Closure::<dyn Fn(HtmlElement)>::new(connect);
+    define::<CardAttrs>(BUY_CARD, style::Sheets::Card, |attrs, host, page_lang| {
+        view! { <BuyCard attrs host page_lang /> }.into_any()
+    });
+    define::<CarouselAttrs>(
+        PRODUCT_CAROUSEL,
+        style::Sheets::Carousel,
+        |attrs, host, page_lang| view! { <ProductCarousel attrs host page_lang /> }.into_any(),
+    );
+}
+
+type Render<A> = fn(A, HtmlElement, Vec<String>) -> AnyView;
+
+fn define<A: Attrs>(tag: &str, sheets: style::Sheets, render: Render<A>) {
+    let observed: js_sys::Array = A::OBSERVED.iter().map(|a| JsValue::from_str(a)).collect();
+    let connected =
+        Closure::<dyn Fn(HtmlElement)>::new(move |host| connect::<A>(host, sheets, render));
     let disconnected = Closure::<dyn Fn(HtmlElement)>::new(disconnect);
     let changed = Closure::<dyn Fn(HtmlElement, String, Option<String>)>::new(attribute_changed);
-    if define_element(BUY_CARD, observed, &connected, &disconnected, &changed) {
+    if define_element(tag, observed, &connected, &disconnected, &changed) {
         // The element class lives as long as the page; so do its callbacks.
         connected.forget();
         disconnected.forget();
@@ -80,7 +106,7 @@ pub fn define_elements() {
     }
 }
 
-fn connect(host: HtmlElement) {
+fn connect<A: Attrs>(host: HtmlElement, sheets: style::Sheets, render: Render<A>) {
     let key = key_of(&host);
     if MOUNTED.with(|m| m.borrow().contains_key(&key)) {
         return;
@@ -93,18 +119,18 @@ fn connect(host: HtmlElement) {
             Err(_) => return,
         },
     };
-    style::adopt(&root);
+    style::adopt(&root, sheets);
     // Synchronously, so the host page never sees a stale state from a previous mount.
     _ = host.set_attribute("data-state", "loading");
     _ = host.remove_attribute("data-error");
     let page_lang = page_languages(&host);
-    let attrs_out: Rc<Cell<Option<CardAttrs>>> = Rc::new(Cell::new(None));
+    let attrs_out: Rc<Cell<Option<A>>> = Rc::new(Cell::new(None));
     let view = {
         let (host, attrs_out) = (host.clone(), attrs_out.clone());
         leptos::mount::mount_to(root.unchecked_into(), move || {
-            let attrs = CardAttrs::from_host(&host);
+            let attrs = A::from_host(&host);
             attrs_out.set(Some(attrs));
-            view! { <BuyCard attrs host page_lang /> }
+            render(attrs, host, page_lang)
         })
     };
     let Some(attrs) = attrs_out.take() else {
@@ -114,7 +140,7 @@ fn connect(host: HtmlElement) {
         m.borrow_mut().insert(
             key,
             Mounted {
-                attrs,
+                set: Rc::new(move |name, value| attrs.set(name, value)),
                 _view: Box::new(view),
             },
         )
@@ -136,9 +162,10 @@ fn disconnect(host: HtmlElement) {
 
 fn attribute_changed(host: HtmlElement, name: String, value: Option<String>) {
     let key = key_of(&host);
-    let attrs = MOUNTED.with(|m| m.borrow().get(&key).map(|m| m.attrs));
-    if let Some(attrs) = attrs {
-        attrs.set(&name, value);
+    // Copied out first: a signal update must not run while MOUNTED is borrowed.
+    let set = MOUNTED.with(|m| m.borrow().get(&key).map(|m| m.set.clone()));
+    if let Some(set) = set {
+        set(&name, value);
     }
 }
 

@@ -2,6 +2,7 @@
 
 mod buy;
 mod card;
+mod carousel;
 pub mod checkout;
 mod element;
 pub mod feed;
@@ -10,13 +11,13 @@ mod style;
 pub mod track;
 
 pub use card::CardState;
-pub use element::{BUY_CARD, define_elements};
+pub use element::{BUY_CARD, PRODUCT_CAROUSEL, define_elements};
 pub use intl::format_money;
 
 use wasm_bindgen::prelude::*;
 
 /// Runs when the module is instantiated (once per page): defines the custom elements, so any
-/// `<buy-card>` already in the page upgrades and renders.
+/// `<buy-card>` or `<product-carousel>` already in the page upgrades and renders.
 #[wasm_bindgen(start)]
 pub fn start() {
     define_elements();

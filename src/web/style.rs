@@ -1,25 +1,39 @@
-//! The card's stylesheet, adopted into each shadow root.
+//! The components' stylesheets, adopted into each shadow root.
 //!
-//! One constructed `CSSStyleSheet` is shared by every card on the page (cheap for 200 cards), and
-//! because it lives inside the shadow roots, host-page CSS cannot restyle the card and the card's
-//! CSS cannot leak out. Constructed sheets are not inline styles, so a strict CSP allows them.
+//! One constructed `CSSStyleSheet` per file is shared by every element on the page (cheap for 200
+//! cards), and because they live inside the shadow roots, host-page CSS cannot restyle the
+//! components and their CSS cannot leak out. Constructed sheets are not inline styles, so a
+//! strict CSP allows them.
 
 use wasm_bindgen::JsValue;
 use web_sys::{CssStyleSheet, ShadowRoot};
 
-const CSS: &str = include_str!("../../style/buycard.css");
+const CARD_CSS: &str = include_str!("../../style/buycard.css");
+const CAROUSEL_CSS: &str = include_str!("../../style/carousel.css");
 
-thread_local! {
-    static SHEET: Option<CssStyleSheet> = {
-        let sheet = CssStyleSheet::new().ok();
-        sheet.filter(|sheet| sheet.replace_sync(CSS).is_ok())
-    };
+/// Which sheets an element adopts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sheets {
+    Card,
+    /// The card's sheet (the banner's buy panel is a card) and the banner's own, after it.
+    Carousel,
 }
 
-pub fn adopt(root: &ShadowRoot) {
-    SHEET.with(|sheet| {
-        if let Some(sheet) = sheet {
-            root.set_adopted_style_sheets(&js_sys::Array::of1(&JsValue::from(sheet)));
-        }
-    });
+fn sheet(css: &str) -> Option<CssStyleSheet> {
+    let sheet = CssStyleSheet::new().ok();
+    sheet.filter(|sheet| sheet.replace_sync(css).is_ok())
+}
+
+thread_local! {
+    static CARD: Option<CssStyleSheet> = sheet(CARD_CSS);
+    static CAROUSEL: Option<CssStyleSheet> = sheet(CAROUSEL_CSS);
+}
+
+pub fn adopt(root: &ShadowRoot, sheets: Sheets) {
+    let list = js_sys::Array::new();
+    CARD.with(|s| s.iter().for_each(|s| _ = list.push(&JsValue::from(s))));
+    if sheets == Sheets::Carousel {
+        CAROUSEL.with(|s| s.iter().for_each(|s| _ = list.push(&JsValue::from(s))));
+    }
+    root.set_adopted_style_sheets(&list);
 }

@@ -11,6 +11,8 @@ thread_local! {
     static VIEWS: Cell<usize> = const { Cell::new(0) };
     static TIMERS: Cell<usize> = const { Cell::new(0) };
     static FETCHES: Cell<usize> = const { Cell::new(0) };
+    static LISTENERS: Cell<usize> = const { Cell::new(0) };
+    static OBSERVERS: Cell<usize> = const { Cell::new(0) };
 }
 
 fn bump(counter: &'static std::thread::LocalKey<Cell<usize>>, up: bool) {
@@ -26,14 +28,18 @@ fn bump(counter: &'static std::thread::LocalKey<Cell<usize>>, up: bool) {
 /// Live counts, for tests and diagnostics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Stats {
-    /// Elements with a mounted view (connected, not yet disconnected).
+    /// Elements (cards and banners) with a mounted view (connected, not yet disconnected).
     pub cards: usize,
-    /// Card components whose reactive owner has not been disposed.
+    /// Card and banner components whose reactive owner has not been disposed.
     pub views: usize,
     /// Timers scheduled and neither fired nor cleared.
     pub timers: usize,
     /// Feed requests sent since the page loaded (a page of cards should send one per feed).
     pub feed_fetches: usize,
+    /// Event listeners added on targets that outlive an element (document, media queries).
+    pub listeners: usize,
+    /// `IntersectionObserver`s observing and not yet disconnected.
+    pub observers: usize,
 }
 
 pub fn stats() -> Stats {
@@ -42,6 +48,8 @@ pub fn stats() -> Stats {
         views: VIEWS.with(Cell::get),
         timers: TIMERS.with(Cell::get),
         feed_fetches: FETCHES.with(Cell::get),
+        listeners: LISTENERS.with(Cell::get),
+        observers: OBSERVERS.with(Cell::get),
     }
 }
 
@@ -136,5 +144,87 @@ impl Deadline {
     /// Whether the request was aborted because its time was up.
     pub fn expired(&self) -> bool {
         self.expired.get()
+    }
+}
+
+/// An event listener on a target that outlives the element (the document, a media query list);
+/// dropping it removes the listener.
+pub struct Listener {
+    target: web_sys::EventTarget,
+    event: &'static str,
+    callback: Closure<dyn FnMut(web_sys::Event)>,
+}
+
+impl Listener {
+    pub fn new(
+        target: &web_sys::EventTarget,
+        event: &'static str,
+        callback: impl FnMut(web_sys::Event) + 'static,
+    ) -> Option<Self> {
+        let callback = Closure::<dyn FnMut(web_sys::Event)>::new(callback);
+        target
+            .add_event_listener_with_callback(event, callback.as_ref().unchecked_ref())
+            .ok()?;
+        bump(&LISTENERS, true);
+        Some(Self {
+            target: target.clone(),
+            event,
+            callback,
+        })
+    }
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        _ = self.target.remove_event_listener_with_callback(
+            self.event,
+            self.callback.as_ref().unchecked_ref(),
+        );
+        bump(&LISTENERS, false);
+    }
+}
+
+/// An `IntersectionObserver` that disconnects when dropped.
+pub struct Observer {
+    observer: web_sys::IntersectionObserver,
+    _callback: Closure<dyn FnMut(js_sys::Array)>,
+}
+
+impl Observer {
+    /// Observes `targets` within `root` at these visibility thresholds.
+    pub fn new(
+        root: &web_sys::Element,
+        thresholds: &[f64],
+        targets: impl IntoIterator<Item = web_sys::Element>,
+        callback: impl FnMut(js_sys::Array) + 'static,
+    ) -> Option<Self> {
+        let callback = Closure::<dyn FnMut(js_sys::Array)>::new(callback);
+        let init = web_sys::IntersectionObserverInit::new();
+        init.set_root(Some(root));
+        let list: js_sys::Array = thresholds
+            .iter()
+            .map(|t| wasm_bindgen::JsValue::from_f64(*t))
+            .collect();
+        init.set_threshold(&list);
+        let observer = web_sys::IntersectionObserver::new_with_options(
+            callback.as_ref().unchecked_ref(),
+            &init,
+        )
+        .ok()?;
+        for target in targets {
+            observer.observe(&target);
+        }
+        bump(&OBSERVERS, true);
+        Some(Self {
+            observer,
+            _callback: callback,
+        })
+    }
+}
+
+impl Drop for Observer {
+    fn drop(&mut self) {
+        self.observer.disconnect();
+        bump(&OBSERVERS, false);
     }
 }
