@@ -309,7 +309,7 @@ pub fn serve() -> Result<(), String> {
         if !announced && http_ok(page) {
             announced = true;
             println!(
-                "\n  buycard preview: http://{PAGE}/  (reference server: http://{SERVER}; Ctrl-C stops both)\n"
+                "\n  buycard preview: http://{PAGE}/  (profile banner: http://{PAGE}/profile.html; reference server: http://{SERVER}; Ctrl-C stops both)\n"
             );
         }
         if !announced && started.elapsed() > Duration::from_secs(30 * 60) {
