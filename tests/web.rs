@@ -947,3 +947,416 @@ async fn a_price_change_is_said_before_anything_is_charged() {
     assert!(shadow_query(&el, ".price-changed").is_none());
     el.remove();
 }
+
+// <product-carousel>
+
+fn banner(feed: &str, extra: &[(&str, &str)]) -> HtmlElement {
+    define_elements();
+    let el: HtmlElement = document()
+        .create_element("product-carousel")
+        .expect("create")
+        .unchecked_into();
+    for (name, value) in [("endpoint", "/shop"), ("feed", feed)].iter().chain(extra) {
+        el.set_attribute(name, value).expect("attribute");
+    }
+    // A phone-sized banner: a few slides in view, the rest to scroll to.
+    el.style().set_property("width", "360px").expect("width");
+    el
+}
+
+fn shadow_all(el: &HtmlElement, selector: &str) -> Vec<Element> {
+    let list = el
+        .shadow_root()
+        .expect("shadow root")
+        .query_selector_all(selector)
+        .expect("selector");
+    (0..list.length())
+        .filter_map(|i| list.item(i))
+        .filter_map(|n| n.dyn_into::<Element>().ok())
+        .collect()
+}
+
+/// The index of the slide that has focus, if focus is on a slide.
+fn focused_slide(el: &HtmlElement) -> Option<String> {
+    el.shadow_root()?
+        .active_element()?
+        .closest(".slide")
+        .ok()
+        .flatten()?
+        .get_attribute("data-index")
+}
+
+fn press(target: &Element, key: &str) {
+    let init = web_sys::KeyboardEventInit::new();
+    init.set_key(key);
+    init.set_bubbles(true);
+    init.set_composed(true);
+    init.set_cancelable(true);
+    let event =
+        web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).expect("event");
+    target.dispatch_event(&event).expect("dispatch");
+}
+
+/// Instant scrolling, so a test sees where a move lands without waiting for an animation.
+fn instant_scroll(el: &HtmlElement) {
+    shadow_query(el, ".track")
+        .expect("track")
+        .unchecked_into::<HtmlElement>()
+        .style()
+        .set_property("scroll-behavior", "auto")
+        .expect("style");
+}
+
+/// The products the test feed can show (the broken one is left out).
+const READABLE: [&str; 7] = ["tee", "book", "ticket", "mug", "poster", "hostile", "cap"];
+
+#[wasm_bindgen_test]
+async fn the_banner_is_a_labelled_carousel_of_labelled_slides() {
+    let feed = serve_feed("banner-roles", 200, FEED);
+    capture_events();
+    take_events();
+    let el = banner(&feed, &[("label", "Shop Lantern Press")]);
+    mount(&el);
+    ready(&el).await;
+    let region = shadow_query(&el, "section.carousel").expect("region");
+    assert_eq!(
+        region.get_attribute("aria-roledescription").as_deref(),
+        Some("carousel")
+    );
+    assert_eq!(
+        region.get_attribute("aria-label").as_deref(),
+        Some("Shop Lantern Press")
+    );
+    let slides = shadow_all(&el, ".slide");
+    let ids: Vec<String> = slides
+        .iter()
+        .map(|s| s.get_attribute("data-product").unwrap_or_default())
+        .collect();
+    assert_eq!(ids, READABLE, "every readable product, in feed order");
+    for (i, slide) in slides.iter().enumerate() {
+        assert_eq!(slide.get_attribute("role").as_deref(), Some("group"));
+        assert_eq!(
+            slide.get_attribute("aria-roledescription").as_deref(),
+            Some("slide")
+        );
+        assert_eq!(
+            slide.get_attribute("aria-label"),
+            Some(format!("{} of {}", i + 1, READABLE.len()))
+        );
+    }
+    // Links only to http(s) product pages, in a new tab without an opener.
+    let tee = shadow_query(&el, r#".slide[data-product="tee"] a.slide-main"#).expect("tee link");
+    assert_eq!(
+        tee.get_attribute("href").as_deref(),
+        Some("https://shop.example/tee")
+    );
+    assert_eq!(tee.get_attribute("target").as_deref(), Some("_blank"));
+    assert!(
+        tee.get_attribute("rel")
+            .unwrap_or_default()
+            .contains("noopener")
+    );
+    assert!(
+        shadow_query(&el, r#".slide[data-product="hostile"] a"#).is_none(),
+        "a javascript: URL is not a link"
+    );
+    let hostile = shadow_text(&el, r#".slide[data-product="hostile"] .slide-title"#);
+    assert!(hostile.contains("<script>"), "the hostile title is text");
+    assert!(
+        js_sys::Reflect::get(&web_sys::window().expect("window"), &"__pwned".into())
+            .expect("get")
+            .is_undefined()
+    );
+    assert_eq!(
+        shadow_text(&el, r#".slide[data-product="poster"] .badge"#),
+        "Sold out"
+    );
+    assert_eq!(
+        shadow_text(&el, r#".slide[data-product="book"] .badge"#),
+        "Pre-order"
+    );
+    // Controls have names; autoplay is off by default, so there is no rotation control.
+    assert_eq!(
+        shadow_query(&el, "button.next")
+            .and_then(|b| b.get_attribute("aria-label"))
+            .as_deref(),
+        Some("Next products")
+    );
+    assert!(shadow_query(&el, "button.rotation").is_none());
+    let events: serde_json::Value = serde_json::from_str(&take_events()).expect("events");
+    let ready_event = events
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|e| e["name"] == "buycard:ready" && e["target"] == "PRODUCT-CAROUSEL")
+        .expect("buycard:ready");
+    assert_eq!(ready_event["detail"]["count"], 7);
+    assert_eq!(ready_event["detail"]["product_ids"][0], "tee");
+    el.remove();
+}
+
+#[wasm_bindgen_test]
+async fn the_banner_speaks_french() {
+    let feed = serve_feed("banner-fr", 200, FEED);
+    let el = banner(&feed, &[("locale", "fr-FR")]);
+    mount(&el);
+    ready(&el).await;
+    let region = shadow_query(&el, "section.carousel").expect("region");
+    assert_eq!(
+        region.get_attribute("aria-roledescription").as_deref(),
+        Some("carrousel")
+    );
+    assert_eq!(
+        region.get_attribute("aria-label").as_deref(),
+        Some("Produits")
+    );
+    let first = &shadow_all(&el, ".slide")[0];
+    assert_eq!(
+        first.get_attribute("aria-label").as_deref(),
+        Some("1 sur 7")
+    );
+    assert_eq!(
+        first.get_attribute("aria-roledescription").as_deref(),
+        Some("diapositive")
+    );
+    assert_eq!(
+        shadow_query(&el, "button.previous")
+            .and_then(|b| b.get_attribute("aria-label"))
+            .as_deref(),
+        Some("Produits précédents")
+    );
+    assert_eq!(
+        shadow_text(&el, r#".slide[data-product="tee"] .slide-price"#),
+        "19,99 $US"
+    );
+    el.remove();
+}
+
+#[wasm_bindgen_test]
+async fn unknown_products_are_skipped_and_reported_once() {
+    let feed = serve_feed("banner-pick", 200, FEED);
+    capture_events();
+    take_events();
+    let el = banner(&feed, &[("products", "cap ghost tee broken ghost cap")]);
+    mount(&el);
+    ready(&el).await;
+    let ids: Vec<String> = shadow_all(&el, ".slide")
+        .iter()
+        .map(|s| s.get_attribute("data-product").unwrap_or_default())
+        .collect();
+    assert_eq!(ids, ["cap", "tee"], "exactly those, in that order");
+    sleep(50).await;
+    let events: serde_json::Value = serde_json::from_str(&take_events()).expect("events");
+    let errors: Vec<&serde_json::Value> = events
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter(|e| e["name"] == "buycard:error")
+        .collect();
+    assert_eq!(errors.len(), 1, "reported once: {events}");
+    assert_eq!(errors[0]["detail"]["code"], "product_not_found");
+    assert_eq!(errors[0]["detail"]["retryable"], false);
+    assert_eq!(
+        errors[0]["detail"]["product_ids"],
+        serde_json::json!(["ghost", "broken"])
+    );
+    assert!(
+        shadow_query(&el, ".dots").is_some(),
+        "dots when there are few slides"
+    );
+    el.remove();
+}
+
+#[wasm_bindgen_test]
+async fn buttons_move_a_page_disable_at_the_ends_and_the_live_region_says_where() {
+    let feed = serve_feed("banner-buttons", 200, FEED);
+    let el = banner(&feed, &[]);
+    mount(&el);
+    ready(&el).await;
+    instant_scroll(&el);
+    let disabled = |which: &str| {
+        shadow_query(&el, which)
+            .and_then(|b| b.get_attribute("aria-disabled"))
+            .unwrap_or_default()
+    };
+    wait_for("the observer's first report", || {
+        shadow_text(&el, ".position").starts_with("1–")
+    })
+    .await;
+    assert_eq!(disabled("button.previous"), "true");
+    assert_eq!(disabled("button.next"), "false");
+    assert_eq!(
+        shadow_text(&el, "[aria-live]"),
+        "",
+        "silent until the user moves"
+    );
+    // Only the slides near the view have their photo requested.
+    assert!(shadow_query(&el, r#".slide[data-product="tee"] img"#).is_some());
+    assert!(
+        shadow_query(&el, r#".slide[data-product="cap"] img"#).is_none(),
+        "the last slide's photo waits until it is near"
+    );
+    // Clicking a disabled Previous does nothing.
+    click(&el, "button.previous");
+    sleep(50).await;
+    assert_eq!(shadow_text(&el, "[aria-live]"), "");
+    let mut moves = 0;
+    while disabled("button.next") == "false" {
+        moves += 1;
+        assert!(moves <= READABLE.len(), "Next never disabled");
+        let before = shadow_text(&el, ".position");
+        click(&el, "button.next");
+        wait_for("the banner to move", || {
+            shadow_text(&el, ".position") != before
+        })
+        .await;
+        assert_eq!(
+            shadow_text(&el, "[aria-live]"),
+            shadow_text(&el, ".position"),
+            "the announcement is where the move landed"
+        );
+    }
+    assert!(shadow_text(&el, ".position").ends_with("7 of 7"));
+    // Near now: the photo was requested, and its 404 left a placeholder with the title.
+    wait_for("the broken photo's placeholder", || {
+        shadow_query(&el, r#".slide[data-product="cap"] .placeholder"#).is_some()
+    })
+    .await;
+    assert_eq!(
+        shadow_text(&el, r#".slide[data-product="cap"] .placeholder"#),
+        "Cap"
+    );
+    assert_eq!(disabled("button.previous"), "false");
+    click(&el, "button.previous");
+    wait_for("Next enabled again", || disabled("button.next") == "false").await;
+    el.remove();
+}
+
+#[wasm_bindgen_test]
+async fn arrows_home_and_end_move_focus_between_slides_with_one_tab_stop() {
+    let feed = serve_feed("banner-keys", 200, FEED);
+    let el = banner(&feed, &[]);
+    mount(&el);
+    ready(&el).await;
+    instant_scroll(&el);
+    let tab_stops = || {
+        shadow_all(&el, ".slide-main")
+            .iter()
+            .filter(|m| m.get_attribute("tabindex").as_deref() == Some("0"))
+            .count()
+    };
+    assert_eq!(tab_stops(), 1, "one tab stop for all the slides");
+    let main = |i: usize| {
+        shadow_query(&el, &format!(r#".slide[data-index="{i}"] .slide-main"#))
+            .expect("slide")
+            .unchecked_into::<HtmlElement>()
+    };
+    main(0).focus().expect("focus");
+    press(&main(0).into(), "ArrowRight");
+    assert_eq!(focused_slide(&el).as_deref(), Some("1"));
+    let active = |el: &HtmlElement| {
+        el.shadow_root()
+            .and_then(|r| r.active_element())
+            .expect("active")
+    };
+    press(&active(&el), "End");
+    assert_eq!(focused_slide(&el).as_deref(), Some("6"));
+    press(&active(&el), "ArrowRight");
+    assert_eq!(focused_slide(&el).as_deref(), Some("6"), "stops at the end");
+    press(&active(&el), "Home");
+    assert_eq!(focused_slide(&el).as_deref(), Some("0"));
+    press(&active(&el), "ArrowLeft");
+    assert_eq!(
+        focused_slide(&el).as_deref(),
+        Some("0"),
+        "stops at the start"
+    );
+    assert_eq!(tab_stops(), 1);
+    el.remove();
+}
+
+#[wasm_bindgen_test]
+async fn removing_a_banner_leaves_no_observer_timer_or_listener() {
+    install_leak_probe();
+    let feed = serve_feed("banner-leaks", 200, FEED);
+    sleep(50).await;
+    let baseline = leak_counts();
+    let start = track::stats();
+    let el = banner(&feed, &[("autoplay", "2")]);
+    mount(&el);
+    ready(&el).await;
+    wait_for("the rotation control", || {
+        shadow_query(&el, "button.rotation").is_some()
+    })
+    .await;
+    let during = track::stats();
+    assert_eq!(
+        during.observers - start.observers,
+        1,
+        "one observer per banner"
+    );
+    assert!(
+        during.listeners > start.listeners,
+        "autoplay listens to the tab's visibility"
+    );
+    assert!(during.timers > 0, "autoplay's timer is pending");
+    el.remove();
+    sleep(50).await;
+    let after = track::stats();
+    assert_eq!(after.cards, start.cards);
+    assert_eq!(after.views, start.views);
+    assert_eq!(after.observers, start.observers, "observer disconnected");
+    assert_eq!(after.listeners, start.listeners, "listeners removed");
+    assert_eq!(after.timers, 0, "autoplay's timer cleared");
+    assert_eq!(leak_counts(), baseline, "nothing left on window/document");
+    assert_eq!(
+        el.shadow_root().map(|r| r.child_element_count()),
+        Some(0),
+        "the view was removed"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn autoplay_stops_while_pointed_at_or_focused_and_on_the_pause_control() {
+    let feed = serve_feed("banner-autoplay", 200, FEED);
+    let el = banner(&feed, &[("autoplay", "3")]);
+    mount(&el);
+    ready(&el).await;
+    let live = || {
+        shadow_query(&el, "[aria-live]")
+            .and_then(|l| l.get_attribute("aria-live"))
+            .unwrap_or_default()
+    };
+    // The live region is silent exactly while autoplay runs.
+    wait_for("autoplay running", || live() == "off").await;
+    let frame = shadow_query(&el, ".frame").expect("frame");
+    let pointer = |name: &str| {
+        let event = web_sys::MouseEvent::new(name).expect("event");
+        frame.dispatch_event(&event).expect("dispatch");
+    };
+    pointer("mouseenter");
+    wait_for("paused under the pointer", || live() == "polite").await;
+    pointer("mouseleave");
+    wait_for("running again", || live() == "off").await;
+    let slide = shadow_query(&el, r#".slide[data-index="0"] .slide-main"#)
+        .expect("slide")
+        .unchecked_into::<HtmlElement>();
+    slide.focus().expect("focus");
+    wait_for("paused while focused", || live() == "polite").await;
+    slide.blur().expect("blur");
+    wait_for("running after focus leaves", || live() == "off").await;
+    click(&el, "button.rotation");
+    wait_for("paused by the user", || live() == "polite").await;
+    assert_eq!(
+        shadow_query(&el, "button.rotation")
+            .and_then(|b| b.get_attribute("aria-label"))
+            .as_deref(),
+        Some("Play the slide show")
+    );
+    assert_eq!(
+        shadow_text(&el, "[aria-live]"),
+        "",
+        "autoplay announced nothing"
+    );
+    el.remove();
+}

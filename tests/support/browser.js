@@ -40,8 +40,21 @@ export function fetchCalls(path) {
 // Listeners on a card's own nodes go away with the nodes; these would not.
 export function installLeakProbe() {
   if (window.__buycardProbe) return;
-  const probe = { listeners: 0, timers: new Set(), frames: new Set() };
+  const probe = { listeners: 0, timers: new Set(), frames: new Set(), observers: 0 };
   window.__buycardProbe = probe;
+  const RealObserver = window.IntersectionObserver;
+  window.IntersectionObserver = class extends RealObserver {
+    constructor(...args) {
+      super(...args);
+      this.__live = true;
+      probe.observers++;
+    }
+    disconnect() {
+      if (this.__live) probe.observers--;
+      this.__live = false;
+      return super.disconnect();
+    }
+  };
   const longLived = (target) => target === window || target === document || target === document.documentElement;
   const add = EventTarget.prototype.addEventListener;
   const remove = EventTarget.prototype.removeEventListener;
@@ -94,17 +107,17 @@ export function installLeakProbe() {
   };
 }
 
-// [listeners on window/document, pending timers + intervals + animation frames]
+// [listeners on window/document, pending timers + intervals + animation frames, observers]
 export function leakCounts() {
   const p = window.__buycardProbe;
-  return [p.listeners, p.timers.size + p.frames.size];
+  return [p.listeners, p.timers.size + p.frames.size, p.observers];
 }
 
 // Records the buycard:* events that reach the document (they bubble and are composed).
 export function captureEvents() {
   if (window.__buycardEvents) return;
   window.__buycardEvents = [];
-  for (const name of ["buycard:ready", "buycard:checkout", "buycard:order", "buycard:cancel", "buycard:error"]) {
+  for (const name of ["buycard:ready", "buycard:checkout", "buycard:order", "buycard:cancel", "buycard:error", "buycard:select"]) {
     document.addEventListener(name, (event) => window.__buycardEvents.push({ name, detail: event.detail, target: event.target.tagName }));
   }
 }
