@@ -987,8 +987,13 @@ fn focused_slide(el: &HtmlElement) -> Option<String> {
 }
 
 fn press(target: &Element, key: &str) {
+    press_with(target, key, false);
+}
+
+fn press_with(target: &Element, key: &str, alt: bool) {
     let init = web_sys::KeyboardEventInit::new();
     init.set_key(key);
+    init.set_alt_key(alt);
     init.set_bubbles(true);
     init.set_composed(true);
     init.set_cancelable(true);
@@ -1329,7 +1334,7 @@ async fn autoplay_stops_while_pointed_at_or_focused_and_on_the_pause_control() {
     };
     // The live region is silent exactly while autoplay runs.
     wait_for("autoplay running", || live() == "off").await;
-    let frame = shadow_query(&el, ".frame").expect("frame");
+    let frame = shadow_query(&el, ".banner").expect("banner");
     let pointer = |name: &str| {
         let event = web_sys::MouseEvent::new(name).expect("event");
         frame.dispatch_event(&event).expect("dispatch");

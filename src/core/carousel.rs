@@ -123,8 +123,9 @@ pub struct InView {
 }
 
 impl InView {
-    /// From the observer's ratios (index = slide). `None` when there are no slides. When no slide
-    /// is half visible (a slide wider than the track), the most visible one stands in.
+    /// From the observer's ratios (index = slide). `None` when there are no slides or none is
+    /// visible at all (the banner is hidden). When no slide is half visible (a slide wider than
+    /// the track), the most visible one stands in, the first of equals.
     pub fn from_ratios(ratios: &[f64]) -> Option<Self> {
         let count = ratios.len();
         let visible = |r: &f64| *r >= IN_VIEW;
@@ -134,11 +135,13 @@ impl InView {
         ) {
             (Some(first), Some(last)) => (first, last),
             _ => {
-                let best = ratios
-                    .iter()
-                    .enumerate()
-                    .max_by(|a, b| a.1.total_cmp(b.1))
-                    .map(|(i, _)| i)?;
+                let mut best: Option<(usize, f64)> = None;
+                for (i, r) in ratios.iter().enumerate() {
+                    if *r > 0.0 && best.is_none_or(|(_, b)| *r > b) {
+                        best = Some((i, *r));
+                    }
+                }
+                let (best, _) = best?;
                 (best, best)
             }
         };
@@ -255,6 +258,8 @@ pub struct Autoplay {
     pub focused: bool,
     pub hidden: bool,
     pub paused_by_user: bool,
+    /// A buy panel is open: the banner holds still while the visitor buys.
+    pub buying: bool,
 }
 
 impl Autoplay {
@@ -265,7 +270,13 @@ impl Autoplay {
 
     /// The interval to wait before the next move, or `None` when autoplay must not run now.
     pub fn running(&self) -> Option<u32> {
-        if !self.available() || self.hovered || self.focused || self.hidden || self.paused_by_user {
+        if !self.available()
+            || self.hovered
+            || self.focused
+            || self.hidden
+            || self.paused_by_user
+            || self.buying
+        {
             return None;
         }
         self.interval_ms
@@ -401,7 +412,14 @@ mod tests {
     fn a_slide_wider_than_the_track_still_has_a_position() {
         let v = InView::from_ratios(&[0.2, 0.4, 0.0]).expect("slides");
         assert_eq!((v.first, v.last), (1, 1));
+        let v = InView::from_ratios(&[0.3, 0.3, 0.0]).expect("slides");
+        assert_eq!((v.first, v.last), (0, 0), "the first of equals");
         assert_eq!(InView::from_ratios(&[]), None);
+        assert_eq!(
+            InView::from_ratios(&[0.0; 200]),
+            None,
+            "a hidden banner is not at its end"
+        );
     }
 
     #[test]
@@ -461,6 +479,7 @@ mod tests {
                 paused_by_user: true,
                 ..on
             },
+            Autoplay { buying: true, ..on },
         ] {
             assert_eq!(stopped.running(), None, "{stopped:?}");
             assert_eq!(stopped.live(), "polite");

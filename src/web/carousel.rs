@@ -28,6 +28,9 @@ use crate::core::catalog::Catalog;
 use crate::core::i18n::{Locale, Msg};
 use crate::core::url::endpoint_base;
 
+/// How long the view must hold still before the photos near it load.
+const SETTLE_MS: i32 = 150;
+
 /// The host element's attributes, as signals.
 #[derive(Clone, Copy)]
 pub struct CarouselAttrs {
@@ -331,19 +334,22 @@ fn scroll_to(track: &web_sys::Element, index: usize) {
     track.scroll_to_with_scroll_to_options(&options);
 }
 
+/// The track's writing direction as laid out (a `dir` attribute, `dir="auto"` or CSS).
 fn is_rtl(el: &web_sys::Element) -> bool {
-    el.closest("[dir]")
+    web_sys::window()
+        .and_then(|w| w.get_computed_style(el).ok().flatten())
+        .and_then(|style| style.get_property_value("direction").ok())
+        .is_some_and(|d| d == "rtl")
+}
+
+/// Whether focus is on one of the track's slides.
+fn focus_in_track(track: &web_sys::Element) -> bool {
+    track
+        .get_root_node()
+        .dyn_into::<web_sys::ShadowRoot>()
         .ok()
-        .flatten()
-        .and_then(|d| d.get_attribute("dir"))
-        .is_some_and(|d| d.eq_ignore_ascii_case("rtl"))
-        || el
-            .get_root_node()
-            .dyn_into::<web_sys::ShadowRoot>()
-            .ok()
-            .and_then(|root| root.host().closest("[dir]").ok().flatten())
-            .and_then(|d| d.get_attribute("dir"))
-            .is_some_and(|d| d.eq_ignore_ascii_case("rtl"))
+        .and_then(|root| root.active_element())
+        .is_some_and(|active| track.contains(Some(&active)))
 }
 
 #[component]
@@ -410,16 +416,28 @@ fn Slides(
         observer.set_value(made);
     });
 
-    // Images load for slides near the view, and stay loaded.
+    // Images load for slides near the view, and stay loaded. After the first view, only once the
+    // view has held still for a moment: a smooth scroll across the whole track (autoplay wrapping
+    // back to the start) must not load every photo on its way.
     let loaded: Vec<RwSignal<bool>> = (0..count).map(|_| RwSignal::new(false)).collect();
+    let settle = StoredValue::new_local(None::<Timeout>);
     {
-        let loaded = loaded.clone();
-        Effect::new(move |_| {
-            let view = in_view.get();
-            for (i, slot) in loaded.iter().enumerate() {
-                if view.near(i) && !slot.get_untracked() {
-                    slot.set(true);
+        let loaded = StoredValue::new(loaded.clone());
+        let mark = move |view: InView| {
+            loaded.with_value(|loaded| {
+                for (i, slot) in loaded.iter().enumerate() {
+                    if view.near(i) && !slot.get_untracked() {
+                        slot.set(true);
+                    }
                 }
+            });
+        };
+        Effect::new(move |first_run: Option<()>| {
+            let view = in_view.get();
+            if first_run.is_none() {
+                mark(view);
+            } else {
+                settle.set_value(Timeout::new(SETTLE_MS, move || mark(view)));
             }
         });
     }
@@ -429,7 +447,11 @@ fn Slides(
     let focus_inside = RwSignal::new(false);
     Effect::new(move |_| {
         let first = in_view.get().first;
-        if !focus_inside.get_untracked() {
+        // Unless a slide has focus, Tab enters where the banner now is.
+        if !track_ref
+            .get_untracked()
+            .is_some_and(|t| focus_in_track(&t))
+        {
             focused.set(first);
         }
     });
@@ -444,6 +466,8 @@ fn Slides(
             scroll_to(&track, target);
         }
     };
+
+    let open = RwSignal::new(None::<usize>);
 
     // Autoplay: what it depends on, and one timer at a time.
     let hovered = RwSignal::new(false);
@@ -460,7 +484,8 @@ fn Slides(
     });
     let reduced = RwSignal::new(reduced_query.as_ref().is_some_and(|q| q.matches()));
     let listeners = StoredValue::new_local(Vec::<Listener>::new());
-    if autoplay_ms.get_untracked().is_some() {
+    // Always listened to: `autoplay` may be set after the banner is shown.
+    {
         if let Some(document) = web_sys::window().and_then(|w| w.document()) {
             let doc = document.clone();
             let listener = Listener::new(&document, "visibilitychange", move |_| {
@@ -483,6 +508,7 @@ fn Slides(
         focused: focus_inside.get(),
         hidden: hidden.get(),
         paused_by_user: paused.get(),
+        buying: open.with(Option::is_some),
     });
     let timer = StoredValue::new_local(None::<Timeout>);
     Effect::new(move |_| {
@@ -500,8 +526,7 @@ fn Slides(
         }
     });
 
-    // The buy panel (action="buy"): which slide opened it.
-    let open = RwSignal::new(None::<usize>);
+    // The buy panel (action="buy"): which slide opened it (declared above).
     let host_state = StoredValue::new_local(host.clone());
     let close_panel = move || {
         if let Some(index) = open.get_untracked() {
@@ -516,6 +541,10 @@ fn Slides(
     };
 
     let on_key = move |event: web_sys::KeyboardEvent| {
+        // Alt+Arrow is the browser's Back, Ctrl+Home the page's top: not ours.
+        if event.alt_key() || event.ctrl_key() || event.meta_key() || event.shift_key() {
+            return;
+        }
         let Some(track) = track_ref.get_untracked() else {
             return;
         };
@@ -530,11 +559,21 @@ fn Slides(
     let on_focus_in = move |event: web_sys::FocusEvent| {
         // The rotation control is the one place focus does not stop autoplay: it is how the
         // user starts it again.
-        let on_rotation = event
+        let target = event
             .target()
-            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+        let on_rotation = target
+            .as_ref()
             .is_some_and(|t| t.class_list().contains("rotation"));
         focus_inside.set(!on_rotation);
+        // A slide focused by pointer or Tab becomes the arrows' starting point.
+        if let Some(index) = target
+            .and_then(|t| t.closest(".slide").ok().flatten())
+            .and_then(|slide| slide.get_attribute("data-index"))
+            .and_then(|i| i.parse::<usize>().ok())
+        {
+            focused.set(index);
+        }
     };
     let on_focus_out = move |event: web_sys::FocusEvent| {
         let section = event
@@ -585,7 +624,8 @@ fn Slides(
                     tabindex=Signal::derive(move || if focused.get() == index { 0 } else { -1 })
                     on_select=Callback::new(move |()| {
                         select();
-                        if action == Action::Buy {
+                        // A second tap on the open slide must not start a second checkout.
+                        if action == Action::Buy && open.get_untracked() != Some(index) {
                             open.set(Some(index));
                         }
                     })
@@ -634,14 +674,16 @@ fn Slides(
             .collect_view()
     });
 
+    // Pointer and focus anywhere in the banner, buy panel included, hold autoplay.
     view! {
         <div
-            class="frame"
+            class="banner"
             on:mouseenter=move |_| hovered.set(true)
             on:mouseleave=move |_| hovered.set(false)
             on:focusin=on_focus_in
             on:focusout=on_focus_out
         >
+        <div class="frame">
             <div class="controls">
                 <Show when=move || autoplay.with(Autoplay::available)>
                     <button
@@ -695,6 +737,7 @@ fn Slides(
             </p>
         </div>
         {panel}
+        </div>
     }
 }
 

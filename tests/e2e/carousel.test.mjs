@@ -184,10 +184,19 @@ test('action="buy": a saved buyer completes an order from the banner in two taps
   const orders = page.evaluate(
     () => new Promise((resolve) => document.addEventListener("buycard:order", (e) => resolve(e.detail), { once: true })),
   );
+  await page.evaluate(() => {
+    window.__checkouts = 0;
+    document.addEventListener("buycard:checkout", () => window.__checkouts++);
+  });
   // Tap 1: the slide. The buy panel opens with the confirmation and the merchant's total.
-  await banner.locator('.slide[data-product="tour-tee"] button.slide-main').click();
+  const slide = banner.locator('.slide[data-product="tour-tee"] button.slide-main');
+  await slide.click();
   const sheet = banner.locator(".panel [role=dialog]");
   await sheet.waitFor();
+  // Tapping the same slide again does not start a second checkout.
+  await slide.click();
+  await page.waitForTimeout(300);
+  assert.equal(await page.evaluate(() => window.__checkouts), 1);
   assert.match(await cardText(sheet.locator(".total")), /^Total\$/);
   assert.match(await cardText(sheet.locator(".payer")), /Visa •••• 4242/);
   await page.waitForFunction(
