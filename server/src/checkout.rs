@@ -445,6 +445,9 @@ async fn place(
     if !open {
         return Err(completed_error());
     }
+    if app.fault(crate::Fault::CompleteSlowOnce) {
+        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    }
     state.fixed_status = Some(Status::Completed);
     state.order = Some(order);
     state.pending_token = None;

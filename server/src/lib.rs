@@ -130,6 +130,10 @@ pub enum Fault {
     /// the answer would: the client cannot know the order exists (its key still replays it).
     #[value(name = "complete-answer-lost-once")]
     CompleteAnswerLostOnce,
+    /// The next `complete` holds the session `in_progress` for two seconds before it takes the
+    /// payment, as a slow payment provider would: tests can see the status and what it refuses.
+    #[value(name = "complete-slow-once")]
+    CompleteSlowOnce,
 }
 
 impl Config {

@@ -950,3 +950,62 @@ async fn a_lost_answer_hides_nothing_from_a_retry_or_a_get() {
     assert_eq!(replay.body["order"], seen.body["order"]);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_session_is_in_progress_while_its_payment_is_taken() {
+    let mut config = demo_config();
+    config.faults = vec![buycard_server::Fault::CompleteSlowOnce];
+    let server = Server::start(config).await;
+    let base = server.base.clone();
+    let session = ready_session(&base, &["tour-tee-m"]).await;
+    let id = session["id"].as_str().expect("id").to_owned();
+    let token = token(&base, &session, "4242424242424242").await;
+    let completing = {
+        let (base, id, token) = (base.clone(), id.clone(), token.clone());
+        tokio::spawn(async move {
+            post(
+                &base,
+                &format!("/checkout_sessions/{id}/complete"),
+                "slow",
+                &payment(&token),
+            )
+            .await
+        })
+    };
+    // Bounded: the fault holds the payment for 2 s.
+    let mut seen = None;
+    for _ in 0..100 {
+        let reply = get(&base, &format!("/checkout_sessions/{id}")).await;
+        if reply.body["status"] == "in_progress" {
+            seen = Some(reply);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let seen = seen.expect("a GET during complete sees in_progress");
+    assert!(seen.body.get("order").is_none(), "no order yet");
+    // Nothing may change under a payment being taken: 409 with Retry-After.
+    let update = post(
+        &base,
+        &format!("/checkout_sessions/{id}"),
+        "during",
+        &serde_json::json!({ "fulfillment_details": { "address": address() } }),
+    )
+    .await;
+    assert_eq!(update.status, StatusCode::CONFLICT, "{}", update.body);
+    assert_eq!(update.headers["retry-after"], "1");
+    let cancel = post(
+        &base,
+        &format!("/checkout_sessions/{id}/cancel"),
+        "cancel-during",
+        &serde_json::json!({}),
+    )
+    .await;
+    assert_eq!(cancel.status, StatusCode::CONFLICT, "{}", cancel.body);
+    let done = completing.await.expect("complete");
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    assert_eq!(done.body["status"], "completed");
+    let after = get(&base, &format!("/checkout_sessions/{id}")).await;
+    assert_eq!(after.body["status"], "completed");
+    server.stop().await;
+}
