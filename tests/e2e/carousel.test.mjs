@@ -141,6 +141,13 @@ test("right to left: Next scrolls toward the left; the theme attribute turns the
   await banner.screenshot({ path: artifact("carousel-rtl-dark.png") });
   assert.deepEqual(page.errors, []);
   await page.context().close();
+  // Without a theme attribute, the reader's dark preference.
+  const dark = await profile({ colorScheme: "dark" });
+  assert.equal(
+    await inBanner(dark, (root) => getComputedStyle(root.querySelector("section.carousel")).backgroundColor),
+    "rgb(22, 24, 28)",
+  );
+  await dark.context().close();
 });
 
 test('action="link" opens the product page in a new tab', async () => {
@@ -288,8 +295,8 @@ test("autoplay rotates, and prefers-reduced-motion turns it off", async () => {
   }
 });
 
-test("screenshots at 375 px and 1280 px", async () => {
-  for (const width of [375, 1280]) {
+test("from a 320 px phone to a desktop: no sideways overflow; screenshots at 375 px and 1280 px", async () => {
+  for (const width of [320, 375, 1280]) {
     const page = await profile({ viewport: { width, height: 900 } });
     // The photos of the slides in view have arrived (the others wait for the user).
     await page.waitForFunction(() => {
