@@ -528,15 +528,20 @@ fn Slides(
 
     // The buy panel (action="buy"): which slide opened it (declared above).
     let host_state = StoredValue::new_local(host.clone());
+    let refocus = StoredValue::new_local(None::<Timeout>);
     let close_panel = move || {
         if let Some(index) = open.get_untracked() {
             open.set(None);
             // The panel's checkout set the banner's state while it ran.
             host_state.with_value(|host| _ = host.set_attribute("data-state", "ready"));
-            if let Some(track) = track_ref.get_untracked() {
-                focused.set(index);
-                focus_slide(&track, index);
-            }
+            focused.set(index);
+            // After the panel is gone: a canceled sheet first gives focus to its own Buy button.
+            let back = move || {
+                if let Some(track) = track_ref.get_untracked() {
+                    focus_slide(&track, index);
+                }
+            };
+            refocus.set_value(Timeout::new(0, back));
         }
     };
 
@@ -908,14 +913,22 @@ fn BuyPanel(
             on_close.run(());
         }
     };
+    let panel_ref = NodeRef::<leptos::html::Div>::new();
+    // Closing the panel with a checkout open cancels it first, as the sheet's own Cancel would,
+    // so the merchant is not left with a session nobody will finish.
+    let close = move |_| {
+        if let Some(cancel) = panel_ref
+            .get_untracked()
+            .and_then(|panel| panel.query_selector(".sheet button.cancel").ok().flatten())
+            .and_then(|b| b.dyn_into::<HtmlElement>().ok())
+        {
+            cancel.click();
+        }
+        on_close.run(());
+    };
     view! {
-        <div class="panel" role="group" aria-label=title on:keydown=on_key>
-            <button
-                type="button"
-                class="close"
-                aria-label=Msg::Close.text(lang)
-                on:click=move |_| on_close.run(())
-            >
+        <div class="panel" role="group" aria-label=title on:keydown=on_key node_ref=panel_ref>
+            <button type="button" class="close" aria-label=Msg::Close.text(lang) on:click=close>
                 <span aria-hidden="true">"×"</span>
             </button>
             <article class="card">{body}</article>

@@ -35,6 +35,14 @@ const inBanner = (page, fn, arg) =>
 const focusedSlide = (page) =>
   inBanner(page, (root) => root.activeElement?.closest(".slide")?.getAttribute("data-index") ?? null);
 
+const waitForFocusedSlide = (page, index) =>
+  page.waitForFunction(
+    (index) =>
+      document.querySelector("product-carousel").shadowRoot.activeElement?.closest(".slide")?.getAttribute("data-index") === index,
+    index,
+    { timeout: 5000 },
+  );
+
 test("the profile page shows the banner: roles, labels, every demo product in feed order", async () => {
   const page = await profile();
   const banner = page.locator("product-carousel");
@@ -222,10 +230,42 @@ test('action="buy": a saved buyer completes an order from the banner in two taps
   assert.equal(session.order.id, order.order_id);
   // Close returns focus to the slide.
   await banner.locator(".panel button.close").click();
-  assert.equal(await focusedSlide(page), "3");
+  await waitForFocusedSlide(page, "3");
   assert.equal(await banner.locator(".panel").count(), 0);
   assert.equal(await banner.getAttribute("data-state"), "ready");
   await banner.screenshot({ path: artifact("carousel-after-buy.png") });
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+test("closing the buy panel mid-checkout cancels the session and returns to the slide", async () => {
+  const page = await newPage(browser, { viewport: { width: 1280, height: 1000 } });
+  await page.goto(BASE + "/profile.html");
+  await page.evaluate(() =>
+    fetch("/wallet/sign_in", {
+      method: "POST",
+      credentials: "include",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ buyer_id: "ada" }),
+    }),
+  );
+  await page.reload();
+  await ready(page);
+  const banner = page.locator("product-carousel");
+  const canceled = page.evaluate(
+    () => new Promise((resolve) => document.addEventListener("buycard:cancel", (e) => resolve(e.detail), { once: true })),
+  );
+  await banner.locator('.slide[data-product="fillmore-tickets"] button.slide-main').click();
+  await banner.locator(".panel [role=dialog]").waitFor();
+  await banner.locator(".panel button.close").click();
+  const { checkout_session_id } = await canceled;
+  await page.waitForFunction(
+    async (id) => (await (await fetch(`/api/checkout_sessions/${id}`, { headers: { "API-Version": "2026-04-17" } })).json()).status === "canceled",
+    checkout_session_id,
+  );
+  assert.equal(await banner.locator(".panel").count(), 0);
+  await waitForFocusedSlide(page, "1");
+  assert.equal(await banner.getAttribute("data-state"), "ready");
   assert.deepEqual(page.errors, []);
   await page.context().close();
 });
