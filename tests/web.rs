@@ -1165,9 +1165,10 @@ async fn unknown_products_are_skipped_and_reported_once() {
         errors[0]["detail"]["product_ids"],
         serde_json::json!(["ghost", "broken"])
     );
-    assert!(
-        shadow_query(&el, ".dots").is_some(),
-        "dots when there are few slides"
+    assert_eq!(
+        shadow_all(&el, ".dots button.dot").len(),
+        2,
+        "a dot per slide when there are few"
     );
     el.remove();
 }

@@ -213,8 +213,10 @@ pub fn ProductCarousel(
                 let lang = locale.with(|l| l.lang);
                 match selection.get() {
                     None => {
-                        // The same frame as the slides (controls row, 4:5 photos, text lines),
-                        // so the banner barely moves when they arrive.
+                        // The same frame as the slides (controls row, 4:5 photos, text lines,
+                        // the Buy chip when slides buy, the dots row), so the banner barely moves
+                        // when they arrive.
+                        let buying = action.get() == Action::Buy;
                         let placeholders = (0..4)
                             .map(|_| {
                                 view! {
@@ -224,7 +226,7 @@ pub fn ProductCarousel(
                                             <span class="slide-title"></span>
                                             <span class="slide-price"></span>
                                             <span class="badge"></span>
-                                            <span class="chip"></span>
+                                            {buying.then(|| view! { <span class="chip"></span> })}
                                         </span>
                                     </div>
                                 }
@@ -661,6 +663,7 @@ fn Slides(
 
     let previous_disabled = move || in_view.with(|v| v.previous().is_none());
     let next_disabled = move || in_view.with(|v| v.next().is_none());
+    let no_dots = !shows_dots(count);
     let dots = shows_dots(count).then(|| {
         (0..count)
             .map(|i| {
@@ -736,7 +739,9 @@ fn Slides(
             <div class="track" id="slides" node_ref=track_ref on:keydown=on_key>
                 {slide_views}
             </div>
-            {dots.map(|dots| view! { <div class="dots">{dots}</div> })}
+            // With many slides there are no dots, but the row keeps its height (the loading
+            // skeleton has it too, so nothing moves when the slides arrive).
+            <div class="dots" aria-hidden=no_dots.then_some("true")>{dots}</div>
             <p class="sr-only" aria-live=move || autoplay.with(Autoplay::live) aria-atomic="true">
                 {announcement}
             </p>

@@ -397,9 +397,16 @@ test("200 products: every slide renders, only the slides near the view load imag
   console.log(`# 200-slide banner: ready in ${timing.ready.toFixed(0)} ms, longest task ${timing.longest.toFixed(0)} ms`);
   const counts = await page.evaluate(() => {
     const root = document.querySelector('product-carousel[feed="big"]').shadowRoot;
-    return { slides: root.querySelectorAll(".slide").length, images: root.querySelectorAll("img").length };
+    return {
+      slides: root.querySelectorAll(".slide").length,
+      images: root.querySelectorAll("img").length,
+      dots: root.querySelectorAll(".dot").length,
+      position: root.querySelector(".position").textContent,
+    };
   });
   assert.equal(counts.slides, 200);
+  assert.equal(counts.dots, 0, "no dots for 200 slides: the position says where");
+  assert.match(counts.position, /^1–\d+ of 200$/);
   assert.ok(counts.images > 0 && counts.images <= 20, `images requested: ${counts.images}`);
   assert.deepEqual(page.errors, []);
   await page.context().close();
