@@ -87,53 +87,48 @@ fn dispatch(ctx: Ctx, event: Event) {
 
 /// `buycard:*` events on the host element: they bubble and cross the shadow boundary.
 fn emit(ctx: Ctx, event: HostEvent) {
-    let detail = js_sys::Object::new();
-    let set = |key: &str, value: JsValue| {
-        _ = js_sys::Reflect::set(&detail, &key.into(), &value);
-    };
-    let name = match event {
+    let (name, detail): (&str, Vec<(&str, JsValue)>) = match event {
         HostEvent::Checkout {
             session_id,
             total,
             currency,
-        } => {
-            set("checkout_session_id", session_id.into());
-            set(
-                "total",
-                total
-                    .map(|t| JsValue::from_f64(t as f64))
-                    .unwrap_or(JsValue::NULL),
-            );
-            set("currency", currency.into());
-            "buycard:checkout"
-        }
-        HostEvent::Order { order } => {
-            set("order_id", order.id.into());
-            set("checkout_session_id", order.checkout_session_id.into());
-            set("permalink_url", order.permalink_url.into());
-            "buycard:order"
-        }
-        HostEvent::Cancel { session_id } => {
-            set(
+        } => (
+            "buycard:checkout",
+            vec![
+                ("checkout_session_id", session_id.into()),
+                (
+                    "total",
+                    total.map_or(JsValue::NULL, |t| JsValue::from_f64(t as f64)),
+                ),
+                ("currency", currency.into()),
+            ],
+        ),
+        HostEvent::Order { order } => (
+            "buycard:order",
+            vec![
+                ("order_id", order.id.into()),
+                ("checkout_session_id", order.checkout_session_id.into()),
+                ("permalink_url", order.permalink_url.into()),
+            ],
+        ),
+        HostEvent::Cancel { session_id } => (
+            "buycard:cancel",
+            vec![(
                 "checkout_session_id",
-                session_id.map(JsValue::from).unwrap_or(JsValue::NULL),
-            );
-            "buycard:cancel"
-        }
-        HostEvent::Error(error) => {
-            set("code", error.code().into());
-            set("message", error.text(crate::core::i18n::Lang::En).into());
-            set("retryable", error.retryable().into());
-            "buycard:error"
-        }
+                session_id.map_or(JsValue::NULL, JsValue::from),
+            )],
+        ),
+        HostEvent::Error(error) => (
+            "buycard:error",
+            vec![
+                ("code", error.code().into()),
+                ("message", error.text(crate::core::i18n::Lang::En).into()),
+                ("retryable", error.retryable().into()),
+            ],
+        ),
     };
-    let init = web_sys::CustomEventInit::new();
-    init.set_bubbles(true);
-    init.set_composed(true);
-    init.set_detail(&detail);
-    if let Ok(event) = web_sys::CustomEvent::new_with_event_init_dict(name, &init) {
-        ctx.host.with_value(|host| _ = host.dispatch_event(&event));
-    }
+    ctx.host
+        .with_value(|host| super::source::emit(host, name, &detail));
 }
 
 fn money(locale: &Locale, session: &CheckoutSession, minor: i64) -> String {

@@ -6,14 +6,13 @@ use web_sys::HtmlElement;
 use super::buy::BuyFlow;
 use super::checkout::Backend;
 use super::element::Attrs;
-use super::feed::{self, FeedResult};
 use super::intl::format_money;
+use super::source::{self, FeedSource, Problem, emit, product_id};
 use super::track;
 use crate::core::availability::Availability;
 use crate::core::card::{CardError, CardModel};
 use crate::core::flow::Purchase;
 use crate::core::i18n::{Locale, Msg};
-use crate::core::url::endpoint_base;
 
 /// The host element's attributes, as signals (set by `attributeChangedCallback`).
 #[derive(Clone, Copy)]
@@ -81,23 +80,6 @@ impl CardState {
     }
 }
 
-pub(super) fn required(value: Option<String>, name: &'static str) -> Result<String, CardError> {
-    value
-        .map(|v| v.trim().to_owned())
-        .filter(|v| !v.is_empty())
-        .ok_or(CardError::MissingAttribute(name))
-}
-
-/// The feed URL the attributes ask for, or why they do not name one.
-pub(super) fn feed_url(
-    endpoint: Option<String>,
-    feed: Option<String>,
-) -> Result<String, CardError> {
-    let endpoint = required(endpoint, "endpoint")?;
-    let base = endpoint_base(&endpoint).ok_or(CardError::BadEndpoint)?;
-    Ok(feed::products_url(base, &required(feed, "feed")?))
-}
-
 /// One card. `page_lang` is the nearest `lang` around the host and the browser's language, read
 /// once at mount; the `locale` attribute, when present, wins and is reactive.
 #[component]
@@ -105,7 +87,7 @@ pub fn BuyCard(attrs: CardAttrs, host: HtmlElement, page_lang: Vec<String>) -> i
     track::view_alive(true);
     on_cleanup(|| track::view_alive(false));
 
-    let url = Memo::new(move |_| feed_url(attrs.endpoint.get(), attrs.feed.get()));
+    let source = FeedSource::new(attrs.endpoint, attrs.feed);
     let chosen: RwSignal<Option<String>> = RwSignal::new(None);
     Effect::new(move |_| {
         attrs.variant.track();
@@ -119,24 +101,15 @@ pub fn BuyCard(attrs: CardAttrs, host: HtmlElement, page_lang: Vec<String>) -> i
             .filter(|q| (1..=99).contains(q))
             .unwrap_or(1)
     });
-    let catalog: LocalResource<Option<FeedResult>> = LocalResource::new(move || {
-        let url = url.get();
-        async move {
-            match url {
-                Ok(url) => Some(feed::products(&url).await),
-                Err(_) => None,
-            }
-        }
-    });
     let state = Memo::new(move |_| {
-        if let Err(e) = url.get() {
+        if let Err(e) = source.url.get() {
             return CardState::Error(e);
         }
-        let product = match required(attrs.product.get(), "product") {
+        let product = match product_id(attrs.product.get()) {
             Ok(product) => product,
             Err(e) => return CardState::Error(e),
         };
-        match catalog.get().flatten() {
+        match source.catalog.get().flatten() {
             None => CardState::Loading,
             Some(Err(e)) => CardState::Error(e.into()),
             Some(Ok(catalog)) => {
@@ -150,12 +123,7 @@ pub fn BuyCard(attrs: CardAttrs, host: HtmlElement, page_lang: Vec<String>) -> i
             }
         }
     });
-    let locale = Memo::new(move |_| {
-        let explicit = attrs.locale.get();
-        Locale::negotiate(
-            std::iter::once(explicit.as_deref()).chain(page_lang.iter().map(|l| Some(l.as_str()))),
-        )
-    });
+    let locale = source::locale(attrs.locale, page_lang);
 
     let host_for_view = host.clone();
     // The host page sees the state on the element itself (`buy-card[data-state=ready]`).
@@ -171,23 +139,7 @@ pub fn BuyCard(attrs: CardAttrs, host: HtmlElement, page_lang: Vec<String>) -> i
         }
     });
 
-    // Where the buy flow sends its requests (None until the endpoint is valid).
-    let backend = Memo::new(move |_| {
-        let endpoint = attrs.endpoint.get()?;
-        let endpoint = endpoint_base(&endpoint)?.to_owned();
-        let wallet = attrs
-            .wallet
-            .get()
-            .and_then(|w| endpoint_base(&w).map(str::to_owned));
-        Some(Backend { endpoint, wallet })
-    });
-
-    let retry = move |_| {
-        if let Ok(url) = url.get_untracked() {
-            feed::forget_failure(&url);
-        }
-        catalog.refetch();
-    };
+    let backend = source::backend(attrs.endpoint, attrs.wallet);
 
     view! {
         <article
@@ -209,23 +161,7 @@ pub fn BuyCard(attrs: CardAttrs, host: HtmlElement, page_lang: Vec<String>) -> i
                         }
                             .into_any()
                     }
-                    CardState::Error(error) => {
-                        let retryable = error.retryable();
-                        view! {
-                            <div class="error" role="alert" data-code=error.code()>
-                                <p>{error.message().text(lang)}</p>
-                                {retryable
-                                    .then(|| {
-                                        view! {
-                                            <button type="button" class="retry" on:click=retry>
-                                                {Msg::Retry.text(lang)}
-                                            </button>
-                                        }
-                                    })}
-                            </div>
-                        }
-                            .into_any()
-                    }
+                    CardState::Error(error) => view! { <Problem error lang source /> }.into_any(),
                     CardState::Ready(model) => {
                         let backend = backend.get();
                         let host = host_for_view.clone();
@@ -241,24 +177,14 @@ pub fn BuyCard(attrs: CardAttrs, host: HtmlElement, page_lang: Vec<String>) -> i
 
 /// `buycard:ready` on the host: the product is shown (bubbles out of the shadow root).
 fn announce_ready(host: &HtmlElement, model: &CardModel) {
-    let detail = js_sys::Object::new();
-    _ = js_sys::Reflect::set(
-        &detail,
-        &"product_id".into(),
-        &model.product_id.as_str().into(),
+    emit(
+        host,
+        "buycard:ready",
+        &[
+            ("product_id", model.product_id.as_str().into()),
+            ("variant_id", model.variant_id.as_str().into()),
+        ],
     );
-    _ = js_sys::Reflect::set(
-        &detail,
-        &"variant_id".into(),
-        &model.variant_id.as_str().into(),
-    );
-    let init = web_sys::CustomEventInit::new();
-    init.set_bubbles(true);
-    init.set_composed(true);
-    init.set_detail(&detail);
-    if let Ok(event) = web_sys::CustomEvent::new_with_event_init_dict("buycard:ready", &init) {
-        _ = host.dispatch_event(&event);
-    }
 }
 
 /// A product and its Buy button: the card's body, and the banner's buy panel.

@@ -12,11 +12,11 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlElement;
 
-use super::card::{ProductView, feed_url};
+use super::card::ProductView;
 use super::checkout::Backend;
 use super::element::Attrs;
-use super::feed::{self, FeedResult};
 use super::intl::format_money;
+use super::source::{self, FeedSource, Problem, emit};
 use super::track::{self, Listener, Observer, Timeout};
 use crate::core::availability::Availability;
 use crate::core::card::{CardError, CardModel};
@@ -26,7 +26,6 @@ use crate::core::carousel::{
 };
 use crate::core::catalog::Catalog;
 use crate::core::i18n::{Locale, Msg};
-use crate::core::url::endpoint_base;
 
 /// How long the view must hold still before the photos near it load.
 const SETTLE_MS: i32 = 150;
@@ -79,25 +78,6 @@ impl Attrs for CarouselAttrs {
     }
 }
 
-/// `name` on the host, bubbling and crossing the shadow boundary, with `detail`.
-fn emit(host: &HtmlElement, name: &str, detail: &js_sys::Object) {
-    let init = web_sys::CustomEventInit::new();
-    init.set_bubbles(true);
-    init.set_composed(true);
-    init.set_detail(detail);
-    if let Ok(event) = web_sys::CustomEvent::new_with_event_init_dict(name, &init) {
-        _ = host.dispatch_event(&event);
-    }
-}
-
-fn detail(pairs: &[(&str, wasm_bindgen::JsValue)]) -> js_sys::Object {
-    let detail = js_sys::Object::new();
-    for (key, value) in pairs {
-        _ = js_sys::Reflect::set(&detail, &(*key).into(), value);
-    }
-    detail
-}
-
 fn id_array<'a>(ids: impl IntoIterator<Item = &'a str>) -> wasm_bindgen::JsValue {
     ids.into_iter()
         .map(wasm_bindgen::JsValue::from_str)
@@ -114,32 +94,18 @@ pub fn ProductCarousel(
     track::view_alive(true);
     on_cleanup(|| track::view_alive(false));
 
-    let url = Memo::new(move |_| feed_url(attrs.endpoint.get(), attrs.feed.get()));
-    let catalog: LocalResource<Option<FeedResult>> = LocalResource::new(move || {
-        let url = url.get();
-        async move {
-            match url {
-                Ok(url) => Some(feed::products(&url).await),
-                Err(_) => None,
-            }
-        }
-    });
+    let source = FeedSource::new(attrs.endpoint, attrs.feed);
     // None while loading.
     let selection = Memo::new(move |_| -> Option<Result<Selection, CardError>> {
-        if let Err(e) = url.get() {
+        if let Err(e) = source.url.get() {
             return Some(Err(e));
         }
-        match catalog.get().flatten()? {
+        match source.catalog.get().flatten()? {
             Err(e) => Some(Err(e.into())),
             Ok(catalog) => Some(Ok(select(&catalog, attrs.products.get().as_deref()))),
         }
     });
-    let locale = Memo::new(move |_| {
-        let explicit = attrs.locale.get();
-        Locale::negotiate(
-            std::iter::once(explicit.as_deref()).chain(page_lang.iter().map(|l| Some(l.as_str()))),
-        )
-    });
+    let locale = source::locale(attrs.locale, page_lang);
     let action = Memo::new(move |_| Action::parse(attrs.action.get().as_deref()));
     let autoplay_ms = Memo::new(move |_| autoplay_interval(attrs.autoplay.get().as_deref()));
     let label = Memo::new(move |_| {
@@ -150,14 +116,7 @@ pub fn ProductCarousel(
             .filter(|l| !l.is_empty())
             .unwrap_or_else(|| Msg::CarouselLabel.text(locale.with(|l| l.lang)))
     });
-    let backend = Memo::new(move |_| {
-        let endpoint = endpoint_base(&attrs.endpoint.get()?)?.to_owned();
-        let wallet = attrs
-            .wallet
-            .get()
-            .and_then(|w| endpoint_base(&w).map(str::to_owned));
-        Some(Backend { endpoint, wallet })
-    });
+    let backend = source::backend(attrs.endpoint, attrs.wallet);
 
     // The host page sees the state on the element, `buycard:ready` once slides are shown, and
     // one `buycard:error` naming the requested products that could not be shown.
@@ -187,19 +146,12 @@ pub fn ProductCarousel(
                     emit(
                         &host,
                         "buycard:ready",
-                        &detail(&[("count", count.into()), ("product_ids", ids)]),
+                        &[("count", count.into()), ("product_ids", ids)],
                     );
                 }
             }
         });
     }
-
-    let retry = move |_| {
-        if let Ok(url) = url.get_untracked() {
-            feed::forget_failure(&url);
-        }
-        catalog.refetch();
-    };
 
     view! {
         <section
@@ -242,29 +194,18 @@ pub fn ProductCarousel(
                         }
                             .into_any()
                     }
-                    Some(Err(error)) => {
-                        let retryable = error.retryable();
-                        view! {
-                            <div class="error" role="alert" data-code=error.code()>
-                                <p>{error.message().text(lang)}</p>
-                                {retryable
-                                    .then(|| {
-                                        view! {
-                                            <button type="button" class="retry" on:click=retry>
-                                                {Msg::Retry.text(lang)}
-                                            </button>
-                                        }
-                                    })}
-                            </div>
-                        }
-                            .into_any()
-                    }
+                    Some(Err(error)) => view! { <Problem error lang source /> }.into_any(),
                     Some(Ok(selection)) if selection.slides.is_empty() => {
                         view! { <p class="empty">{Msg::NoProducts.text(lang)}</p> }.into_any()
                     }
                     Some(Ok(selection)) => {
                         let catalog = StoredValue::new_local(
-                            catalog.get_untracked().flatten().and_then(Result::ok).unwrap_or_default(),
+                            source
+                                .catalog
+                                .get_untracked()
+                                .flatten()
+                                .and_then(Result::ok)
+                                .unwrap_or_default(),
                         );
                         view! {
                             <Slides
@@ -293,12 +234,12 @@ fn report_skipped(host: &HtmlElement, selection: &Selection, lang: crate::core::
     emit(
         host,
         "buycard:error",
-        &detail(&[
+        &[
             ("code", "product_not_found".into()),
             ("message", Msg::ErrUnknownProducts.text(lang).into()),
             ("retryable", false.into()),
             ("product_ids", ids),
-        ]),
+        ],
     );
 }
 
@@ -611,10 +552,10 @@ fn Slides(
                 emit(
                     &host,
                     "buycard:select",
-                    &detail(&[
+                    &[
                         ("product_id", product_id.as_str().into()),
                         ("index", (index as f64).into()),
-                    ]),
+                    ],
                 );
             };
             let buyable =

@@ -7,6 +7,7 @@ pub mod checkout;
 mod element;
 pub mod feed;
 mod intl;
+mod source;
 mod style;
 pub mod track;
 

@@ -1,0 +1,121 @@
+//! What `<buy-card>` and `<product-carousel>` share: the feed their attributes name, the reader's
+//! locale, the backend to buy from, the view of a feed that failed, and events on the host.
+
+use leptos::prelude::*;
+use wasm_bindgen::JsValue;
+use web_sys::HtmlElement;
+
+use super::checkout::Backend;
+use super::feed::{self, FeedResult};
+use crate::core::card::CardError;
+use crate::core::i18n::{Lang, Locale, Msg};
+use crate::core::url::endpoint_base;
+
+fn required(value: Option<String>, name: &'static str) -> Result<String, CardError> {
+    value
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+        .ok_or(CardError::MissingAttribute(name))
+}
+
+/// The feed URL the attributes ask for, or why they do not name one.
+fn feed_url(endpoint: Option<String>, feed: Option<String>) -> Result<String, CardError> {
+    let endpoint = required(endpoint, "endpoint")?;
+    let base = endpoint_base(&endpoint).ok_or(CardError::BadEndpoint)?;
+    Ok(feed::products_url(base, &required(feed, "feed")?))
+}
+
+/// The product the `product` attribute names, or why it names none.
+pub(super) fn product_id(value: Option<String>) -> Result<String, CardError> {
+    required(value, "product")
+}
+
+/// The feed named by the `endpoint` and `feed` attributes, fetched through the page-wide cache.
+#[derive(Clone, Copy)]
+pub(super) struct FeedSource {
+    pub url: Memo<Result<String, CardError>>,
+    /// `None` inside while the attributes name no feed.
+    pub catalog: LocalResource<Option<FeedResult>>,
+}
+
+impl FeedSource {
+    pub fn new(endpoint: RwSignal<Option<String>>, feed: RwSignal<Option<String>>) -> Self {
+        let url = Memo::new(move |_| feed_url(endpoint.get(), feed.get()));
+        let catalog = LocalResource::new(move || {
+            let url = url.get();
+            async move {
+                match url {
+                    Ok(url) => Some(feed::products(&url).await),
+                    Err(_) => None,
+                }
+            }
+        });
+        Self { url, catalog }
+    }
+
+    /// Fetches again after a failure (a success is kept).
+    pub fn retry(&self) {
+        if let Ok(url) = self.url.get_untracked() {
+            feed::forget_failure(&url);
+        }
+        self.catalog.refetch();
+    }
+}
+
+/// The reader's locale: the `locale` attribute when usable (reactive), else `page_lang` (the
+/// nearest `lang` around the host and the browser's language, read at mount).
+pub(super) fn locale(explicit: RwSignal<Option<String>>, page_lang: Vec<String>) -> Memo<Locale> {
+    Memo::new(move |_| {
+        let explicit = explicit.get();
+        Locale::negotiate(
+            std::iter::once(explicit.as_deref()).chain(page_lang.iter().map(|l| Some(l.as_str()))),
+        )
+    })
+}
+
+/// Where the buy flow sends its requests (None until the endpoint is valid).
+pub(super) fn backend(
+    endpoint: RwSignal<Option<String>>,
+    wallet: RwSignal<Option<String>>,
+) -> Memo<Option<Backend>> {
+    Memo::new(move |_| {
+        let endpoint = endpoint_base(&endpoint.get()?)?.to_owned();
+        let wallet = wallet
+            .get()
+            .and_then(|w| endpoint_base(&w).map(str::to_owned));
+        Some(Backend { endpoint, wallet })
+    })
+}
+
+/// Why the product(s) cannot be shown, in words, with a retry when trying again may help.
+#[component]
+pub(super) fn Problem(error: CardError, lang: Lang, source: FeedSource) -> impl IntoView {
+    let retry = error.retryable().then(|| {
+        view! {
+            <button type="button" class="retry" on:click=move |_| source.retry()>
+                {Msg::Retry.text(lang)}
+            </button>
+        }
+    });
+    view! {
+        <div class="error" role="alert" data-code=error.code()>
+            <p>{error.message().text(lang)}</p>
+            {retry}
+        </div>
+    }
+}
+
+/// `name` on the host with `detail`: it bubbles and crosses the shadow boundary.
+pub(super) fn emit(host: &HtmlElement, name: &str, detail: &[(&str, JsValue)]) {
+    let object = js_sys::Object::new();
+    for (key, value) in detail {
+        _ = js_sys::Reflect::set(&object, &(*key).into(), value);
+    }
+    let init = web_sys::CustomEventInit::new();
+    init.set_bubbles(true);
+    init.set_composed(true);
+    init.set_detail(&object);
+    if let Ok(event) = web_sys::CustomEvent::new_with_event_init_dict(name, &init) {
+        _ = host.dispatch_event(&event);
+    }
+}
