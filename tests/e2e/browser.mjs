@@ -1,7 +1,8 @@
 // Shared set-up for the end-to-end tests: Debian's Chromium driven by playwright-core (never a
 // downloaded browser), and the reference server's URL from `cargo xtask test`.
 import { chromium } from "playwright-core";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 
 export const BASE = process.env.BUYCARD_URL ?? "http://127.0.0.1:8787";
@@ -30,6 +31,27 @@ export async function newPage(browser, options = {}) {
   page.errors = [];
   page.on("pageerror", (error) => page.errors.push(error.message));
   return page;
+}
+
+// Signs the demo wallet in as `buyer` (in the preview, the host site's own login); the status.
+export async function signIn(page, buyer) {
+  return page.evaluate(async (buyer) => {
+    const answer = await fetch("/wallet/sign_in", {
+      method: "POST",
+      credentials: "include",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ buyer_id: buyer }),
+    });
+    return answer.status;
+  }, buyer);
+}
+
+// axe-core's violations on the page, one line each ("rule: selectors").
+export async function axeViolations(page) {
+  const require = createRequire(import.meta.url);
+  await page.addScriptTag({ content: readFileSync(require.resolve("axe-core/axe.min.js"), "utf8") });
+  const results = await page.evaluate(() => window.axe.run(document));
+  return results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
 }
 
 export function artifact(name) {

@@ -1,7 +1,7 @@
 // A saved buyer buys in two taps on the timeline, against the real server.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { BASE, launch, newPage, artifact, cardText, startServer } from "./browser.mjs";
+import { BASE, launch, newPage, artifact, cardText, startServer, signIn as walletSignIn } from "./browser.mjs";
 
 let browser;
 before(async () => {
@@ -12,16 +12,7 @@ after(async () => {
 });
 
 async function signIn(page, buyer) {
-  const status = await page.evaluate(async (buyer) => {
-    const answer = await fetch("/wallet/sign_in", {
-      method: "POST",
-      credentials: "include",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ buyer_id: buyer }),
-    });
-    return answer.status;
-  }, buyer);
-  assert.equal(status, 200);
+  assert.equal(await walletSignIn(page, buyer), 200);
 }
 
 test("a signed-in saved buyer buys in two clicks and the order exists", async () => {

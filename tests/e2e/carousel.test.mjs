@@ -1,9 +1,7 @@
 // <product-carousel> on the preview profile page, against the real server and its demo catalog.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { BASE, launch, newPage, artifact, cardText } from "./browser.mjs";
+import { BASE, launch, newPage, artifact, cardText, signIn, axeViolations } from "./browser.mjs";
 
 let browser;
 before(async () => {
@@ -183,16 +181,7 @@ test('action="link" opens the product page in a new tab', async () => {
 test('action="buy": a saved buyer completes an order from the banner in two taps', async () => {
   const page = await newPage(browser, { viewport: { width: 1280, height: 1000 } });
   await page.goto(BASE + "/profile.html");
-  const status = await page.evaluate(async () => {
-    const answer = await fetch("/wallet/sign_in", {
-      method: "POST",
-      credentials: "include",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ buyer_id: "ada" }),
-    });
-    return answer.status;
-  });
-  assert.equal(status, 200);
+  assert.equal(await signIn(page, "ada"), 200);
   await page.reload();
   await ready(page);
   const banner = page.locator("product-carousel");
@@ -241,14 +230,7 @@ test('action="buy": a saved buyer completes an order from the banner in two taps
 test("closing the buy panel mid-checkout cancels the session and returns to the slide", async () => {
   const page = await newPage(browser, { viewport: { width: 1280, height: 1000 } });
   await page.goto(BASE + "/profile.html");
-  await page.evaluate(() =>
-    fetch("/wallet/sign_in", {
-      method: "POST",
-      credentials: "include",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ buyer_id: "ada" }),
-    }),
-  );
+  assert.equal(await signIn(page, "ada"), 200);
   await page.reload();
   await ready(page);
   const banner = page.locator("product-carousel");
@@ -357,11 +339,7 @@ test("from a 320 px phone to a desktop: no sideways overflow; screenshots at 375
 
 test("axe-core finds no accessibility violation on the profile page", async () => {
   const page = await profile();
-  const require = createRequire(import.meta.url);
-  await page.addScriptTag({ content: readFileSync(require.resolve("axe-core/axe.min.js"), "utf8") });
-  const results = await page.evaluate(() => window.axe.run(document));
-  const violations = results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-  assert.deepEqual(violations, []);
+  assert.deepEqual(await axeViolations(page), []);
   await page.context().close();
 });
 

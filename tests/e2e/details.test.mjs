@@ -1,7 +1,7 @@
 // New buyers: the details sheet, saving for one-click, declines and inline validation.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { BASE, launch, newPage, artifact, cardText } from "./browser.mjs";
+import { BASE, launch, newPage, artifact, cardText, signIn as walletSignIn } from "./browser.mjs";
 
 let browser;
 before(async () => {
@@ -15,14 +15,7 @@ after(async () => {
 const fresh = (name) => `${name}-${process.pid}-${Date.now()}`;
 
 async function signIn(page, buyer) {
-  await page.evaluate(async (buyer) => {
-    await fetch("/wallet/sign_in", {
-      method: "POST",
-      credentials: "include",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ buyer_id: buyer }),
-    });
-  }, buyer);
+  await walletSignIn(page, buyer);
   await page.reload();
 }
 

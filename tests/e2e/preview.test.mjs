@@ -1,9 +1,7 @@
 // The built preview page (a mock timeline), served by the real reference server.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { BASE, launch, newPage, artifact, cardText } from "./browser.mjs";
+import { BASE, launch, newPage, artifact, cardText, axeViolations } from "./browser.mjs";
 
 let browser;
 before(async () => {
@@ -90,10 +88,6 @@ test("axe-core finds no accessibility violation on the timeline", async () => {
   await page.waitForFunction(
     () => [...document.querySelectorAll("buy-card")].every((c) => c.dataset.state === "ready"),
   );
-  const require = createRequire(import.meta.url);
-  await page.addScriptTag({ content: readFileSync(require.resolve("axe-core/axe.min.js"), "utf8") });
-  const results = await page.evaluate(() => window.axe.run(document));
-  const violations = results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-  assert.deepEqual(violations, []);
+  assert.deepEqual(await axeViolations(page), []);
   await page.context().close();
 });
