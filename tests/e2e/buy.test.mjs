@@ -202,6 +202,37 @@ test("a lost answer after complete still ends in exactly one order", async () =>
   }
 });
 
+test("a session that expired under the sheet is said in words, and Try again starts afresh", async () => {
+  const server = await startServer(["--session-ttl", "2"]);
+  try {
+    const page = await newPage(browser);
+    await page.goto(server.url + "/");
+    await signIn(page, "ada");
+    await page.reload();
+    const card = await openAndArm(page, "enamel-pin");
+    // The buyer looks away for longer than the merchant keeps the session open.
+    await page.waitForTimeout(2500);
+    await card.locator("button.confirm").click();
+    const problem = card.locator(".problem");
+    await problem.waitFor();
+    assert.equal(await cardText(problem), "This checkout has ended. Start again to buy.");
+    assert.equal(await card.getAttribute("data-state"), "error");
+    const order = page.evaluate(
+      () => new Promise((resolve) => document.addEventListener("buycard:order", (e) => resolve(e.detail), { once: true })),
+    );
+    await card.locator("button.retry").click();
+    await page.waitForFunction(
+      () => document.querySelector('buy-card[product="enamel-pin"]').shadowRoot.querySelector("button.confirm")?.getAttribute("aria-disabled") === "false",
+    );
+    await card.locator("button.confirm").click();
+    const placed = await order;
+    assert.equal(await orderCount(page, placed.checkout_session_id), "completed");
+    await page.context().close();
+  } finally {
+    server.stop();
+  }
+});
+
 test("a variant picker lists every variant and the purchase follows the choice", async () => {
   const page = await newPage(browser);
   await page.goto(BASE + "/");
