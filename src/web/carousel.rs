@@ -582,24 +582,24 @@ fn Slides(
         })
         .collect_view();
 
-    let ids: Vec<String> = slides.iter().map(|s| s.product_id.clone()).collect();
-    let panel = {
-        move || {
-            let index = open.get()?;
-            let product_id = ids.get(index)?.clone();
-            let title = catalog.with_value(|c| slides_title(c, &product_id));
-            Some(view! {
-                <BuyPanel
-                    catalog
-                    product_id
-                    title
-                    locale=locale.clone()
-                    backend=backend.clone()
-                    host=host.clone()
-                    on_close=Callback::new(move |()| close_panel())
-                />
-            })
-        }
+    // The buy panel names the product the slide showed.
+    let names: Vec<(String, String)> = slides
+        .iter()
+        .map(|s| (s.product_id.clone(), s.title.clone()))
+        .collect();
+    let panel = move || {
+        let (product_id, title) = names.get(open.get()?)?.clone();
+        Some(view! {
+            <BuyPanel
+                catalog
+                product_id
+                title
+                locale=locale.clone()
+                backend=backend.clone()
+                host=host.clone()
+                on_close=Callback::new(move |()| close_panel())
+            />
+        })
     };
 
     let previous_disabled = move || in_view.with(|v| v.previous().is_none());
@@ -690,12 +690,6 @@ fn Slides(
         {panel}
         </div>
     }
-}
-
-fn slides_title(catalog: &Catalog, product_id: &str) -> String {
-    CardModel::from_catalog(catalog, product_id, None)
-        .map(|m| m.title)
-        .unwrap_or_default()
 }
 
 #[component]
