@@ -660,7 +660,9 @@ fn Slides(
                 >
                     <span aria-hidden="true">"‹"</span>
                 </button>
-                <p class="position" aria-hidden="true">
+                // The banner's own words are English or French: left to right even on a
+                // right-to-left page ("3–4 of 6", not "of 6 4–3").
+                <p class="position" aria-hidden="true" dir="ltr">
                     {move || {
                         let p = in_view.get().position();
                         Msg::Showing(p.first, p.last, p.count).text(lang)
@@ -755,7 +757,10 @@ fn Slide(
     }
     .map(|(kind, msg)| view! { <span class="badge" data-badge=kind>{msg.text(lang)}</span> });
     let text = view! {
-        <span class="slide-title">{title}</span>
+        // A title in another script than the page reads in its own direction, aligned with the page.
+        <span class="slide-title">
+            <bdi>{title}</bdi>
+        </span>
         <span class="slide-price">{price}</span>
         {badge}
     };

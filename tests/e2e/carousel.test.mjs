@@ -140,6 +140,9 @@ test("right to left: Next scrolls toward the left; the theme attribute turns the
   await banner.locator("button.next").click();
   await page.waitForFunction(() => document.querySelector("product-carousel").shadowRoot.querySelector(".track").scrollLeft < 0);
   assert.match(await cardText(banner.locator(".position")), /^3–4 of 6$/);
+  // The controls follow the reading direction: "next" is on the left.
+  const box = async (which) => (await banner.locator(`button.${which}`).boundingBox()).x;
+  assert.ok((await box("next")) < (await box("previous")), "next is on the left");
   const background = () => inBanner(page, (root) => getComputedStyle(root.querySelector("section.carousel")).backgroundColor);
   assert.equal(await background(), "rgb(255, 255, 255)");
   await page.evaluate(() => document.querySelector("product-carousel").setAttribute("theme", "dark"));
