@@ -49,6 +49,7 @@ pub fn print() -> Result<(), String> {
     files_under(&dist.join("snippets"), ".js", &mut files);
     // The card's CSS ships inside the wasm (include_str!), listed for what it weighs there.
     files.push(root().join("style/buycard.css"));
+    files.push(root().join("style/carousel.css"));
     println!("\nbuycard release size (what an embedding page downloads):");
     println!(
         "  {:<44} {:>11} {:>11} {:>11}",
