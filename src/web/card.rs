@@ -5,7 +5,7 @@ use web_sys::HtmlElement;
 
 use super::buy::BuyFlow;
 use super::checkout::Backend;
-use super::element::Attrs;
+use super::element::attributes;
 use super::intl::format_money;
 use super::source::{self, FeedSource, Problem, emit, product_id};
 use super::track;
@@ -14,50 +14,18 @@ use crate::core::card::{CardError, CardModel};
 use crate::core::flow::Purchase;
 use crate::core::i18n::{Locale, Msg};
 
-/// The host element's attributes, as signals (set by `attributeChangedCallback`).
-#[derive(Clone, Copy)]
-pub struct CardAttrs {
-    pub endpoint: RwSignal<Option<String>>,
-    pub feed: RwSignal<Option<String>>,
-    pub product: RwSignal<Option<String>>,
-    pub variant: RwSignal<Option<String>>,
-    pub locale: RwSignal<Option<String>>,
-    /// The host site's wallet API (saved buyers buy in one click).
-    pub wallet: RwSignal<Option<String>>,
-    /// How many to buy (1 by default).
-    pub quantity: RwSignal<Option<String>>,
-}
-
-impl Attrs for CardAttrs {
-    const OBSERVED: &'static [&'static str] = &[
-        "endpoint", "feed", "product", "variant", "locale", "wallet", "quantity",
-    ];
-
-    fn from_host(host: &HtmlElement) -> Self {
-        let read = |name: &str| RwSignal::new(host.get_attribute(name));
-        Self {
-            endpoint: read("endpoint"),
-            feed: read("feed"),
-            product: read("product"),
-            variant: read("variant"),
-            locale: read("locale"),
-            wallet: read("wallet"),
-            quantity: read("quantity"),
-        }
-    }
-
-    fn set(&self, name: &str, value: Option<String>) {
-        let signal = match name {
-            "endpoint" => self.endpoint,
-            "feed" => self.feed,
-            "product" => self.product,
-            "variant" => self.variant,
-            "locale" => self.locale,
-            "wallet" => self.wallet,
-            "quantity" => self.quantity,
-            _ => return,
-        };
-        signal.set(value);
+attributes! {
+    /// The host element's attributes, as signals (set by `attributeChangedCallback`).
+    pub struct CardAttrs {
+        endpoint = "endpoint",
+        feed = "feed",
+        product = "product",
+        variant = "variant",
+        locale = "locale",
+        /// The host site's wallet API (saved buyers buy in one click).
+        wallet = "wallet",
+        /// How many to buy (1 by default).
+        quantity = "quantity",
     }
 }
 

@@ -14,7 +14,7 @@ use web_sys::HtmlElement;
 
 use super::card::ProductView;
 use super::checkout::Backend;
-use super::element::Attrs;
+use super::element::attributes;
 use super::intl::format_money;
 use super::source::{self, FeedSource, Problem, emit};
 use super::track::{self, Listener, Observer, Timeout};
@@ -30,51 +30,17 @@ use crate::core::i18n::{Locale, Msg};
 /// How long the view must hold still before the photos near it load.
 const SETTLE_MS: i32 = 150;
 
-/// The host element's attributes, as signals.
-#[derive(Clone, Copy)]
-pub struct CarouselAttrs {
-    pub endpoint: RwSignal<Option<String>>,
-    pub feed: RwSignal<Option<String>>,
-    pub products: RwSignal<Option<String>>,
-    pub action: RwSignal<Option<String>>,
-    pub locale: RwSignal<Option<String>>,
-    pub wallet: RwSignal<Option<String>>,
-    pub autoplay: RwSignal<Option<String>>,
-    pub label: RwSignal<Option<String>>,
-}
-
-impl Attrs for CarouselAttrs {
-    const OBSERVED: &'static [&'static str] = &[
-        "endpoint", "feed", "products", "action", "locale", "wallet", "autoplay", "label",
-    ];
-
-    fn from_host(host: &HtmlElement) -> Self {
-        let read = |name: &str| RwSignal::new(host.get_attribute(name));
-        Self {
-            endpoint: read("endpoint"),
-            feed: read("feed"),
-            products: read("products"),
-            action: read("action"),
-            locale: read("locale"),
-            wallet: read("wallet"),
-            autoplay: read("autoplay"),
-            label: read("label"),
-        }
-    }
-
-    fn set(&self, name: &str, value: Option<String>) {
-        let signal = match name {
-            "endpoint" => self.endpoint,
-            "feed" => self.feed,
-            "products" => self.products,
-            "action" => self.action,
-            "locale" => self.locale,
-            "wallet" => self.wallet,
-            "autoplay" => self.autoplay,
-            "label" => self.label,
-            _ => return,
-        };
-        signal.set(value);
+attributes! {
+    /// The host element's attributes, as signals.
+    pub struct CarouselAttrs {
+        endpoint = "endpoint",
+        feed = "feed",
+        products = "products",
+        action = "action",
+        locale = "locale",
+        wallet = "wallet",
+        autoplay = "autoplay",
+        label = "label",
     }
 }
 
@@ -602,8 +568,24 @@ fn Slides(
         })
     };
 
-    let previous_disabled = move || in_view.with(|v| v.previous().is_none());
-    let next_disabled = move || in_view.with(|v| v.next().is_none());
+    // Previous and next: where each goes from the current view, unavailable at its end.
+    let step = move |class: &'static str,
+                     label: Msg,
+                     glyph: &'static str,
+                     to: fn(&InView) -> Option<usize>| {
+        view! {
+            <button
+                type="button"
+                class=class
+                aria-controls="slides"
+                aria-label=label.text(lang)
+                aria-disabled=move || in_view.with(|v| to(v).is_none()).to_string()
+                on:click=move |_| user_move(to(&in_view.get_untracked()))
+            >
+                <span aria-hidden="true">{glyph}</span>
+            </button>
+        }
+    };
     let no_dots = !shows_dots(count);
     let dots = shows_dots(count).then(|| {
         (0..count)
@@ -650,16 +632,7 @@ fn Slides(
                         <span aria-hidden="true">{move || if paused.get() { "▶" } else { "❚❚" }}</span>
                     </button>
                 </Show>
-                <button
-                    type="button"
-                    class="previous"
-                    aria-controls="slides"
-                    aria-label=Msg::PreviousSlides.text(lang)
-                    aria-disabled=move || previous_disabled().to_string()
-                    on:click=move |_| user_move(in_view.get_untracked().previous())
-                >
-                    <span aria-hidden="true">"‹"</span>
-                </button>
+                {step("previous", Msg::PreviousSlides, "‹", InView::previous)}
                 // The banner's own words are English or French: left to right even on a
                 // right-to-left page ("3–4 of 6", not "of 6 4–3").
                 <p class="position" aria-hidden="true" dir="ltr">
@@ -668,16 +641,7 @@ fn Slides(
                         Msg::Showing(p.first, p.last, p.count).text(lang)
                     }}
                 </p>
-                <button
-                    type="button"
-                    class="next"
-                    aria-controls="slides"
-                    aria-label=Msg::NextSlides.text(lang)
-                    aria-disabled=move || next_disabled().to_string()
-                    on:click=move |_| user_move(in_view.get_untracked().next())
-                >
-                    <span aria-hidden="true">"›"</span>
-                </button>
+                {step("next", Msg::NextSlides, "›", InView::next)}
             </div>
             <div class="track" id="slides" node_ref=track_ref on:keydown=on_key>
                 {slide_views}

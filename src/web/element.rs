@@ -47,6 +47,42 @@ pub(crate) trait Attrs: Copy + 'static {
     fn set(&self, name: &str, value: Option<String>);
 }
 
+/// Declares an element's attributes: a `Copy` struct with one signal per attribute, and its
+/// [`Attrs`] (the observed names, reading them at mount, forwarding each change to its signal).
+macro_rules! attributes {
+    (
+        $(#[$meta:meta])*
+        $vis:vis struct $name:ident {
+            $($(#[$field_meta:meta])* $field:ident = $attr:literal,)*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy)]
+        $vis struct $name {
+            $($(#[$field_meta])* pub $field: ::leptos::prelude::RwSignal<Option<String>>,)*
+        }
+
+        impl $crate::web::element::Attrs for $name {
+            const OBSERVED: &'static [&'static str] = &[$($attr),*];
+
+            fn from_host(host: &::web_sys::HtmlElement) -> Self {
+                Self {
+                    $($field: ::leptos::prelude::RwSignal::new(host.get_attribute($attr)),)*
+                }
+            }
+
+            fn set(&self, name: &str, value: Option<String>) {
+                use ::leptos::prelude::Set;
+                match name {
+                    $($attr => self.$field.set(value),)*
+                    _ => {}
+                }
+            }
+        }
+    };
+}
+pub(crate) use attributes;
+
 /// Forwards an attribute change (name, new value) to one element's signals.
 type SetAttr = Rc<dyn Fn(&str, Option<String>)>;
 

@@ -54,6 +54,31 @@ export async function axeViolations(page) {
   return results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
 }
 
+// The detail of the next event `name` that reaches the document (call before the action).
+export function nextEvent(page, name) {
+  return page.evaluate(
+    (name) => new Promise((resolve) => document.addEventListener(name, (e) => resolve(e.detail), { once: true })),
+    name,
+  );
+}
+
+// A checkout session as the merchant has it now.
+export function checkoutSession(page, id) {
+  return page.evaluate(
+    async (id) => (await fetch(`/api/checkout_sessions/${id}`, { headers: { "API-Version": "2026-04-17" } })).json(),
+    id,
+  );
+}
+
+// Waits until the merchant shows the session with `status`.
+export function waitForSessionStatus(page, id, status) {
+  return page.waitForFunction(
+    async ([id, status]) =>
+      (await (await fetch(`/api/checkout_sessions/${id}`, { headers: { "API-Version": "2026-04-17" } })).json()).status === status,
+    [id, status],
+  );
+}
+
 export function artifact(name) {
   mkdirSync(ARTIFACTS, { recursive: true });
   return join(ARTIFACTS, name);

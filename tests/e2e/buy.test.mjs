@@ -1,7 +1,18 @@
 // A saved buyer buys in two taps on the timeline, against the real server.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { BASE, launch, newPage, artifact, cardText, startServer, signIn as walletSignIn } from "./browser.mjs";
+import {
+  BASE,
+  launch,
+  newPage,
+  artifact,
+  cardText,
+  startServer,
+  signIn as walletSignIn,
+  nextEvent,
+  checkoutSession,
+  waitForSessionStatus,
+} from "./browser.mjs";
 
 let browser;
 before(async () => {
@@ -22,12 +33,7 @@ test("a signed-in saved buyer buys in two clicks and the order exists", async ()
   await page.reload();
   const card = page.locator('buy-card[product="enamel-pin"]');
   await page.waitForFunction(() => document.querySelector('buy-card[product="enamel-pin"]').dataset.state === "ready");
-  const orders = page.evaluate(
-    () =>
-      new Promise((resolve) =>
-        document.addEventListener("buycard:order", (event) => resolve(event.detail), { once: true }),
-      ),
-  );
+  const orders = nextEvent(page, "buycard:order");
   // Tap 1: Buy opens the confirmation with the merchant's totals.
   await card.locator("button.buy-button").click();
   const sheet = card.locator("[role=dialog]");
@@ -47,10 +53,7 @@ test("a signed-in saved buyer buys in two clicks and the order exists", async ()
   await page.waitForFunction(() => document.querySelector('buy-card[product="enamel-pin"]').dataset.state === "placed");
   assert.match(await cardText(card.locator(".placed")), /order is placed/);
   // The order exists on the server.
-  const session = await page.evaluate(async (id) => {
-    const answer = await fetch(`/api/checkout_sessions/${id}`, { headers: { "API-Version": "2026-04-17" } });
-    return answer.json();
-  }, order.checkout_session_id);
+  const session = await checkoutSession(page, order.checkout_session_id);
   assert.equal(session.status, "completed");
   assert.equal(session.order.id, order.order_id);
   const orderPage = await page.request.get(order.permalink_url);
@@ -75,12 +78,7 @@ async function openAndArm(page, product) {
   return card;
 }
 
-async function orderCount(page, sessionId) {
-  return page.evaluate(async (id) => {
-    const answer = await fetch(`/api/checkout_sessions/${id}`, { headers: { "API-Version": "2026-04-17" } });
-    return (await answer.json()).status;
-  }, sessionId);
-}
+const sessionStatus = async (page, sessionId) => (await checkoutSession(page, sessionId)).status;
 
 test("keyboard only: Tab to Buy, Enter, Tab to Confirm, Enter", async () => {
   const page = await newPage(browser);
@@ -126,18 +124,13 @@ test("Escape cancels the checkout on the server and gives focus back to Buy", as
   await page.goto(BASE + "/");
   await signIn(page, "ada");
   await page.reload();
-  const canceled = page.evaluate(
-    () => new Promise((resolve) => document.addEventListener("buycard:cancel", (e) => resolve(e.detail), { once: true })),
-  );
+  const canceled = nextEvent(page, "buycard:cancel");
   await openAndArm(page, "enamel-pin");
   await page.keyboard.press("Escape");
   const detail = await canceled;
   await page.waitForFunction(() => document.querySelector('buy-card[product="enamel-pin"]').dataset.state === "ready");
   assert.equal(await page.evaluate(() => document.querySelector('buy-card[product="enamel-pin"]').shadowRoot.activeElement?.className), "buy-button");
-  await page.waitForFunction(
-    async (id) => (await (await fetch(`/api/checkout_sessions/${id}`, { headers: { "API-Version": "2026-04-17" } })).json()).status === "canceled",
-    detail.checkout_session_id,
-  );
+  await waitForSessionStatus(page, detail.checkout_session_id, "canceled");
   await page.context().close();
 });
 
@@ -187,15 +180,13 @@ test("a lost answer after complete still ends in exactly one order", async () =>
     await page.reload();
     const completes = [];
     page.on("request", (r) => r.url().includes("/complete") && completes.push(r.url()));
-    const order = page.evaluate(
-      () => new Promise((resolve) => document.addEventListener("buycard:order", (e) => resolve(e.detail), { once: true })),
-    );
+    const order = nextEvent(page, "buycard:order");
     const card = await openAndArm(page, "enamel-pin");
     await card.locator("button.confirm").click();
     const placed = await order;
     await page.waitForFunction(() => document.querySelector('buy-card[product="enamel-pin"]').dataset.state === "placed");
     assert.equal(completes.length, 1, "the card looked (GET) instead of paying again");
-    assert.equal(await orderCount(page, placed.checkout_session_id), "completed");
+    assert.equal(await sessionStatus(page, placed.checkout_session_id), "completed");
     await page.context().close();
   } finally {
     server.stop();
@@ -217,16 +208,14 @@ test("a session that expired under the sheet is said in words, and Try again sta
     await problem.waitFor();
     assert.equal(await cardText(problem), "This checkout has ended. Start again to buy.");
     assert.equal(await card.getAttribute("data-state"), "error");
-    const order = page.evaluate(
-      () => new Promise((resolve) => document.addEventListener("buycard:order", (e) => resolve(e.detail), { once: true })),
-    );
+    const order = nextEvent(page, "buycard:order");
     await card.locator("button.retry").click();
     await page.waitForFunction(
       () => document.querySelector('buy-card[product="enamel-pin"]').shadowRoot.querySelector("button.confirm")?.getAttribute("aria-disabled") === "false",
     );
     await card.locator("button.confirm").click();
     const placed = await order;
-    assert.equal(await orderCount(page, placed.checkout_session_id), "completed");
+    assert.equal(await sessionStatus(page, placed.checkout_session_id), "completed");
     await page.context().close();
   } finally {
     server.stop();

@@ -1,7 +1,18 @@
 // <product-carousel> on the preview profile page, against the real server and its demo catalog.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { BASE, launch, newPage, artifact, cardText, signIn, axeViolations } from "./browser.mjs";
+import {
+  BASE,
+  launch,
+  newPage,
+  artifact,
+  cardText,
+  signIn,
+  axeViolations,
+  nextEvent,
+  checkoutSession,
+  waitForSessionStatus,
+} from "./browser.mjs";
 
 let browser;
 before(async () => {
@@ -29,6 +40,16 @@ const inBanner = (page, fn, arg) =>
     ([source, arg]) => new Function("root", "arg", `return (${source})(root, arg)`)(document.querySelector("product-carousel").shadowRoot, arg),
     [fn.toString(), arg],
   );
+
+// The profile page with the demo wallet signed in as `buyer` (a saved card: one-click).
+async function profileSignedIn(buyer) {
+  const page = await newPage(browser, { viewport: { width: 1280, height: 1000 } });
+  await page.goto(BASE + "/profile.html");
+  assert.equal(await signIn(page, buyer), 200);
+  await page.reload();
+  await ready(page);
+  return page;
+}
 
 const focusedSlide = (page) =>
   inBanner(page, (root) => root.activeElement?.closest(".slide")?.getAttribute("data-index") ?? null);
@@ -170,9 +191,7 @@ test('action="link" opens the product page in a new tab', async () => {
   await link.waitFor();
   assert.equal(await link.getAttribute("target"), "_blank");
   assert.match(await link.getAttribute("rel"), /noopener/);
-  const selected = page.evaluate(
-    () => new Promise((resolve) => document.addEventListener("buycard:select", (e) => resolve(e.detail), { once: true })),
-  );
+  const selected = nextEvent(page, "buycard:select");
   const [popup] = await Promise.all([page.waitForEvent("popup"), link.click()]);
   await popup.waitForLoadState();
   assert.equal(popup.url(), "https://shop.buycard.example/products/tour-tee");
@@ -182,15 +201,9 @@ test('action="link" opens the product page in a new tab', async () => {
 });
 
 test('action="buy": a saved buyer completes an order from the banner in two taps', async () => {
-  const page = await newPage(browser, { viewport: { width: 1280, height: 1000 } });
-  await page.goto(BASE + "/profile.html");
-  assert.equal(await signIn(page, "ada"), 200);
-  await page.reload();
-  await ready(page);
+  const page = await profileSignedIn("ada");
   const banner = page.locator("product-carousel");
-  const orders = page.evaluate(
-    () => new Promise((resolve) => document.addEventListener("buycard:order", (e) => resolve(e.detail), { once: true })),
-  );
+  const orders = nextEvent(page, "buycard:order");
   await page.evaluate(() => {
     window.__checkouts = 0;
     document.addEventListener("buycard:checkout", () => window.__checkouts++);
@@ -214,10 +227,7 @@ test('action="buy": a saved buyer completes an order from the banner in two taps
   const order = await orders;
   assert.match(order.order_id, /^ord_/);
   await banner.locator(".panel .placed").waitFor();
-  const session = await page.evaluate(async (id) => {
-    const answer = await fetch(`/api/checkout_sessions/${id}`, { headers: { "API-Version": "2026-04-17" } });
-    return answer.json();
-  }, order.checkout_session_id);
+  const session = await checkoutSession(page, order.checkout_session_id);
   assert.equal(session.status, "completed");
   assert.equal(session.order.id, order.order_id);
   // Close returns focus to the slide.
@@ -231,23 +241,14 @@ test('action="buy": a saved buyer completes an order from the banner in two taps
 });
 
 test("closing the buy panel mid-checkout cancels the session and returns to the slide", async () => {
-  const page = await newPage(browser, { viewport: { width: 1280, height: 1000 } });
-  await page.goto(BASE + "/profile.html");
-  assert.equal(await signIn(page, "ada"), 200);
-  await page.reload();
-  await ready(page);
+  const page = await profileSignedIn("ada");
   const banner = page.locator("product-carousel");
-  const canceled = page.evaluate(
-    () => new Promise((resolve) => document.addEventListener("buycard:cancel", (e) => resolve(e.detail), { once: true })),
-  );
+  const canceled = nextEvent(page, "buycard:cancel");
   await banner.locator('.slide[data-product="fillmore-tickets"] button.slide-main').click();
   await banner.locator(".panel [role=dialog]").waitFor();
   await banner.locator(".panel button.close").click();
   const { checkout_session_id } = await canceled;
-  await page.waitForFunction(
-    async (id) => (await (await fetch(`/api/checkout_sessions/${id}`, { headers: { "API-Version": "2026-04-17" } })).json()).status === "canceled",
-    checkout_session_id,
-  );
+  await waitForSessionStatus(page, checkout_session_id, "canceled");
   assert.equal(await banner.locator(".panel").count(), 0);
   await waitForFocusedSlide(page, "1");
   assert.equal(await banner.getAttribute("data-state"), "ready");
