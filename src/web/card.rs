@@ -7,7 +7,7 @@ use super::buy::BuyFlow;
 use super::checkout::Backend;
 use super::element::attributes;
 use super::intl::format_money;
-use super::source::{self, FeedSource, Problem, emit, product_id};
+use super::source::{self, FeedSource, Photo, Problem, emit, product_id};
 use super::track;
 use crate::core::availability::Availability;
 use crate::core::card::{CardError, CardModel};
@@ -169,40 +169,14 @@ pub(super) fn ProductView(
     autostart: bool,
 ) -> impl IntoView {
     let lang = locale.lang;
-    let image_failed = RwSignal::new(false);
     let title = model.title.clone();
     let media = match model.image {
         Some(image) => {
             let ratio = format!("{} / {}", image.width, image.height);
-            let placeholder_ratio = ratio.clone();
-            let placeholder_title = title.clone();
+            let box_ratio = ratio.clone();
             view! {
-                <div class="media" style:aspect-ratio=ratio>
-                    <Show
-                        when=move || !image_failed.get()
-                        fallback=move || {
-                            view! {
-                                <div
-                                    class="placeholder"
-                                    role="img"
-                                    aria-label=Msg::ImageUnavailable.text(lang)
-                                    style:aspect-ratio=placeholder_ratio.clone()
-                                >
-                                    <span aria-hidden="true">{placeholder_title.clone()}</span>
-                                </div>
-                            }
-                        }
-                    >
-                        <img
-                            src=image.url.clone()
-                            alt=image.alt.clone()
-                            width=image.width
-                            height=image.height
-                            loading="lazy"
-                            decoding="async"
-                            on:error=move |_| image_failed.set(true)
-                        />
-                    </Show>
+                <div class="media" style:aspect-ratio=box_ratio>
+                    <Photo image title=title.clone() lang load=true ratio=ratio />
                 </div>
             }
             .into_any()

@@ -16,7 +16,7 @@ use super::card::ProductView;
 use super::checkout::Backend;
 use super::element::attributes;
 use super::intl::format_money;
-use super::source::{self, FeedSource, Problem, emit};
+use super::source::{self, FeedSource, Photo, Problem, emit};
 use super::track::{self, Listener, Observer, Timeout};
 use crate::core::availability::Availability;
 use crate::core::card::{CardError, CardModel};
@@ -671,38 +671,14 @@ fn Slide(
     on_select: Callback<()>,
 ) -> impl IntoView {
     let lang = locale.lang;
-    let failed = RwSignal::new(false);
     let title = model.title.clone();
     let media = match model.image.clone() {
-        Some(image) => {
-            let title = title.clone();
-            let content = move || {
-                if failed.get() {
-                    view! {
-                        <span class="placeholder" role="img" aria-label=Msg::ImageUnavailable.text(lang)>
-                            <span aria-hidden="true">{title.clone()}</span>
-                        </span>
-                    }
-                    .into_any()
-                } else if loaded.get() {
-                    view! {
-                        <img
-                            src=image.url.clone()
-                            alt=image.alt.clone()
-                            width=image.width
-                            height=image.height
-                            loading="lazy"
-                            decoding="async"
-                            on:error=move |_| failed.set(true)
-                        />
-                    }
-                    .into_any()
-                } else {
-                    ().into_any()
-                }
-            };
-            view! { <span class="media">{content}</span> }.into_any()
+        Some(image) => view! {
+            <span class="media">
+                <Photo image title=title.clone() lang load=loaded />
+            </span>
         }
+        .into_any(),
         None => view! {
             <span class="media placeholder" role="img" aria-label=Msg::ImageUnavailable.text(lang)>
                 <span aria-hidden="true">{title.clone()}</span>

@@ -7,7 +7,7 @@ use web_sys::HtmlElement;
 
 use super::checkout::Backend;
 use super::feed::{self, FeedResult};
-use crate::core::card::CardError;
+use crate::core::card::{CardError, Image};
 use crate::core::i18n::{Lang, Locale, Msg};
 use crate::core::url::endpoint_base;
 
@@ -117,5 +117,48 @@ pub(super) fn emit(host: &HtmlElement, name: &str, detail: &[(&str, JsValue)]) {
     init.set_detail(&object);
     if let Ok(event) = web_sys::CustomEvent::new_with_event_init_dict(name, &init) {
         _ = host.dispatch_event(&event);
+    }
+}
+
+/// A product photo once `load` is true, or, when it fails, a neutral placeholder with the title
+/// in the same box (`ratio`, the photo's own proportions, when the box does not fix them).
+#[component]
+pub(super) fn Photo(
+    image: Image,
+    title: String,
+    lang: Lang,
+    #[prop(into)] load: Signal<bool>,
+    #[prop(optional)] ratio: String,
+) -> impl IntoView {
+    let failed = RwSignal::new(false);
+    move || {
+        if failed.get() {
+            view! {
+                <span
+                    class="placeholder"
+                    role="img"
+                    aria-label=Msg::ImageUnavailable.text(lang)
+                    style:aspect-ratio=ratio.clone()
+                >
+                    <span aria-hidden="true">{title.clone()}</span>
+                </span>
+            }
+            .into_any()
+        } else if load.get() {
+            view! {
+                <img
+                    src=image.url.clone()
+                    alt=image.alt.clone()
+                    width=image.width
+                    height=image.height
+                    loading="lazy"
+                    decoding="async"
+                    on:error=move |_| failed.set(true)
+                />
+            }
+            .into_any()
+        } else {
+            ().into_any()
+        }
     }
 }
