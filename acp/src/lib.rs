@@ -16,6 +16,8 @@ pub mod checkout;
 pub mod delegate_payment;
 pub mod error;
 pub mod feed;
+#[cfg(feature = "versions")]
+pub mod versions;
 pub mod wallet;
 
 pub use error::ErrorResponse;
