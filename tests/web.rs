@@ -35,6 +35,67 @@ extern "C" {
     fn active_in_shadow(host: &HtmlElement) -> String;
 }
 
+// More instruments, layered over the fetch stub for one path each.
+#[wasm_bindgen(inline_js = r#"
+const pathOf = (input) => new URL(typeof input === "string" ? input : input.url, location.href).pathname;
+const modeOf = (input, init) => (init && init.mode) || (typeof input === "object" ? input.mode : "cors");
+// A server that answers but withholds its answer from this page: what a missing
+// Access-Control-Allow-Origin looks like. A CORS read fails as a TypeError, exactly like a
+// network failure; a no-cors request resolves (with an opaque answer).
+export function hideFromCors(path) {
+  const inner = window.fetch;
+  const modes = (window.__buycardModes ||= {})[path] = [];
+  window.fetch = (input, init) => {
+    if (pathOf(input) !== path) return inner(input, init);
+    const mode = modeOf(input, init);
+    modes.push(mode);
+    return mode === "no-cors" ? Promise.resolve(new Response(null, { status: 200 })) : Promise.reject(new TypeError("Failed to fetch"));
+  };
+}
+export function requestModes(path) {
+  return JSON.stringify((window.__buycardModes || {})[path] || []);
+}
+// The first `times` requests to `path` get `status`, the next go through.
+export function failFirst(path, times, status) {
+  const inner = window.fetch;
+  let left = times;
+  window.fetch = (input, init) => {
+    if (pathOf(input) !== path || left <= 0) return inner(input, init);
+    left--;
+    return Promise.resolve(new Response("{}", { status, headers: { "content-type": "application/json" } }));
+  };
+}
+// Records the Idempotency-Key and the body of every request to `path`.
+export function recordRequests(path) {
+  const inner = window.fetch;
+  const seen = (window.__buycardSeen ||= {})[path] = [];
+  window.fetch = (input, init) => {
+    if (pathOf(input) === path) {
+      const request = typeof input === "string" ? new Request(input, init) : input.clone();
+      const entry = { key: request.headers.get("Idempotency-Key"), body: null };
+      seen.push(entry);
+      request.clone().text().then((body) => { entry.body = body; });
+    }
+    return inner(input, init);
+  };
+}
+export function recordedRequests(path) {
+  return JSON.stringify((window.__buycardSeen || {})[path] || []);
+}
+"#)]
+extern "C" {
+    #[wasm_bindgen(js_name = hideFromCors)]
+    fn hide_from_cors(path: &str);
+    #[wasm_bindgen(js_name = requestModes)]
+    fn request_modes(path: &str) -> String;
+    #[wasm_bindgen(js_name = failFirst)]
+    fn fail_first(path: &str, times: u32, status: u16);
+    #[wasm_bindgen(js_name = recordRequests)]
+    fn record_requests(path: &str);
+    #[wasm_bindgen(js_name = recordedRequests)]
+    fn recorded_requests(path: &str) -> String;
+}
+
 const FEED: &str = r#"{"products":[
   {"id":"tee","title":"Classic Tee","url":"https://shop.example/tee",
    "media":[{"type":"image","url":"{ORIGIN}/tests/support/tee.svg","width":800,"height":1000,"alt_text":"A tee"}],
@@ -333,7 +394,7 @@ async fn errors_are_visible_and_distinct() {
         (
             card(&missing, "tee", &[]),
             "feed_not_found",
-            "The shop has no catalog by this name.",
+            "This shop’s products are not available here.",
         ),
         (
             card(&good, "tee", &[("endpoint", "javascript:alert(1)")]),
@@ -407,8 +468,60 @@ async fn a_network_failure_offers_a_retry_that_refetches() {
     assert_eq!(retry.text_content().as_deref(), Some("Try again"));
     retry.click();
     ready(&el).await;
-    assert_eq!(fetch_calls(path), 2, "the retry went back to the network");
+    // The failed read, the no-cors look that found nobody there, and the retry.
+    assert_eq!(fetch_calls(path), 3, "the retry went back to the network");
     el.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_feed_missing_or_hidden_by_cors_is_said_so_not_called_a_network_failure() {
+    let missing = serve_feed(
+        "notserved",
+        404,
+        r#"{"type":"invalid_request","code":"feed_not_found","message":"Feed not found"}"#,
+    );
+    let hidden_path = "/shop/feeds/corsblocked/products";
+    hide_from_cors(hidden_path);
+    let cases = [
+        (card(&missing, "tee", &[("locale", "en")]), "feed_not_found"),
+        (
+            card("corsblocked", "tee", &[("locale", "en")]),
+            "feed_unavailable",
+        ),
+        (
+            card("corsblocked", "tee", &[("locale", "fr")]),
+            "feed_unavailable",
+        ),
+    ];
+    for (el, _) in &cases {
+        mount(el);
+    }
+    for (el, code) in &cases {
+        wait_for(code, || state(el) == "error").await;
+        assert_eq!(el.get_attribute("data-error").as_deref(), Some(*code));
+        assert!(
+            shadow_query(el, "button.retry").is_none(),
+            "{code}: trying again would fail the same way"
+        );
+    }
+    assert_eq!(
+        shadow_text(&cases[0].0, "[role=alert] p"),
+        "This shop’s products are not available here."
+    );
+    assert_eq!(
+        shadow_text(&cases[1].0, "[role=alert] p"),
+        "This shop’s products are not available here.",
+        "not “check your connection”: the shop answered, just not to this page"
+    );
+    assert_eq!(
+        shadow_text(&cases[2].0, "[role=alert] p"),
+        "Les produits de cette boutique ne sont pas disponibles ici."
+    );
+    // One read (shared by both cards) and one look without CORS, which found the server up.
+    assert_eq!(request_modes(hidden_path), r#"["cors","no-cors"]"#);
+    for (el, _) in &cases {
+        el.remove();
+    }
 }
 
 #[wasm_bindgen_test]
@@ -945,6 +1058,152 @@ async fn a_price_change_is_said_before_anything_is_charged() {
     })
     .await;
     assert!(shadow_query(&el, ".price-changed").is_none());
+    el.remove();
+}
+
+/// A shop at `shop` and a wallet at `wallet` behind the fetch stub, on paths of their own (so
+/// their answers and counts do not mix with other tests'), selling the test feed `f` with
+/// `session` as the session it opens.
+fn serve_shop(shop: &str, wallet: &str, session: &str) {
+    install_fetch_stub();
+    stub_route(
+        &format!("{shop}/feeds/f/products"),
+        200,
+        &feed_json(),
+        0,
+        false,
+    );
+    stub_route(&format!("{wallet}/buyer"), 200, SAVED, 0, false);
+    stub_route(&format!("{shop}/checkout_sessions"), 201, session, 0, false);
+    stub_route(
+        &format!("{wallet}/payment_token"),
+        201,
+        r#"{"token":"vt_t","expires_at":"2099-01-01T00:00:00Z"}"#,
+        0,
+        false,
+    );
+    let done = session.replace("ready_for_payment", "completed").replacen(
+        "\"messages\"",
+        "\"order\":{\"id\":\"ord_t\",\"checkout_session_id\":\"cs_t\",\"permalink_url\":\"https://shop.example/orders/ord_t\"},\"messages\"",
+        1,
+    );
+    stub_route(
+        &format!("{shop}/checkout_sessions/cs_t/complete"),
+        200,
+        &done,
+        0,
+        false,
+    );
+    stub_route(
+        &format!("{shop}/checkout_sessions/cs_t/cancel"),
+        200,
+        &session.replace("ready_for_payment", "canceled"),
+        0,
+        false,
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_shop_that_refuses_this_page_says_to_use_the_sites_checkout_service() {
+    serve_shop("/shop401", "/wallet401", SESSION);
+    stub_route(
+        "/shop401/checkout_sessions",
+        401,
+        r#"{"type":"invalid_request","code":"unauthorized","message":"Unauthorized"}"#,
+        0,
+        false,
+    );
+    capture_events();
+    let el = card(
+        "f",
+        "tee",
+        &[
+            ("endpoint", "/shop401"),
+            ("wallet", "/wallet401"),
+            ("locale", "en-US"),
+        ],
+    );
+    mount(&el);
+    ready(&el).await;
+    take_events();
+    click(&el, "button.buy-button");
+    wait_for("the failure", || state(&el) == "error").await;
+    assert_eq!(
+        shadow_text(&el, ".problem"),
+        "This shop must be reached through the site’s checkout service."
+    );
+    assert!(
+        shadow_query(&el, "button.retry").is_none(),
+        "no Try again that can never work"
+    );
+    assert!(shadow_query(&el, "button.cancel").is_some());
+    assert_eq!(
+        fetch_calls("/shop401/checkout_sessions"),
+        1,
+        "a refusal is not resent"
+    );
+    let events: serde_json::Value = serde_json::from_str(&take_events()).expect("events");
+    let error = events
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|e| e["name"] == "buycard:error")
+        .expect("error event");
+    assert_eq!(error["detail"]["code"], "unauthorized");
+    assert_eq!(error["detail"]["retryable"], false);
+    click(&el, "button.cancel");
+    wait_for("closed", || state(&el) == "ready").await;
+    el.remove();
+}
+
+#[wasm_bindgen_test]
+async fn the_wallet_gets_the_flows_key_again_on_a_resend_and_complete_names_the_sessions_handler() {
+    // A merchant whose card handler is not called "card_tokenized".
+    let session = SESSION.replace(r#""id":"card_tokenized""#, r#""id":"stripe""#);
+    assert_ne!(session, SESSION);
+    serve_shop("/shopkeys", "/walletkeys", &session);
+    let (token, complete) = (
+        "/walletkeys/payment_token",
+        "/shopkeys/checkout_sessions/cs_t/complete",
+    );
+    fail_first(token, 1, 503);
+    record_requests(token);
+    record_requests(complete);
+    let el = card(
+        "f",
+        "tee",
+        &[
+            ("endpoint", "/shopkeys"),
+            ("wallet", "/walletkeys"),
+            ("locale", "en-US"),
+        ],
+    );
+    mount(&el);
+    ready(&el).await;
+    click(&el, "button.buy-button");
+    wait_for("armed", || {
+        shadow_query(&el, "button.confirm")
+            .and_then(|b| b.get_attribute("aria-disabled"))
+            .as_deref()
+            == Some("false")
+    })
+    .await;
+    click(&el, "button.confirm");
+    wait_for("placed", || state(&el) == "placed").await;
+    let tokens: serde_json::Value = serde_json::from_str(&recorded_requests(token)).expect("json");
+    let tokens = tokens.as_array().expect("array");
+    assert_eq!(tokens.len(), 2, "the 503, then the resend: {tokens:?}");
+    let key = tokens[0]["key"]
+        .as_str()
+        .expect("the wallet gets an Idempotency-Key");
+    assert!(!key.is_empty());
+    assert_eq!(tokens[1]["key"], key, "the resend carries the same key");
+    let completes: serde_json::Value =
+        serde_json::from_str(&recorded_requests(complete)).expect("json");
+    let body: serde_json::Value =
+        serde_json::from_str(completes[0]["body"].as_str().expect("body")).expect("body json");
+    assert_eq!(body["payment_data"]["handler_id"], "stripe");
+    assert_ne!(completes[0]["key"], key, "the complete is another intent");
     el.remove();
 }
 

@@ -80,7 +80,9 @@ impl CardError {
         match self {
             CardError::MissingAttribute(name) => Msg::ErrMissingAttribute(name),
             CardError::BadEndpoint => Msg::ErrBadEndpoint,
-            CardError::Feed(FeedError::NotFound) => Msg::ErrFeedNotFound,
+            CardError::Feed(FeedError::NotFound | FeedError::Unavailable) => {
+                Msg::ErrFeedUnavailable
+            }
             CardError::Feed(FeedError::Http(status)) => Msg::ErrHttp(*status),
             CardError::Feed(FeedError::Network(_)) => Msg::ErrNetwork,
             CardError::Feed(FeedError::Timeout) => Msg::ErrTimeout,
@@ -106,6 +108,7 @@ impl CardError {
             CardError::MissingAttribute(_) => "missing_attribute",
             CardError::BadEndpoint => "bad_endpoint",
             CardError::Feed(FeedError::NotFound) => "feed_not_found",
+            CardError::Feed(FeedError::Unavailable) => "feed_unavailable",
             CardError::Feed(FeedError::Http(_)) => "feed_http_error",
             CardError::Feed(FeedError::Network(_)) => "network",
             CardError::Feed(FeedError::Timeout) => "timeout",
@@ -402,5 +405,26 @@ mod tests {
             CardError::MissingAttribute("feed").code(),
             "missing_attribute"
         );
+    }
+
+    #[test]
+    fn a_feed_missing_or_hidden_by_cors_is_not_called_a_network_failure() {
+        use super::super::i18n::Lang;
+        let missing = CardError::Feed(FeedError::NotFound);
+        let hidden = CardError::Feed(FeedError::Unavailable);
+        for error in [&missing, &hidden] {
+            assert_eq!(
+                error.message().text(Lang::En),
+                "This shop’s products are not available here."
+            );
+            assert_eq!(
+                error.message().text(Lang::Fr),
+                "Les produits de cette boutique ne sont pas disponibles ici."
+            );
+            assert_ne!(error.message(), Msg::ErrNetwork);
+            assert!(!error.retryable(), "it would fail the same way again");
+        }
+        assert_eq!(missing.code(), "feed_not_found");
+        assert_eq!(hidden.code(), "feed_unavailable");
     }
 }

@@ -17,6 +17,10 @@ pub enum FeedError {
     NotFound,
     #[error("the feed request failed with HTTP {0}")]
     Http(u16),
+    /// The server answered, but not to this page: the browser's CORS check hid the feed (the
+    /// shop does not serve it to this site's origin).
+    #[error("the feed is not served to this page (CORS)")]
+    Unavailable,
     #[error("the feed could not be reached: {0}")]
     Network(String),
     #[error("the feed did not answer in time")]

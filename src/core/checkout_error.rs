@@ -24,8 +24,11 @@ pub enum CheckoutError {
     KeyConflict,
     /// The session is completed, canceled or expired (405), or gone (404).
     SessionClosed,
-    /// 401/403: the backend or wallet refused who we are.
+    /// 401/403 from the checkout backend: it does not take orders from browsers directly (a
+    /// merchant that expects its platform's checkout service, or an API key).
     Unauthorized,
+    /// 401/403 from the host's wallet: the buyer is no longer signed in there.
+    WalletRefused,
     /// The backend does not speak this ACP version.
     UnsupportedVersion { supported: Vec<String> },
     /// Sold out (`out_of_stock`).
@@ -38,6 +41,14 @@ pub enum CheckoutError {
     AuthenticationRequired,
     /// Anything else the buyer must fix (`missing`, `invalid`, …), on `param`.
     Invalid { code: String, param: Option<String> },
+    /// The session offers no payment handler, so there is nothing to pay with.
+    NoPaymentHandler,
+    /// The session is not ready for payment for a reason the card cannot fix (the merchant's
+    /// error `code` on `param`, when it gave one).
+    NotReady {
+        code: Option<String>,
+        param: Option<String>,
+    },
 }
 
 impl CheckoutError {
@@ -98,6 +109,20 @@ impl CheckoutError {
         )
     }
 
+    /// Whether the buyer's "Try again" can lead anywhere. Some failures would only repeat: the
+    /// shop refuses this page, speaks another version, has nothing to pay with, or cannot take
+    /// this order; the sheet then offers only Cancel.
+    pub fn can_try_again(&self) -> bool {
+        !matches!(
+            self,
+            Self::Unauthorized
+                | Self::UnsupportedVersion { .. }
+                | Self::NoPaymentHandler
+                | Self::NotReady { .. }
+                | Self::QuantityExceeded { .. }
+        )
+    }
+
     /// The server's wish for the next retry, in seconds.
     pub fn retry_after_secs(&self) -> Option<u32> {
         match self {
@@ -127,12 +152,15 @@ impl CheckoutError {
             Self::KeyConflict => "idempotency_conflict",
             Self::SessionClosed => "session_closed",
             Self::Unauthorized => "unauthorized",
+            Self::WalletRefused => "wallet_unauthorized",
             Self::UnsupportedVersion { .. } => "unsupported_version",
             Self::OutOfStock { .. } => "out_of_stock",
             Self::QuantityExceeded { .. } => "quantity_exceeded",
             Self::PaymentDeclined => "payment_declined",
             Self::AuthenticationRequired => "requires_3ds",
             Self::Invalid { code, .. } => code,
+            Self::NoPaymentHandler => "no_payment_handler",
+            Self::NotReady { .. } => "not_ready",
         }
     }
 
@@ -141,7 +169,8 @@ impl CheckoutError {
         match self {
             Self::OutOfStock { param }
             | Self::QuantityExceeded { param }
-            | Self::Invalid { param, .. } => param.as_deref(),
+            | Self::Invalid { param, .. }
+            | Self::NotReady { param, .. } => param.as_deref(),
             _ => None,
         }
     }
@@ -152,9 +181,11 @@ impl CheckoutError {
             Self::Network | Self::Server(_) | Self::InFlight { .. } | Self::RateLimited { .. } => {
                 Msg::ErrCheckoutUnavailable
             }
-            Self::KeyConflict | Self::UnsupportedVersion { .. } | Self::Unauthorized => {
-                Msg::ErrCheckoutRefused
-            }
+            Self::KeyConflict | Self::UnsupportedVersion { .. } => Msg::ErrCheckoutRefused,
+            Self::Unauthorized => Msg::ErrNeedsCheckoutService,
+            Self::WalletRefused => Msg::ErrWalletRefused,
+            Self::NoPaymentHandler => Msg::ErrNoPaymentHandler,
+            Self::NotReady { .. } => Msg::ErrCannotTakeOrder,
             Self::SessionClosed => Msg::ErrSessionClosed,
             Self::OutOfStock { .. } => Msg::ErrSoldOut,
             Self::QuantityExceeded { .. } => Msg::ErrQuantityLimit,
@@ -309,9 +340,61 @@ mod tests {
     }
 
     #[test]
+    fn a_shop_that_refuses_browsers_says_to_go_through_the_sites_checkout_service() {
+        for status in [401, 403] {
+            let refused = CheckoutError::classify(
+                status,
+                Some(&body("invalid_request", "unauthorized", None)),
+            );
+            assert_eq!(refused, CheckoutError::Unauthorized);
+            assert_eq!(
+                refused.text(Lang::En),
+                "This shop must be reached through the site’s checkout service."
+            );
+            assert_eq!(
+                refused.text(Lang::Fr),
+                "Cette boutique n’est joignable que par le service de paiement du site."
+            );
+            assert!(
+                !refused.retryable(),
+                "the same request would be refused again"
+            );
+            assert!(!refused.can_try_again(), "no Try again that can never work");
+            assert_eq!(refused.code(), "unauthorized");
+        }
+        // Nor when the body is not an ACP error (a gateway's bare 401).
+        assert_eq!(
+            CheckoutError::classify(401, None),
+            CheckoutError::Unauthorized
+        );
+        // The wallet refusing a signed-out buyer is another story, and worth another try.
+        assert_ne!(
+            CheckoutError::WalletRefused.message(),
+            CheckoutError::Unauthorized.message()
+        );
+        assert!(CheckoutError::WalletRefused.can_try_again());
+        assert!(CheckoutError::Network.can_try_again());
+        assert!(!CheckoutError::NoPaymentHandler.can_try_again());
+        assert!(
+            !CheckoutError::NotReady {
+                code: None,
+                param: None
+            }
+            .can_try_again()
+        );
+    }
+
+    #[test]
     fn every_kind_has_words_in_both_languages() {
         let all = [
             CheckoutError::Network,
+            CheckoutError::Unauthorized,
+            CheckoutError::WalletRefused,
+            CheckoutError::NoPaymentHandler,
+            CheckoutError::NotReady {
+                code: Some("invalid".into()),
+                param: Some("$.currency".into()),
+            },
             CheckoutError::KeyConflict,
             CheckoutError::SessionClosed,
             CheckoutError::OutOfStock { param: None },

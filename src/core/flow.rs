@@ -8,16 +8,20 @@
 //! Guarantees (property-tested below):
 //! - At most one request is in flight.
 //! - One Idempotency-Key per intent: every retry of a request reuses its key; a new key is made
-//!   only when the buyer asks for something new (Buy, Confirm, Pay, Cancel).
+//!   only when the buyer asks for something new (Buy, Confirm, Pay, Cancel). This holds for the
+//!   wallet's requests (payment method, token) and the payment provider's as for the merchant's.
+//! - Nothing about payment is hard-coded: the handler and the merchant a token is for come from
+//!   the session's `capabilities.payment.handlers`.
 //! - Never two different `complete`s for one intent, and none after an order is placed. After a
 //!   `complete` whose outcome is unknown (no answer, 5xx, in flight), the session is re-read
 //!   before anything else.
 //! - No stuck state: when nothing is in flight and no timer is pending, the stage is one the
-//!   buyer can act on.
+//!   buyer can act on. A session that only lacks a delivery choice gets the merchant's first
+//!   option; one that is not ready for a reason the card cannot fix is said in words.
 
 use buycard_acp::checkout::{
-    AuthenticationResult, Buyer, CheckoutSession, FulfillmentDetails, Item, Order,
-    SelectedFulfillmentOption, Status,
+    AuthenticationResult, Buyer, CheckoutSession, FulfillmentDetails, Item, Message, Order,
+    PaymentHandler, SelectedFulfillmentOption, Status,
 };
 
 use super::checkout_error::CheckoutError;
@@ -185,11 +189,13 @@ pub enum Request {
     },
     /// Vault the card typed in the sheet at the wallet's payment provider.
     AddPaymentMethod {
+        key: String,
         details: Box<Details>,
     },
     /// No wallet: the card goes straight to the merchant's payment provider (ACP delegate
     /// payment), which returns a token for exactly this session and amount.
     DelegateCard {
+        key: String,
         card: Box<CardEntry>,
         session_id: String,
         merchant_id: String,
@@ -197,6 +203,7 @@ pub enum Request {
         currency: String,
     },
     Token {
+        key: String,
         payment_method_id: String,
         session_id: String,
         /// From the session's card payment handler: the token is bound to this merchant.
@@ -207,6 +214,8 @@ pub enum Request {
     Complete {
         key: String,
         session_id: String,
+        /// The session's payment handler the token is for ([`payment_handler`]).
+        handler_id: String,
         token: String,
         authentication: Option<AuthenticationResult>,
     },
@@ -222,6 +231,21 @@ pub enum Request {
 impl Request {
     pub fn is_complete(&self) -> bool {
         matches!(self, Request::Complete { .. })
+    }
+
+    /// The Idempotency-Key the edge sends with this request (every request that changes
+    /// something has one; reads have none).
+    pub fn key(&self) -> Option<&str> {
+        match self {
+            Request::Create { key, .. }
+            | Request::Update { key, .. }
+            | Request::AddPaymentMethod { key, .. }
+            | Request::DelegateCard { key, .. }
+            | Request::Token { key, .. }
+            | Request::Complete { key, .. }
+            | Request::Cancel { key, .. } => Some(key),
+            Request::Wallet | Request::Get { .. } => None,
+        }
     }
 }
 
@@ -252,18 +276,131 @@ pub enum Effect {
     Challenge,
 }
 
-/// The merchant a delegated token must name: the `merchant_id` of the session's card payment
-/// handler (one that requires delegate payment).
-pub fn merchant_id(session: &CheckoutSession) -> String {
+/// The session's payment handlers, in the merchant's order.
+fn handlers(session: &CheckoutSession) -> impl Iterator<Item = &PaymentHandler> {
     session
         .capabilities
         .payment
         .iter()
         .flat_map(|p| &p.handlers)
-        .filter(|h| h.requires_delegate_payment)
-        .find_map(|h| h.config.get("merchant_id").and_then(|m| m.as_str()))
+}
+
+/// Whether a handler takes cards: its name or an instrument schema has a `card` segment
+/// (`dev.acp.tokenized.card`, `…/tokenized.card/instrument.json`).
+fn takes_cards(handler: &PaymentHandler) -> bool {
+    let has_card = |text: &str| {
+        text.split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|segment| segment.eq_ignore_ascii_case("card"))
+    };
+    has_card(&handler.name) || handler.instrument_schemas.iter().any(|s| has_card(s))
+}
+
+/// The handler the card pays through: the first that takes delegated card tokens, else the
+/// first that takes delegated tokens, else the first offered. `None` when the session offers
+/// none (then there is nothing to pay with).
+pub fn payment_handler(session: &CheckoutSession) -> Option<&PaymentHandler> {
+    handlers(session)
+        .find(|h| h.requires_delegate_payment && takes_cards(h))
+        .or_else(|| handlers(session).find(|h| h.requires_delegate_payment))
+        .or_else(|| handlers(session).next())
+}
+
+/// The merchant a delegated token must name: the `merchant_id` in the config of the handler the
+/// card pays through, else of any handler that requires delegate payment.
+pub fn merchant_id(session: &CheckoutSession) -> String {
+    let of = |h: &PaymentHandler| {
+        h.config
+            .get("merchant_id")
+            .and_then(|m| m.as_str())
+            .map(str::to_owned)
+    };
+    payment_handler(session)
+        .and_then(of)
+        .or_else(|| {
+            handlers(session)
+                .filter(|h| h.requires_delegate_payment)
+                .find_map(of)
+        })
         .unwrap_or_default()
-        .to_owned()
+}
+
+/// What a session shown to the buyer calls for next.
+#[derive(Debug, Clone, PartialEq)]
+enum Next {
+    /// Ready: the confirmation (saved buyer) or the card fields (new buyer).
+    Pay,
+    /// Only a delivery choice is missing: choose the merchant's first option.
+    ChooseDefault(SelectedFulfillmentOption),
+    /// The buyer's contact or address is missing or wrong: the details sheet.
+    AskDetails,
+    /// Not ready for a reason the card cannot fix.
+    Stuck(CheckoutError),
+}
+
+/// A message that blocks payment (a declined card does not: another card may be tried).
+fn blocking(message: &Message) -> bool {
+    message.kind == "error" && message.code.as_deref() != Some("payment_declined")
+}
+
+fn about_choice(message: &Message) -> bool {
+    message
+        .param
+        .as_deref()
+        .is_some_and(|p| p.contains("fulfillment_option"))
+}
+
+fn about_details(message: &Message) -> bool {
+    message
+        .param
+        .as_deref()
+        .is_some_and(|p| p.starts_with("$.buyer") || p.starts_with("$.fulfillment_details"))
+}
+
+/// What `session` calls for, given whether the buyer's details were already sent.
+fn next_step(session: &CheckoutSession, details_sent: bool) -> Next {
+    let blockers: Vec<&Message> = session.messages.iter().filter(|m| blocking(m)).collect();
+    let unchosen = session
+        .selected_fulfillment_options
+        .as_ref()
+        .is_none_or(Vec::is_empty);
+    let open = matches!(
+        session.status,
+        Status::NotReadyForPayment | Status::ReadyForPayment
+    );
+    if open
+        && unchosen
+        && blockers.iter().all(|m| about_choice(m))
+        && let Some(first) = session.fulfillment_options.first()
+    {
+        return Next::ChooseDefault(SelectedFulfillmentOption {
+            kind: first.kind.clone(),
+            option_id: first.id.clone(),
+            item_ids: Vec::new(),
+        });
+    }
+    if session.status != Status::NotReadyForPayment {
+        return if session.status == Status::ReadyForPayment {
+            Next::Pay
+        } else {
+            Next::AskDetails
+        };
+    }
+    // A choice not made yet is the card's to make once the details are in.
+    let fixable = |m: &&&Message| about_details(m) || (unchosen && about_choice(m));
+    let stuck = |m: Option<&&Message>| {
+        Next::Stuck(CheckoutError::NotReady {
+            code: m.and_then(|m| m.code.clone()),
+            param: m.and_then(|m| m.param.clone()),
+        })
+    };
+    if let Some(unfixable) = blockers.iter().find(|m| !fixable(m)) {
+        return stuck(Some(unfixable));
+    }
+    if details_sent && !blockers.iter().any(|m| about_details(m)) {
+        // Everything the card knows was sent, and what is missing is not the buyer's to give.
+        return stuck(blockers.first());
+    }
+    Next::AskDetails
 }
 
 /// Where the flow gets fresh Idempotency-Keys and jitter (UUIDs and `Math.random()` in the
@@ -305,6 +442,8 @@ pub struct Flow {
     address: Option<AddressEntry>,
     /// A problem to show in the open sheet (a declined card).
     notice: Option<CheckoutError>,
+    /// The update in flight chooses the merchant's first delivery option for the buyer.
+    defaulting: bool,
 }
 
 impl Flow {
@@ -327,6 +466,7 @@ impl Flow {
             verify_first: false,
             address: None,
             notice: None,
+            defaulting: false,
         }
     }
 
@@ -350,6 +490,15 @@ impl Flow {
 
     pub fn in_flight(&self) -> Option<&Request> {
         self.in_flight.as_ref()
+    }
+
+    /// Whether the failure shown can be tried again (the sheet offers "Try again" only then).
+    /// After a payment whose outcome is unknown it always can: that retry looks at the session.
+    pub fn can_retry(&self) -> bool {
+        match &self.stage {
+            Stage::Failed(error) => self.verify_first || error.can_try_again(),
+            _ => false,
+        }
     }
 
     /// Whether the flow is waiting for something it asked for (a request or a timer).
@@ -385,6 +534,7 @@ impl Flow {
 
     fn fail(&mut self, error: CheckoutError) -> Vec<Effect> {
         self.in_flight = None;
+        self.defaulting = false;
         self.stage = Stage::Failed(error.clone());
         vec![Effect::Emit(HostEvent::Error(error))]
     }
@@ -464,17 +614,22 @@ impl Flow {
         // One intent, one key: every resend of this complete reuses it.
         self.complete_key = Some(entropy.key());
         self.token = None;
-        self.request_token()
+        self.request_token(entropy)
     }
 
-    fn request_token(&mut self) -> Vec<Effect> {
+    /// Asks the wallet for a token for the session, under a new key (kept on every resend).
+    fn request_token(&mut self, entropy: &mut dyn Entropy) -> Vec<Effect> {
         let (Some(session), Some(pm)) = (&self.session, self.payment_method_id.clone()) else {
             return self.fail(CheckoutError::Invalid {
                 code: "missing".into(),
                 param: Some("$.payment_data".into()),
             });
         };
+        if payment_handler(session).is_none() {
+            return self.fail(CheckoutError::NoPaymentHandler);
+        }
         let request = Request::Token {
+            key: entropy.key(),
             payment_method_id: pm,
             session_id: session.id.clone(),
             merchant_id: merchant_id(session),
@@ -493,9 +648,13 @@ impl Flow {
                 param: Some("$.payment_data".into()),
             });
         };
+        let Some(handler) = payment_handler(session) else {
+            return self.fail(CheckoutError::NoPaymentHandler);
+        };
         let request = Request::Complete {
             key,
             session_id: session.id.clone(),
+            handler_id: handler.id.clone(),
             token,
             authentication,
         };
@@ -574,6 +733,10 @@ impl Flow {
         let (Some(session), Some(address)) = (self.session.clone(), self.address.clone()) else {
             return Vec::new();
         };
+        if payment_handler(&session).is_none() {
+            // Nothing to pay with: the card is not sent anywhere.
+            return self.fail(CheckoutError::NoPaymentHandler);
+        }
         self.stage = Stage::Placing;
         self.notice = None;
         // One Pay tap, one intent, one key for its complete.
@@ -581,6 +744,7 @@ impl Flow {
         self.token = None;
         if self.has_wallet {
             self.send(Request::AddPaymentMethod {
+                key: entropy.key(),
                 details: Box::new(Details {
                     buyer: address.buyer,
                     fulfillment_details: address.fulfillment_details,
@@ -590,6 +754,7 @@ impl Flow {
             })
         } else {
             self.send(Request::DelegateCard {
+                key: entropy.key(),
                 card: Box::new(payment.card),
                 session_id: session.id.clone(),
                 merchant_id: merchant_id(&session),
@@ -638,11 +803,8 @@ impl Flow {
     }
 
     fn on_retry(&mut self, entropy: &mut dyn Entropy) -> Vec<Effect> {
-        let Stage::Failed(_) = &self.stage else {
-            return Vec::new();
-        };
-        if self.waiting() {
-            return Vec::new();
+        if !self.can_retry() || self.waiting() {
+            return Vec::new(); // Nothing failed, or trying again would fail the same way.
         }
         if self.verify_first
             && let Some(session) = &self.session
@@ -664,7 +826,9 @@ impl Flow {
                     self.create(entropy)
                 }
             }
-            (Some(_), true) if self.saved.is_some() => {
+            (Some(session), true)
+                if self.saved.is_some() && session.status == Status::ReadyForPayment =>
+            {
                 self.stage = Stage::Confirming { armed: false };
                 vec![self.arm()]
             }
@@ -691,9 +855,33 @@ impl Flow {
         self.complete(Some(result))
     }
 
-    fn show_session(&mut self) -> Vec<Effect> {
+    fn show_session(&mut self, entropy: &mut dyn Entropy) -> Vec<Effect> {
+        let after_default = std::mem::take(&mut self.defaulting);
         let Some(session) = &self.session else {
             return Vec::new();
+        };
+        let details_sent = self.saved.is_some() || self.address.is_some();
+        let next = match next_step(session, details_sent) {
+            Next::ChooseDefault(choice) if !after_default => {
+                // Only the delivery choice is missing: make the merchant's first one (the
+                // details sheet's picker shows it and the buyer may change it).
+                self.defaulting = true;
+                return self.update(entropy, |request| {
+                    if let Request::Update { selected, .. } = request {
+                        *selected = Some(vec![choice]);
+                    }
+                });
+            }
+            // The merchant took no notice of the choice: do not ask again and again.
+            Next::ChooseDefault(_) if session.status == Status::ReadyForPayment => Next::Pay,
+            Next::ChooseDefault(_) => {
+                let message = session.messages.iter().find(|m| blocking(m));
+                Next::Stuck(CheckoutError::NotReady {
+                    code: message.and_then(|m| m.code.clone()),
+                    param: message.and_then(|m| m.param.clone()),
+                })
+            }
+            next => next,
         };
         let checkout = Effect::Emit(HostEvent::Checkout {
             session_id: session.id.clone(),
@@ -721,8 +909,13 @@ impl Flow {
             effects.extend(self.fail(error));
             return effects;
         }
-        match &self.saved {
-            Some(_) if session.status == Status::ReadyForPayment => {
+        match (next, &self.saved) {
+            (Next::Stuck(error), _) => {
+                let mut effects = vec![checkout];
+                effects.extend(self.fail(error));
+                effects
+            }
+            (Next::Pay, Some(_)) => {
                 self.stage = Stage::Confirming { armed: false };
                 vec![checkout, self.arm()]
             }
@@ -751,11 +944,11 @@ impl Flow {
             }
             (Request::Create { .. } | Request::Update { .. }, Outcome::Session(session)) => {
                 self.session = Some(*session);
-                self.show_session()
+                self.show_session(entropy)
             }
             (Request::AddPaymentMethod { .. }, Outcome::PaymentMethod(id)) => {
                 self.payment_method_id = Some(id);
-                self.request_token()
+                self.request_token(entropy)
             }
             (Request::Token { .. } | Request::DelegateCard { .. }, Outcome::Token(token)) => {
                 self.token = Some(token);
@@ -763,7 +956,7 @@ impl Flow {
             }
             (Request::Complete { .. } | Request::Get { .. }, Outcome::Session(session)) => {
                 self.verify_first = false;
-                self.after_payment(*session)
+                self.after_payment(*session, entropy)
             }
             (_, _) => self.fail(CheckoutError::Invalid {
                 code: "unexpected_answer".into(),
@@ -772,21 +965,28 @@ impl Flow {
         }
     }
 
-    fn after_payment(&mut self, session: CheckoutSession) -> Vec<Effect> {
+    fn after_payment(
+        &mut self,
+        session: CheckoutSession,
+        entropy: &mut dyn Entropy,
+    ) -> Vec<Effect> {
         let declined = session
             .messages
             .iter()
             .any(|m| m.code.as_deref() == Some("payment_declined"));
         let status = session.status;
+        // A completed session is a placed order. ACP 2025-09-29 cannot carry the order in the
+        // session (it reaches the platform by webhook): the buyer is told the order is placed,
+        // with no reference or link the merchant did not give.
+        let order = session.order.clone().unwrap_or_else(|| Order {
+            id: String::new(),
+            checkout_session_id: session.id.clone(),
+            permalink_url: String::new(),
+            extra: Default::default(),
+        });
         self.session = Some(session);
         match status {
             Status::Completed => {
-                let Some(order) = self.session.as_ref().and_then(|s| s.order.clone()) else {
-                    return self.fail(CheckoutError::Invalid {
-                        code: "missing_order".into(),
-                        param: None,
-                    });
-                };
                 self.stage = Stage::Placed(order.clone());
                 self.complete_key = None;
                 vec![Effect::Emit(HostEvent::Order { order })]
@@ -827,7 +1027,7 @@ impl Flow {
             }
             _ => {
                 self.complete_key = None;
-                let effects = self.show_session();
+                let effects = self.show_session(entropy);
                 let mut all = vec![Effect::Emit(HostEvent::Error(CheckoutError::Invalid {
                     code: "not_ready".into(),
                     param: None,
@@ -991,8 +1191,44 @@ mod tests {
             .collect()
     }
 
+    /// `base` with some top-level fields replaced, as a merchant would send them.
+    fn patched(base: Box<CheckoutSession>, patch: serde_json::Value) -> Box<CheckoutSession> {
+        let mut value = serde_json::to_value(&*base).expect("session");
+        for (name, field) in patch.as_object().expect("a JSON object") {
+            value[name] = field.clone();
+        }
+        Box::new(serde_json::from_value(value).expect("patched session"))
+    }
+
+    /// A payment handler as a session lists it.
+    fn handler(id: &str, name: &str, delegate: bool, merchant: &str) -> serde_json::Value {
+        json!({"id": id, "name": name, "version": "1", "spec": "https://acp.dev/x",
+            "requires_delegate_payment": delegate, "requires_pci_compliance": false, "psp": "test",
+            "config_schema": "https://acp.dev/c", "instrument_schemas": [],
+            "config": {"merchant_id": merchant}})
+    }
+
+    /// Two delivery options, none chosen.
+    fn delivery_options() -> serde_json::Value {
+        json!([
+            {"type": "shipping", "id": "ship_standard", "title": "Standard",
+             "totals": [{"type": "total", "display_text": "Standard", "amount": 500}]},
+            {"type": "shipping", "id": "ship_express", "title": "Express",
+             "totals": [{"type": "total", "display_text": "Express", "amount": 1500}]}
+        ])
+    }
+
+    fn error(code: &str, param: &str) -> serde_json::Value {
+        json!({"type": "error", "code": code, "param": param, "content_type": "plain", "content": "x"})
+    }
+
     /// A saved buyer up to an armed confirmation sheet.
     fn confirming(e: &mut Counter) -> Flow {
+        confirming_with(e, session("cs_1", "ready_for_payment", json!([]), false))
+    }
+
+    /// A saved buyer up to an armed confirmation sheet for `ready`.
+    fn confirming_with(e: &mut Counter, ready: Box<CheckoutSession>) -> Flow {
         let mut flow = Flow::new(purchase(), true);
         assert_eq!(sent(&flow.handle(Event::Buy, e)), [&Request::Wallet]);
         let create = flow.handle(Event::Done(Outcome::Wallet(Some(saved()))), e);
@@ -1000,15 +1236,7 @@ mod tests {
             sent(&create)[0],
             Request::Create { buyer: Some(_), .. }
         ));
-        let shown = flow.handle(
-            Event::Done(Outcome::Session(session(
-                "cs_1",
-                "ready_for_payment",
-                json!([]),
-                false,
-            ))),
-            e,
-        );
+        let shown = flow.handle(Event::Done(Outcome::Session(ready)), e);
         assert!(
             shown
                 .iter()
@@ -1052,6 +1280,7 @@ mod tests {
         assert_eq!(
             sent(&token),
             [&Request::Token {
+                key: "k3".into(),
                 payment_method_id: "pm_ada".into(),
                 session_id: "cs_1".into(),
                 merchant_id: "shop_1".into(),
@@ -1065,7 +1294,7 @@ mod tests {
         );
         let complete = flow.handle(Event::Done(Outcome::Token("vt_1".into())), e);
         assert!(
-            matches!(sent(&complete)[0], Request::Complete { token, authentication: None, .. } if token == "vt_1")
+            matches!(sent(&complete)[0], Request::Complete { token, authentication: None, handler_id, .. } if token == "vt_1" && handler_id == "card")
         );
         let placed = flow.handle(
             Event::Done(Outcome::Session(session(
@@ -1079,6 +1308,29 @@ mod tests {
         assert!(matches!(flow.stage(), Stage::Placed(order) if order.id == "ord_1"));
         assert!(matches!(&placed[0], Effect::Emit(HostEvent::Order { .. })));
         assert_eq!(flow.stage().as_str(), "placed");
+    }
+
+    #[test]
+    fn a_completed_session_without_an_order_is_placed_not_a_failure() {
+        // ACP 2025-09-29 sessions cannot carry `order`: completed is still placed.
+        let e = &mut Counter(0);
+        let mut flow = confirming(e);
+        flow.handle(Event::Confirm, e);
+        flow.handle(Event::Done(Outcome::Token("vt_1".into())), e);
+        let placed = flow.handle(
+            Event::Done(Outcome::Session(session(
+                "cs_1",
+                "completed",
+                json!([]),
+                false,
+            ))),
+            e,
+        );
+        assert!(matches!(
+            flow.stage(),
+            Stage::Placed(order) if order.id.is_empty() && order.checkout_session_id == "cs_1" && order.permalink_url.is_empty()
+        ));
+        assert!(matches!(&placed[0], Effect::Emit(HostEvent::Order { .. })));
     }
 
     #[test]
@@ -1254,7 +1506,9 @@ mod tests {
         assert!(sent(&shown).is_empty());
         assert_eq!(flow.stage(), &Stage::Details);
         let vault = flow.handle(Event::Pay(card()), e);
-        assert!(matches!(sent(&vault)[0], Request::AddPaymentMethod { details } if details.save));
+        assert!(
+            matches!(sent(&vault)[0], Request::AddPaymentMethod { details, .. } if details.save)
+        );
         assert!(
             !format!("{vault:?}").contains("4242424242424242"),
             "Debug never shows the card"
@@ -1338,11 +1592,11 @@ mod tests {
         let e = &mut Counter(0);
         let mut flow = Flow::new(purchase(), false);
         flow.handle(Event::Buy, e);
-        let mut with_options = session("cs_6", "ready_for_payment", json!([]), false);
-        with_options.fulfillment_options = serde_json::from_value(json!([
-            {"type": "shipping", "id": "ship_express", "title": "Express", "totals": [{"type": "total", "display_text": "Express", "amount": 1500}]}
-        ]))
-        .expect("options");
+        let with_options = patched(
+            session("cs_6", "ready_for_payment", json!([]), false),
+            json!({"fulfillment_options": delivery_options(),
+                   "selected_fulfillment_options": [{"type": "shipping", "option_id": "ship_standard", "item_ids": []}]}),
+        );
         flow.handle(Event::Done(Outcome::Session(with_options)), e);
         assert!(
             flow.handle(Event::ChooseOption("teleport".into()), e)
@@ -1435,6 +1689,413 @@ mod tests {
         assert_eq!(flow.stage().as_str(), "soldout");
     }
 
+    /// A new buyer whose address is in and whose sheet shows the merchant's total.
+    fn details_ready(e: &mut Counter, wallet: bool) -> Flow {
+        let mut flow = Flow::new(purchase(), wallet);
+        flow.handle(Event::Buy, e);
+        if wallet {
+            flow.handle(Event::Done(Outcome::Wallet(None)), e);
+        }
+        let missing = json!([error("missing", "$.buyer.email")]);
+        flow.handle(
+            Event::Done(Outcome::Session(session(
+                "cs_n",
+                "not_ready_for_payment",
+                missing,
+                false,
+            ))),
+            e,
+        );
+        assert_eq!(flow.stage(), &Stage::Details, "the buyer can fix that");
+        flow.handle(Event::SubmitAddress(address()), e);
+        flow.handle(
+            Event::Done(Outcome::Session(session(
+                "cs_n",
+                "ready_for_payment",
+                json!([]),
+                false,
+            ))),
+            e,
+        );
+        assert_eq!(flow.stage(), &Stage::Details);
+        flow
+    }
+
+    /// Fails the request in flight with `error` and fires the resend timer: what was resent.
+    fn resend_after(flow: &mut Flow, error: CheckoutError, e: &mut Counter) -> Vec<Request> {
+        let pause = flow.handle(Event::Done(Outcome::Failed(error)), e);
+        let [Effect::StartTimer(resend @ Timer::Resend(_), _)] = pause.as_slice() else {
+            panic!("a pause before the resend: {pause:?}")
+        };
+        sent(&flow.handle(Event::Timer(*resend), e))
+            .into_iter()
+            .cloned()
+            .collect()
+    }
+
+    #[test]
+    fn wallet_and_payment_provider_requests_carry_the_flows_key_on_every_resend() {
+        // Saved buyer: the token is asked for under a key, and a 503's resend carries it again.
+        let e = &mut Counter(0);
+        let mut flow = confirming(e);
+        let token = flow.handle(Event::Confirm, e);
+        let first = sent(&token)[0].clone();
+        let Request::Token { key, .. } = &first else {
+            panic!("{first:?}")
+        };
+        assert!(!key.is_empty());
+        assert_eq!(first.key(), Some(key.as_str()));
+        assert_eq!(
+            resend_after(&mut flow, CheckoutError::Server(503), e),
+            std::slice::from_ref(&first),
+            "the resend carries the same key"
+        );
+        assert_eq!(
+            resend_after(&mut flow, CheckoutError::Network, e),
+            std::slice::from_ref(&first),
+            "and so does the next one"
+        );
+
+        // New buyer with a wallet: the card is vaulted under one key, resent unchanged; the token
+        // that follows has its own.
+        let mut flow = details_ready(e, true);
+        let vault = sent(&flow.handle(Event::Pay(card()), e))[0].clone();
+        let Some(vault_key) = vault.key().map(str::to_owned) else {
+            panic!("the vaulting has a key: {vault:?}")
+        };
+        assert!(matches!(vault, Request::AddPaymentMethod { .. }));
+        assert_eq!(
+            resend_after(&mut flow, CheckoutError::Server(503), e),
+            [vault]
+        );
+        let token = flow.handle(Event::Done(Outcome::PaymentMethod("pm_new".into())), e);
+        let token = sent(&token)[0].clone();
+        assert!(matches!(&token, Request::Token { key, .. } if *key != vault_key));
+        assert_eq!(
+            resend_after(&mut flow, CheckoutError::Server(503), e),
+            [token]
+        );
+
+        // No wallet: the delegate payment likewise (a key of the flow's, not the edge's).
+        let mut flow = details_ready(e, false);
+        let delegate = sent(&flow.handle(Event::Pay(card()), e))[0].clone();
+        assert!(matches!(&delegate, Request::DelegateCard { key, .. } if !key.is_empty()));
+        assert_eq!(
+            resend_after(&mut flow, CheckoutError::Network, e),
+            std::slice::from_ref(&delegate)
+        );
+        // Another Pay after a decline is a new intent: a new key.
+        flow.handle(Event::Done(Outcome::Token("vt_bad".into())), e);
+        let declined = json!([{"type": "error", "code": "payment_declined", "content_type": "plain", "content": "Declined"}]);
+        flow.handle(
+            Event::Done(Outcome::Session(session(
+                "cs_n",
+                "ready_for_payment",
+                declined,
+                false,
+            ))),
+            e,
+        );
+        let again = sent(&flow.handle(Event::Pay(card()), e))[0].clone();
+        assert!(matches!(again, Request::DelegateCard { .. }));
+        assert_ne!(again.key(), delegate.key());
+    }
+
+    #[test]
+    fn the_payment_handler_is_the_one_the_session_offers() {
+        let e = &mut Counter(0);
+        let offered = patched(
+            session("cs_h", "ready_for_payment", json!([]), false),
+            json!({"capabilities": {"payment": {"handlers": [
+                handler("wallet_pay", "com.example.wallet", false, "acct_wallet"),
+                handler("stripe", "com.stripe.tokenized.card", true, "acct_9"),
+            ]}}}),
+        );
+        let mut flow = confirming_with(e, offered);
+        let token = flow.handle(Event::Confirm, e);
+        assert!(
+            matches!(sent(&token)[0], Request::Token { merchant_id, .. } if merchant_id == "acct_9"),
+            "the token names that handler's merchant"
+        );
+        let complete = flow.handle(Event::Done(Outcome::Token("vt_s".into())), e);
+        assert!(
+            matches!(sent(&complete)[0], Request::Complete { handler_id, .. } if handler_id == "stripe"),
+            "{complete:?}"
+        );
+
+        // No handler says it takes delegated cards: the first one offered.
+        let only = patched(
+            session("cs_h2", "ready_for_payment", json!([]), false),
+            json!({"capabilities": {"payment": {"handlers": [
+                handler("psp_generic", "com.example.pay", false, "acct_g"),
+            ]}}}),
+        );
+        let mut flow = confirming_with(e, only);
+        flow.handle(Event::Confirm, e);
+        let complete = flow.handle(Event::Done(Outcome::Token("vt_g".into())), e);
+        assert!(
+            matches!(sent(&complete)[0], Request::Complete { handler_id, .. } if handler_id == "psp_generic")
+        );
+    }
+
+    #[test]
+    fn a_session_without_a_payment_handler_is_a_clear_failure_and_nothing_is_sent() {
+        let e = &mut Counter(0);
+        for capabilities in [json!({}), json!({"payment": {"handlers": []}})] {
+            let none = patched(
+                session("cs_0", "ready_for_payment", json!([]), false),
+                json!({ "capabilities": capabilities }),
+            );
+            // Saved buyer: Confirm asks the wallet for nothing.
+            let mut flow = confirming_with(e, none.clone());
+            let confirm = flow.handle(Event::Confirm, e);
+            assert!(sent(&confirm).is_empty(), "{confirm:?}");
+            assert_eq!(
+                flow.stage(),
+                &Stage::Failed(CheckoutError::NoPaymentHandler)
+            );
+            assert!(confirm.contains(&Effect::Emit(HostEvent::Error(
+                CheckoutError::NoPaymentHandler
+            ))));
+            assert!(!flow.can_retry(), "trying again would fail the same way");
+            assert!(flow.handle(Event::Retry, e).is_empty());
+            let cancel = flow.handle(Event::Cancel, e);
+            assert!(matches!(sent(&cancel)[0], Request::Cancel { .. }));
+            assert_eq!(flow.stage(), &Stage::Idle);
+
+            // New buyer: the card goes nowhere.
+            let mut flow = Flow::new(purchase(), false);
+            flow.handle(Event::Buy, e);
+            flow.handle(Event::Done(Outcome::Session(none.clone())), e);
+            flow.handle(Event::SubmitAddress(address()), e);
+            flow.handle(Event::Done(Outcome::Session(none)), e);
+            let pay = flow.handle(Event::Pay(card()), e);
+            assert!(sent(&pay).is_empty(), "{pay:?}");
+            assert_eq!(
+                flow.stage(),
+                &Stage::Failed(CheckoutError::NoPaymentHandler)
+            );
+        }
+    }
+
+    #[test]
+    fn a_session_waiting_only_for_a_delivery_choice_gets_the_first_option() {
+        let e = &mut Counter(0);
+        let chosen = patched(
+            session("cs_d", "ready_for_payment", json!([]), false),
+            json!({"fulfillment_options": delivery_options(),
+                   "selected_fulfillment_options": [{"type": "shipping", "option_id": "ship_standard", "item_ids": []}]}),
+        );
+        // Saved buyer: the merchant wants a choice and says so on the choice.
+        let mut flow = Flow::new(purchase(), true);
+        flow.handle(Event::Buy, e);
+        flow.handle(Event::Done(Outcome::Wallet(Some(saved()))), e);
+        let waiting = patched(
+            session(
+                "cs_d",
+                "not_ready_for_payment",
+                json!([error("missing", "$.selected_fulfillment_options")]),
+                false,
+            ),
+            json!({ "fulfillment_options": delivery_options() }),
+        );
+        let choose = flow.handle(Event::Done(Outcome::Session(waiting.clone())), e);
+        let [Effect::Send(update)] = choose.as_slice() else {
+            panic!("one update and nothing else yet: {choose:?}")
+        };
+        let Request::Update {
+            key,
+            session_id,
+            buyer: None,
+            fulfillment_details: None,
+            selected: Some(choice),
+        } = &**update
+        else {
+            panic!("{update:?}")
+        };
+        assert_eq!((key.as_str(), session_id.as_str()), ("k2", "cs_d"));
+        assert_eq!(
+            choice,
+            &[SelectedFulfillmentOption {
+                kind: "shipping".into(),
+                option_id: "ship_standard".into(),
+                item_ids: Vec::new(),
+            }]
+        );
+        assert_eq!(
+            flow.stage(),
+            &Stage::Starting,
+            "no sheet before the choice is made"
+        );
+        // Resent with its key after a 503, like any update.
+        assert_eq!(
+            resend_after(&mut flow, CheckoutError::Server(503), e),
+            [(**update).clone()]
+        );
+        let shown = flow.handle(Event::Done(Outcome::Session(chosen.clone())), e);
+        assert_eq!(flow.stage(), &Stage::Confirming { armed: false });
+        assert!(
+            shown
+                .iter()
+                .any(|e| matches!(e, Effect::Emit(HostEvent::Checkout { .. })))
+        );
+
+        // A ready session with options and no choice: chosen too, without asking.
+        let mut flow = Flow::new(purchase(), true);
+        flow.handle(Event::Buy, e);
+        flow.handle(Event::Done(Outcome::Wallet(Some(saved()))), e);
+        let unchosen = patched(
+            session("cs_d", "ready_for_payment", json!([]), false),
+            json!({ "fulfillment_options": delivery_options() }),
+        );
+        let choose = flow.handle(Event::Done(Outcome::Session(unchosen.clone())), e);
+        assert!(matches!(
+            sent(&choose)[..],
+            [Request::Update {
+                selected: Some(_),
+                ..
+            }]
+        ));
+        flow.handle(Event::Done(Outcome::Session(chosen.clone())), e);
+        assert_eq!(flow.stage(), &Stage::Confirming { armed: false });
+
+        // New buyer: after the address, the same; the sheet then shows the choice.
+        let mut flow = Flow::new(purchase(), false);
+        flow.handle(Event::Buy, e);
+        flow.handle(
+            Event::Done(Outcome::Session(session(
+                "cs_d",
+                "not_ready_for_payment",
+                json!([]),
+                false,
+            ))),
+            e,
+        );
+        flow.handle(Event::SubmitAddress(address()), e);
+        let choose = flow.handle(Event::Done(Outcome::Session(waiting.clone())), e);
+        assert!(
+            matches!(sent(&choose)[..], [Request::Update { selected: Some(choice), .. }] if choice[0].option_id == "ship_standard")
+        );
+        flow.handle(Event::Done(Outcome::Session(chosen)), e);
+        assert_eq!(flow.stage(), &Stage::Details);
+        assert!(
+            flow.session()
+                .and_then(|s| s.selected_fulfillment_options.as_ref())
+                .is_some_and(|c| c[0].option_id == "ship_standard")
+        );
+        assert!(matches!(
+            sent(&flow.handle(Event::Pay(card()), e))[..],
+            [Request::DelegateCard { .. }]
+        ));
+
+        // A merchant that takes no notice of the choice is not asked forever.
+        let mut flow = Flow::new(purchase(), true);
+        flow.handle(Event::Buy, e);
+        flow.handle(Event::Done(Outcome::Wallet(Some(saved()))), e);
+        flow.handle(Event::Done(Outcome::Session(waiting.clone())), e);
+        let again = flow.handle(Event::Done(Outcome::Session(waiting)), e);
+        assert!(sent(&again).is_empty(), "{again:?}");
+        assert!(matches!(
+            flow.stage(),
+            Stage::Failed(CheckoutError::NotReady { .. })
+        ));
+        assert!(!flow.waiting());
+    }
+
+    #[test]
+    fn a_session_the_card_cannot_fix_is_said_never_a_dead_confirm() {
+        let e = &mut Counter(0);
+        let unfixable = [
+            // Saved buyer: something about the order itself.
+            (json!([error("invalid", "$.currency")]), delivery_options()),
+            // Saved buyer: everything was sent, nothing is said and there is nothing to choose.
+            (json!([]), json!([])),
+            // A choice complaint next to one the card cannot fix.
+            (
+                json!([
+                    error("missing", "$.selected_fulfillment_options"),
+                    error("invalid", "$.line_items[0].item.id")
+                ]),
+                delivery_options(),
+            ),
+        ];
+        for (messages, options) in unfixable {
+            let mut flow = Flow::new(purchase(), true);
+            flow.handle(Event::Buy, e);
+            flow.handle(Event::Done(Outcome::Wallet(Some(saved()))), e);
+            let stuck = patched(
+                session("cs_x", "not_ready_for_payment", messages.clone(), false),
+                json!({ "fulfillment_options": options }),
+            );
+            let shown = flow.handle(Event::Done(Outcome::Session(stuck)), e);
+            assert!(sent(&shown).is_empty(), "{messages}: {shown:?}");
+            let Stage::Failed(error @ CheckoutError::NotReady { .. }) = flow.stage() else {
+                panic!("{messages}: {:?}", flow.stage())
+            };
+            assert_eq!(error.code(), "not_ready");
+            assert_eq!(error.message(), super::super::i18n::Msg::ErrCannotTakeOrder);
+            assert!(shown.contains(&Effect::Emit(HostEvent::Error(error.clone()))));
+            assert!(
+                !flow.can_retry(),
+                "no Try again that would show the same thing"
+            );
+            assert!(flow.handle(Event::Confirm, e).is_empty());
+            assert!(flow.handle(Event::Retry, e).is_empty());
+            let cancel = flow.handle(Event::Cancel, e);
+            assert!(matches!(sent(&cancel)[..], [Request::Cancel { .. }]));
+        }
+        let first = CheckoutError::NotReady {
+            code: Some("invalid".into()),
+            param: Some("$.line_items[0].item.id".into()),
+        };
+
+        // New buyer: details the buyer can fix bring the sheet; after them, the rest is said.
+        let mut flow = Flow::new(purchase(), false);
+        flow.handle(Event::Buy, e);
+        flow.handle(
+            Event::Done(Outcome::Session(session(
+                "cs_y",
+                "not_ready_for_payment",
+                json!([
+                    error("missing", "$.buyer.email"),
+                    error("missing", "$.fulfillment_details.address")
+                ]),
+                false,
+            ))),
+            e,
+        );
+        assert_eq!(flow.stage(), &Stage::Details);
+        flow.handle(Event::SubmitAddress(address()), e);
+        flow.handle(
+            Event::Done(Outcome::Session(session(
+                "cs_y",
+                "not_ready_for_payment",
+                json!([error(
+                    "invalid",
+                    "$.fulfillment_details.address.postal_code"
+                )]),
+                false,
+            ))),
+            e,
+        );
+        assert_eq!(
+            flow.stage(),
+            &Stage::Details,
+            "a wrong postal code is the buyer's to fix"
+        );
+        flow.handle(Event::SubmitAddress(address()), e);
+        flow.handle(
+            Event::Done(Outcome::Session(session(
+                "cs_y",
+                "not_ready_for_payment",
+                json!([error("invalid", "$.line_items[0].item.id")]),
+                false,
+            ))),
+            e,
+        );
+        assert_eq!(flow.stage(), &Stage::Failed(first));
+    }
+
     #[cfg(not(target_arch = "wasm32"))]
     mod properties {
         use std::collections::{HashMap, HashSet};
@@ -1463,7 +2124,8 @@ mod tests {
             Authenticate,
             FireTimers,
             /// Answer the request in flight: 0 = success, 1 = lost after applying, 2 = lost
-            /// before applying, 3 = 503, 4 = in flight, 5 = declined/3DS/sold out variants.
+            /// before applying, 3 = 503, 4 = in flight, 5 = declined/3DS/sold out variants,
+            /// 6 = a session that wants a delivery choice (create) or cannot be fixed (update).
             Answer(u8),
         }
 
@@ -1477,7 +2139,7 @@ mod tests {
                 1 => Just(Step::Pay),
                 1 => Just(Step::Authenticate),
                 3 => Just(Step::FireTimers),
-                8 => (0u8..6).prop_map(Step::Answer),
+                8 => (0u8..7).prop_map(Step::Answer),
             ]
         }
 
@@ -1492,25 +2154,64 @@ mod tests {
                 Request::Create { .. } => {
                     merchant.next_session += 1;
                     let id = format!("cs_{}", merchant.next_session);
-                    let status = if choice == 5 {
+                    let status = if matches!(choice, 5 | 6) {
                         "not_ready_for_payment"
                     } else {
                         "ready_for_payment"
                     };
                     merchant.status.insert(id.clone(), status);
-                    let messages = if choice == 5 {
-                        json!([{"type": "error", "code": "out_of_stock", "content_type": "plain", "content": "x"}])
-                    } else {
-                        json!([])
-                    };
-                    Outcome::Session(session(&id, status, messages, false))
+                    match choice {
+                        5 => Outcome::Session(session(
+                            &id,
+                            status,
+                            json!([{"type": "error", "code": "out_of_stock", "content_type": "plain", "content": "x"}]),
+                            false,
+                        )),
+                        6 => Outcome::Session(patched(
+                            session(
+                                &id,
+                                status,
+                                json!([error("missing", "$.selected_fulfillment_options")]),
+                                false,
+                            ),
+                            json!({ "fulfillment_options": delivery_options() }),
+                        )),
+                        _ => Outcome::Session(session(&id, status, json!([]), false)),
+                    }
                 }
-                Request::Update { session_id, .. } => {
-                    merchant
-                        .status
-                        .insert(session_id.clone(), "ready_for_payment");
-                    Outcome::Session(session(session_id, "ready_for_payment", json!([]), false))
-                }
+                Request::Update {
+                    session_id,
+                    selected,
+                    ..
+                } => match selected {
+                    Some(chosen) => {
+                        merchant
+                            .status
+                            .insert(session_id.clone(), "ready_for_payment");
+                        Outcome::Session(patched(
+                            session(session_id, "ready_for_payment", json!([]), false),
+                            json!({"fulfillment_options": delivery_options(),
+                                   "selected_fulfillment_options": chosen}),
+                        ))
+                    }
+                    None if choice == 6 => {
+                        merchant
+                            .status
+                            .insert(session_id.clone(), "not_ready_for_payment");
+                        Outcome::Session(session(
+                            session_id,
+                            "not_ready_for_payment",
+                            json!([error("invalid", "$.currency")]),
+                            false,
+                        ))
+                    }
+                    None => {
+                        merchant
+                            .status
+                            .insert(session_id.clone(), "ready_for_payment");
+                        Outcome::Session(session(session_id, "ready_for_payment", json!([]), false))
+                    }
+                },
                 Request::AddPaymentMethod { .. } => Outcome::PaymentMethod("pm_x".into()),
                 Request::Token { .. } | Request::DelegateCard { .. } => {
                     Outcome::Token(format!("vt_{choice}"))
@@ -1573,7 +2274,10 @@ mod tests {
 
             /// Random taps, timers and server answers (including answers lost after the server
             /// acted) never produce a second complete for a session, never lose a placed order,
-            /// never have two requests in flight, and never stall.
+            /// never have two requests in flight, and never stall. Every request that changes
+            /// something (the wallet's and the payment provider's too) carries a key of the
+            /// flow's; a key always goes with the same request, and a resend is the request
+            /// that failed, key and all.
             #[test]
             fn never_two_completes_never_stuck(steps in proptest::collection::vec(step(), 1..120), wallet in any::<bool>()) {
                 let e = &mut Counter(0);
@@ -1585,7 +2289,11 @@ mod tests {
                 let mut timers: HashSet<Timer> = HashSet::new();
                 // session → keys of the completes sent for it
                 let mut complete_keys: HashMap<String, HashSet<String>> = HashMap::new();
+                // key → the request first sent with it
+                let mut by_key: HashMap<String, Request> = HashMap::new();
+                let mut last_sent: Option<Request> = None;
                 for step in steps {
+                    let resending = matches!(step, Step::FireTimers);
                     let effects = match step {
                         Step::Buy => flow.handle(Event::Buy, e),
                         Step::Confirm => flow.handle(Event::Confirm, e),
@@ -1616,9 +2324,22 @@ mod tests {
                         match effect {
                             Effect::Send(request) => {
                                 let request = *request;
+                                match (&request, request.key()) {
+                                    (Request::Wallet | Request::Get { .. }, _) => {}
+                                    (_, None) => prop_assert!(false, "no key: {:?}", request),
+                                    (_, Some(key)) => {
+                                        prop_assert!(!key.is_empty());
+                                        let first = by_key.entry(key.to_owned()).or_insert_with(|| request.clone());
+                                        prop_assert_eq!(&*first, &request, "one key, two different requests");
+                                        if resending {
+                                            prop_assert_eq!(Some(&request), last_sent.as_ref(), "a resend is the request that failed");
+                                        }
+                                    }
+                                }
                                 if let Request::Cancel { .. } = request {
                                     continue; // fire and forget
                                 }
+                                last_sent = Some(request.clone());
                                 prop_assert!(outstanding.is_none(), "two requests in flight: {:?} and {:?}", outstanding, request);
                                 if let Request::Complete { key, session_id, .. } = &request {
                                     let keys = complete_keys.entry(session_id.clone()).or_default();
@@ -1640,6 +2361,17 @@ mod tests {
                         prop_assert!(
                             !matches!(flow.stage(), Stage::Starting | Stage::Placing),
                             "stuck in {:?}", flow.stage()
+                        );
+                        // A failure offers Try again or Cancel (one of them works).
+                        if let Stage::Failed(_) = flow.stage() {
+                            prop_assert!(flow.can_retry() || !flow.verify_first, "a failure with no way out");
+                        }
+                    }
+                    // Never a Confirm that cannot work: the sheet is for a session ready to pay.
+                    if let Stage::Confirming { .. } = flow.stage() {
+                        prop_assert!(
+                            flow.session().is_some_and(|s| s.status == Status::ReadyForPayment),
+                            "a confirmation for {:?}", flow.session().map(|s| s.status)
                         );
                     }
                     // A placed order is what the merchant completed.

@@ -80,13 +80,22 @@ pub enum Msg {
     ErrProductNotFound,
     ErrVariantNotFound,
     ErrInvalidProduct,
-    ErrFeedNotFound,
+    /// The feed is missing (404) or not served to this page (CORS).
+    ErrFeedUnavailable,
     ErrNetwork,
     ErrTimeout,
     ErrHttp(u16),
     ErrUnreadableFeed,
     ErrCheckoutUnavailable,
     ErrCheckoutRefused,
+    /// The shop answered 401/403: it takes orders only through the host site's checkout service.
+    ErrNeedsCheckoutService,
+    /// The host's wallet refused (the buyer signed out meanwhile).
+    ErrWalletRefused,
+    /// The session offers no payment handler.
+    ErrNoPaymentHandler,
+    /// The session is not ready for payment for a reason the card cannot fix.
+    ErrCannotTakeOrder,
     ErrSessionClosed,
     ErrSoldOut,
     ErrQuantityLimit,
@@ -206,8 +215,10 @@ impl Msg {
             (Msg::ErrVariantNotFound, Fr) => "Cette version du produit ne figure pas au catalogue.",
             (Msg::ErrInvalidProduct, En) => "This product’s details could not be read.",
             (Msg::ErrInvalidProduct, Fr) => "Les informations de ce produit sont illisibles.",
-            (Msg::ErrFeedNotFound, En) => "The shop has no catalog by this name.",
-            (Msg::ErrFeedNotFound, Fr) => "La boutique n’a pas de catalogue à ce nom.",
+            (Msg::ErrFeedUnavailable, En) => "This shop’s products are not available here.",
+            (Msg::ErrFeedUnavailable, Fr) => {
+                "Les produits de cette boutique ne sont pas disponibles ici."
+            }
             (Msg::ErrNetwork, En) => "The shop could not be reached. Check your connection.",
             (Msg::ErrNetwork, Fr) => "Impossible de joindre la boutique. Vérifiez votre connexion.",
             (Msg::ErrTimeout, En) => "The shop took too long to answer.",
@@ -233,6 +244,30 @@ impl Msg {
             }
             (Msg::ErrCheckoutRefused, Fr) => {
                 "Cette boutique ne peut pas prendre de commande depuis cette page pour le moment."
+            }
+            (Msg::ErrNeedsCheckoutService, En) => {
+                "This shop must be reached through the site’s checkout service."
+            }
+            (Msg::ErrNeedsCheckoutService, Fr) => {
+                "Cette boutique n’est joignable que par le service de paiement du site."
+            }
+            (Msg::ErrWalletRefused, En) => {
+                "This site could not use your saved payment details. Sign in again, then try once more."
+            }
+            (Msg::ErrWalletRefused, Fr) => {
+                "Ce site n’a pas pu utiliser vos moyens de paiement enregistrés. Reconnectez-vous, puis réessayez."
+            }
+            (Msg::ErrNoPaymentHandler, En) => {
+                "This shop offers no way to pay from this card. Nothing was charged."
+            }
+            (Msg::ErrNoPaymentHandler, Fr) => {
+                "Cette boutique ne propose aucun moyen de payer depuis cette carte. Rien n’a été débité."
+            }
+            (Msg::ErrCannotTakeOrder, En) => {
+                "The shop cannot take this order as it stands. Nothing was charged."
+            }
+            (Msg::ErrCannotTakeOrder, Fr) => {
+                "La boutique ne peut pas accepter cette commande en l’état. Rien n’a été débité."
             }
             (Msg::ErrSessionClosed, En) => "This checkout has ended. Start again to buy.",
             (Msg::ErrSessionClosed, Fr) => "Ce paiement est terminé. Recommencez pour acheter.",
@@ -416,13 +451,17 @@ mod tests {
             Msg::ErrProductNotFound,
             Msg::ErrVariantNotFound,
             Msg::ErrInvalidProduct,
-            Msg::ErrFeedNotFound,
+            Msg::ErrFeedUnavailable,
             Msg::ErrNetwork,
             Msg::ErrTimeout,
             Msg::ErrHttp(503),
             Msg::ErrUnreadableFeed,
             Msg::ErrCheckoutUnavailable,
             Msg::ErrCheckoutRefused,
+            Msg::ErrNeedsCheckoutService,
+            Msg::ErrWalletRefused,
+            Msg::ErrNoPaymentHandler,
+            Msg::ErrCannotTakeOrder,
             Msg::ErrSessionClosed,
             Msg::ErrSoldOut,
             Msg::ErrQuantityLimit,

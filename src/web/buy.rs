@@ -46,6 +46,8 @@ struct Ctx {
     session: RwSignal<Option<CheckoutSession>>,
     saved: RwSignal<Option<SavedBuyer>>,
     notice: RwSignal<Option<CheckoutError>>,
+    /// Whether the failure shown can be tried again (else the sheet offers only Cancel).
+    can_retry: RwSignal<bool>,
     timers: StoredValue<Vec<Timeout>, LocalStorage>,
     backend: StoredValue<Backend>,
     host: StoredValue<HtmlElement, LocalStorage>,
@@ -59,6 +61,7 @@ fn dispatch(ctx: Ctx, event: Event) {
         return; // The card was removed meanwhile.
     };
     ctx.flow.with_value(|flow| {
+        ctx.can_retry.set(flow.can_retry());
         ctx.stage.set(flow.stage().clone());
         ctx.session.set(flow.session().cloned());
         ctx.saved.set(flow.saved_buyer().cloned());
@@ -464,6 +467,7 @@ pub fn BuyFlow(
         session: RwSignal::new(None),
         saved: RwSignal::new(None),
         notice: RwSignal::new(None),
+        can_retry: RwSignal::new(false),
         timers: StoredValue::new_local(Vec::new()),
         backend: StoredValue::new(backend),
         host: StoredValue::new_local(host),
@@ -593,25 +597,37 @@ pub fn BuyFlow(
                 });
                 view! {
                     <p class="placed">{Msg::Placed.text(lang)}</p>
-                    <p class="order-id">{order.id.clone()}</p>
+                    {(!order.id.is_empty()).then(|| view! { <p class="order-id">{order.id.clone()}</p> })}
                     {link}
+                }
+                .into_any()
+            }
+            Stage::Failed(error) => {
+                // No "Try again" that would fail the same way (a shop that refuses this page).
+                let retry = ctx.can_retry.get().then(|| {
+                    view! {
+                        <button type="button" class="retry" on:click=move |_| dispatch(ctx, Event::Retry)>
+                            {Msg::Retry.text(lang)}
+                        </button>
+                    }
+                });
+                view! {
+                    <p class="problem" role="alert">{error.text(lang)}</p>
+                    <div class="actions">
+                        {retry}
+                        <button type="button" class="cancel" on:click=move |_| dispatch(ctx, Event::Cancel)>
+                            {Msg::Cancel.text(lang)}
+                        </button>
+                    </div>
                 }
                     .into_any()
             }
-            Stage::Failed(error) => view! {
-                <p class="problem" role="alert">{error.text(lang)}</p>
-                <div class="actions">
-                    <button type="button" class="retry" on:click=move |_| dispatch(ctx, Event::Retry)>
-                        {Msg::Retry.text(lang)}
-                    </button>
-                    <button type="button" class="cancel" on:click=move |_| dispatch(ctx, Event::Cancel)>
-                        {Msg::Cancel.text(lang)}
-                    </button>
-                </div>
+            Stage::SoldOut => {
+                view! { <p class="problem">{Msg::ErrSoldOut.text(lang)}</p> }.into_any()
             }
-                .into_any(),
-            Stage::SoldOut => view! { <p class="problem">{Msg::ErrSoldOut.text(lang)}</p> }.into_any(),
-            Stage::Details | Stage::Idle | Stage::Starting => details_sheet(ctx, form, locale.clone(), has_wallet, shown_price),
+            Stage::Details | Stage::Idle | Stage::Starting => {
+                details_sheet(ctx, form, locale.clone(), has_wallet, shown_price)
+            }
         };
         Some(view! {
             <div class="sheet" role="dialog" aria-modal="true" aria-labelledby="buycard-sheet-title" on:keydown=on_key>

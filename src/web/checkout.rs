@@ -81,6 +81,22 @@ fn failure(answer: &Answer) -> CheckoutError {
     CheckoutError::classify(answer.status, body.as_ref()).with_retry_after(answer.retry_after)
 }
 
+/// A wallet's refusal is the buyer's sign-in, not the shop's policy.
+fn wallet_failure(answer: &Answer) -> CheckoutError {
+    match failure(answer) {
+        CheckoutError::Unauthorized => CheckoutError::WalletRefused,
+        other => other,
+    }
+}
+
+/// The flow sends wallet requests only when the card has a wallet.
+fn no_wallet() -> Outcome {
+    Outcome::Failed(CheckoutError::Invalid {
+        code: "no_wallet".into(),
+        param: None,
+    })
+}
+
 fn session(answer: Answer) -> Outcome {
     if !(200..300).contains(&answer.status) {
         return Outcome::Failed(failure(&answer));
@@ -131,7 +147,7 @@ async fn perform(backend: &Backend, request: &Request) -> Result<Outcome, Checko
                         .map(Box::new),
                 ),
                 204 | 401 | 404 => Outcome::Wallet(None),
-                _ => Outcome::Failed(failure(&answer)),
+                _ => Outcome::Failed(wallet_failure(&answer)),
             }
         }
         Request::Create {
@@ -181,6 +197,7 @@ async fn perform(backend: &Backend, request: &Request) -> Result<Outcome, Checko
             session(call(Method::POST, &url, Some(key), Some(to_json(&body)?), false).await?)
         }
         Request::DelegateCard {
+            key,
             card,
             session_id,
             merchant_id,
@@ -201,11 +218,10 @@ async fn perform(backend: &Backend, request: &Request) -> Result<Outcome, Checko
                 "risk_signals": [{"type": "card_testing", "score": 0, "action": "authorized"}],
                 "metadata": {"source": "buycard"}
             });
-            let key = format!("dp-{session_id}-{}", js_sys::Date::now());
             let answer = call(
                 Method::POST,
                 &acp("/agentic_commerce/delegate_payment"),
-                Some(&key),
+                Some(key),
                 Some(body.to_string()),
                 false,
             )
@@ -218,9 +234,9 @@ async fn perform(backend: &Backend, request: &Request) -> Result<Outcome, Checko
                 _ => Outcome::Failed(failure(&answer)),
             }
         }
-        Request::AddPaymentMethod { details } => {
+        Request::AddPaymentMethod { key, details } => {
             let Some(url) = wallet("/payment_methods") else {
-                return Ok(Outcome::Failed(CheckoutError::Unauthorized));
+                return Ok(no_wallet());
             };
             let card = &details.card;
             let body = json!({
@@ -230,16 +246,17 @@ async fn perform(backend: &Backend, request: &Request) -> Result<Outcome, Checko
                 "buyer": details.buyer,
                 "fulfillment_details": details.fulfillment_details,
             });
-            let answer = call(Method::POST, &url, None, Some(body.to_string()), true).await?;
+            let answer = call(Method::POST, &url, Some(key), Some(body.to_string()), true).await?;
             match (
                 answer.status,
                 serde_json::from_str::<MethodAnswer>(&answer.body),
             ) {
                 (200..=299, Ok(method)) => Outcome::PaymentMethod(method.id),
-                _ => Outcome::Failed(failure(&answer)),
+                _ => Outcome::Failed(wallet_failure(&answer)),
             }
         }
         Request::Token {
+            key,
             payment_method_id,
             session_id,
             merchant_id,
@@ -247,26 +264,27 @@ async fn perform(backend: &Backend, request: &Request) -> Result<Outcome, Checko
             currency,
         } => {
             let Some(url) = wallet("/payment_token") else {
-                return Ok(Outcome::Failed(CheckoutError::Unauthorized));
+                return Ok(no_wallet());
             };
             let body = json!({"payment_method_id": payment_method_id, "checkout_session_id": session_id,
                               "merchant_id": merchant_id, "max_amount": amount, "currency": currency});
-            let answer = call(Method::POST, &url, None, Some(body.to_string()), true).await?;
+            let answer = call(Method::POST, &url, Some(key), Some(body.to_string()), true).await?;
             match (
                 answer.status,
                 serde_json::from_str::<TokenAnswer>(&answer.body),
             ) {
                 (200..=299, Ok(token)) => Outcome::Token(token.token),
-                _ => Outcome::Failed(failure(&answer)),
+                _ => Outcome::Failed(wallet_failure(&answer)),
             }
         }
         Request::Complete {
             key,
             session_id,
+            handler_id,
             token,
             authentication,
         } => {
-            let mut body = json!({"payment_data": {"handler_id": "card_tokenized",
+            let mut body = json!({"payment_data": {"handler_id": handler_id,
                 "instrument": {"type": "card", "credential": {"type": "spt", "token": token}}}});
             if let Some(result) = authentication {
                 body["authentication_result"] = serde_json::to_value(result).unwrap_or_default();

@@ -6,6 +6,11 @@
 //!
 //! The request is a plain `GET` with no custom header, so a cross-origin endpoint needs no CORS
 //! preflight (ACP's feed API does not require `API-Version` on reads).
+//!
+//! A feed the shop does not serve to this page (no `Access-Control-Allow-Origin` for it) fails
+//! in the browser exactly like a network failure. A second request in `no-cors` mode tells the
+//! two apart without any new permission: it resolves, with an opaque answer the card cannot
+//! read, when the server answered at all.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -13,6 +18,7 @@ use std::rc::Rc;
 
 use futures_util::future::{FutureExt, LocalBoxFuture, Shared};
 use gloo_net::http::Request;
+use web_sys::RequestMode;
 
 use super::track::{self, Deadline};
 use crate::core::catalog::{Catalog, FeedError};
@@ -71,11 +77,26 @@ async fn fetch(url: String) -> FeedResult {
             FeedError::Network(e.to_string())
         }
     };
-    let response = Request::get(&url)
+    let sent = Request::get(&url)
         .abort_signal(Some(&deadline.signal()))
         .send()
-        .await
-        .map_err(network_error)?;
+        .await;
+    let response = match sent {
+        Ok(response) => response,
+        Err(error) if deadline.expired() => return Err(network_error(error)),
+        Err(error) => {
+            // Down, or up and hiding its answer from this page? Ask without reading.
+            let probe = Request::get(&url)
+                .mode(RequestMode::NoCors)
+                .abort_signal(Some(&deadline.signal()))
+                .send()
+                .await;
+            return Err(match probe {
+                Ok(_) => FeedError::Unavailable,
+                Err(_) => network_error(error),
+            });
+        }
+    };
     match response.status() {
         200..=299 => {}
         404 => return Err(FeedError::NotFound),

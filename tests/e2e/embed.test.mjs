@@ -85,7 +85,7 @@ test("bad input gets a clear, visible error and nothing breaks", async () => {
   );
   const expectations = {
     unknown: ["product_not_found", "This product is not in the shop’s catalog."],
-    nofeed: ["feed_not_found", "The shop has no catalog by this name."],
+    nofeed: ["feed_not_found", "This shop’s products are not available here."],
     unreachable: ["network", "The shop could not be reached. Check your connection."],
     missing: ["missing_attribute", "This card is missing its “product” attribute."],
     hostile: ["bad_endpoint", "This card’s shop address is not a web address."],
