@@ -145,6 +145,29 @@ fn stored(response: &StoredResponse) -> Response {
 }
 
 pub async fn layer(State(app): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    let scope = format!("{}:{}", identity(&request), request.uri().path());
+    keyed(&app, scope, request, next).await
+}
+
+/// The wallet's POSTs: idempotent when the caller sends a key (the card does, so a resent
+/// token request never mints a second token), scoped to the signed-in visitor's cookie so one
+/// buyer's key can never replay another's answer. Without a key they run as before.
+pub async fn wallet_layer(
+    State(app): State<Arc<AppState>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if !request.headers().contains_key(IDEMPOTENCY_KEY) {
+        return next.run(request).await;
+    }
+    let visitor = crate::wallet::cookie(request.headers())
+        .map(|c| fingerprint(&app.fingerprint_key, c.as_bytes()))
+        .unwrap_or_else(|| "signed-out".to_owned());
+    let scope = format!("wallet:{visitor}:{}", request.uri().path());
+    keyed(&app, scope, request, next).await
+}
+
+async fn keyed(app: &AppState, scope: String, request: Request, next: Next) -> Response {
     if request.method() != Method::POST {
         return next.run(request).await;
     }
@@ -169,7 +192,6 @@ pub async fn layer(State(app): State<Arc<AppState>>, request: Request, next: Nex
             .into_response();
         }
     };
-    let scope = format!("{}:{}", identity(&request), request.uri().path());
     let (parts, body) = request.into_parts();
     let Ok(bytes) = to_bytes(body, BODY_LIMIT).await else {
         return with_key(

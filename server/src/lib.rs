@@ -6,13 +6,17 @@
 
 pub mod catalog;
 mod checkout;
+mod dialect;
 pub mod error;
 mod feeds;
+pub mod gateway;
 pub mod idempotency;
 pub mod merchant;
 pub mod pricing;
 pub mod psp;
+pub mod signing;
 pub mod store;
+pub mod vault;
 pub mod wallet;
 
 use std::net::SocketAddr;
@@ -32,6 +36,7 @@ use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
+use buycard_acp::versions::Version;
 pub use catalog::Catalog;
 use error::ApiError;
 use pricing::{Merchant, Offers};
@@ -51,6 +56,14 @@ pub struct AppState {
     pub wallet_sessions: wallet::Sessions,
     /// Key of the idempotency fingerprints (HMAC), kept beside the database, not in it.
     pub fingerprint_key: Vec<u8>,
+    /// Key of the wallet's sealed card numbers, kept beside the database, not in it.
+    pub vault_key: vault::VaultKey,
+    /// The ACP versions this merchant answers in.
+    pub versions: Vec<Version>,
+    /// When set, ACP POSTs must carry a valid `Signature` and `Timestamp` (ACP §3).
+    pub signing_secret: Option<String>,
+    /// The platform gateway, when this server is given a merchant registry.
+    pub gateway: Option<gateway::Gateway>,
     pub session_ttl_secs: i64,
     /// Armed faults; each fires once.
     pub faults: std::sync::Mutex<Vec<Fault>>,
@@ -118,6 +131,24 @@ pub struct Config {
     pub session_ttl_secs: i64,
     /// Faults to inject, for tests of clients' retry paths (see [`Fault`]).
     pub faults: Vec<Fault>,
+    /// The ACP versions the merchant answers in (all by default).
+    pub acp_versions: Vec<Version>,
+    /// Require ACP §3 request signatures made with this shared secret.
+    pub signing_secret: Option<String>,
+    /// How error bodies are shaped (ACP's flat error, or wrapped as web frameworks do).
+    pub error_style: ErrorStyle,
+    /// A merchant registry: this server is also the platform gateway for those merchants.
+    pub merchants: Option<PathBuf>,
+}
+
+/// How the merchant shapes its error bodies.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum ErrorStyle {
+    /// ACP's flat `{"type","code","message","param"}`.
+    #[default]
+    Acp,
+    /// `{"detail": {…}}`, as FastAPI-style merchants send them (for tests of clients).
+    Framework,
 }
 
 /// A fault the server injects once, so tests can exercise recovery paths for real.
@@ -147,6 +178,10 @@ impl Config {
             api_key: None,
             session_ttl_secs: 24 * 3600,
             faults: Vec::new(),
+            acp_versions: Version::ALL.to_vec(),
+            signing_secret: None,
+            error_style: ErrorStyle::Acp,
+            merchants: None,
         }
     }
 }
@@ -165,9 +200,31 @@ pub fn build_state(config: &Config, public_url: &str) -> Result<Arc<AppState>, S
         std::fs::create_dir_all(parent).map_err(ServeError::Io)?;
     }
     let store = store::Sqlite::open(&config.database)?;
+    let vault_key = vault::VaultKey::from_bytes(&secret_beside(&config.database, ".vault-key")?)
+        .ok_or_else(|| ServeError::Gateway("the vault key is shorter than 32 bytes".into()))?;
     store.seed_stock(&inventory.stock())?;
-    wallet::seed(&config.catalog_dir, &store)?;
+    wallet::seed(&config.catalog_dir, &store, &vault_key)?;
     let offers = merchant::offers(&catalog.products, &inventory);
+    let gateway = match &config.merchants {
+        Some(path) => {
+            let mut merchants = gateway::registry::load(path)?;
+            let own = public_url.trim_end_matches('/');
+            for m in &mut merchants {
+                for url in [&mut m.checkout_url, &mut m.psp.url] {
+                    if url.starts_with('/') {
+                        *url = format!("{own}{url}");
+                    }
+                }
+            }
+            Some(gateway::Gateway::new(merchants).map_err(|e| ServeError::Gateway(e.to_string()))?)
+        }
+        None => None,
+    };
+    if config.acp_versions.is_empty() {
+        return Err(ServeError::Gateway(
+            "the merchant must speak at least one ACP version".into(),
+        ));
+    }
     Ok(Arc::new(AppState {
         catalog,
         offers,
@@ -180,15 +237,20 @@ pub fn build_state(config: &Config, public_url: &str) -> Result<Arc<AppState>, S
         api_key: config.api_key.clone(),
         allow_origins: config.allow_origins.clone(),
         wallet_sessions: wallet::Sessions::default(),
-        fingerprint_key: fingerprint_key(&config.database)?,
+        fingerprint_key: secret_beside(&config.database, ".key")?,
+        vault_key,
+        versions: config.acp_versions.clone(),
+        signing_secret: config.signing_secret.clone(),
+        gateway,
         session_ttl_secs: config.session_ttl_secs,
         faults: std::sync::Mutex::new(config.faults.clone()),
     }))
 }
 
-/// The HMAC key for idempotency fingerprints: `<database>.key`, made on first start (it must
-/// outlive restarts for replays to match). An in-memory database gets a key for the process.
-fn fingerprint_key(database: &std::path::Path) -> Result<Vec<u8>, ServeError> {
+/// A secret kept in a file beside the database (`<database><suffix>`), made on first start: the
+/// idempotency fingerprint key (`.key`, it must outlive restarts for replays to match) and the
+/// wallet's vault key (`.vault-key`). An in-memory database gets fresh keys for the process.
+fn secret_beside(database: &std::path::Path, suffix: &str) -> Result<Vec<u8>, ServeError> {
     let fresh = || {
         let mut key = uuid::Uuid::new_v4().as_bytes().to_vec();
         key.extend_from_slice(uuid::Uuid::new_v4().as_bytes());
@@ -198,7 +260,7 @@ fn fingerprint_key(database: &std::path::Path) -> Result<Vec<u8>, ServeError> {
         return Ok(fresh());
     }
     let mut path = database.as_os_str().to_owned();
-    path.push(".key");
+    path.push(suffix);
     let path = PathBuf::from(path);
     match std::fs::read(&path) {
         Ok(key) if key.len() >= 32 => Ok(key),
@@ -210,33 +272,11 @@ fn fingerprint_key(database: &std::path::Path) -> Result<Vec<u8>, ServeError> {
     }
 }
 
-/// ACP §2.1: `API-Version` is required and must be one this server speaks.
-async fn api_version(request: Request, next: Next) -> Response {
-    let version = request
-        .headers()
-        .get("api-version")
-        .and_then(|v| v.to_str().ok());
-    let (code, message) = match version {
-        Some(buycard_acp::API_VERSION) => return next.run(request).await,
-        None => (
-            "missing_api_version",
-            "The API-Version header is required".to_owned(),
-        ),
-        Some(other) => (
-            "unsupported_api_version",
-            format!("API-Version {other:?} is not supported"),
-        ),
-    };
-    let mut error = ApiError::new(StatusCode::BAD_REQUEST, "invalid_request", code, message);
-    error.body.supported_versions = Some(vec![buycard_acp::API_VERSION.to_owned()]);
-    error.into_response()
-}
-
 /// Server-to-server callers prove themselves with the API key; browsers are admitted by origin
 /// (CORS allow-list). Without `--api-key` the API is open (development).
 async fn authorize(State(app): State<Arc<AppState>>, request: Request, next: Next) -> Response {
     let Some(expected) = &app.api_key else {
-        return next.run(request).await;
+        return verify_signature(&app, request, next).await;
     };
     let bearer = request
         .headers()
@@ -249,7 +289,7 @@ async fn authorize(State(app): State<Arc<AppState>>, request: Request, next: Nex
         .and_then(|v| v.to_str().ok())
         .is_some_and(|o| app.allow_origins.iter().any(|a| a == o));
     if bearer == Some(expected.as_str()) || allowed_origin {
-        next.run(request).await
+        verify_signature(&app, request, next).await
     } else {
         ApiError::new(
             StatusCode::UNAUTHORIZED,
@@ -261,7 +301,52 @@ async fn authorize(State(app): State<Arc<AppState>>, request: Request, next: Nex
     }
 }
 
-fn checkout_cors(origins: &[String]) -> CorsLayer {
+/// With `--signing-secret`, server-to-server requests (those with a bearer key) must carry a
+/// valid ACP §3 `Signature` and `Timestamp`; browsers, admitted by origin, cannot sign.
+async fn verify_signature(app: &AppState, request: Request, next: Next) -> Response {
+    let Some(secret) = &app.signing_secret else {
+        return next.run(request).await;
+    };
+    if !request.headers().contains_key(header::AUTHORIZATION) {
+        return next.run(request).await;
+    }
+    let (parts, body) = request.into_parts();
+    let text = |name: &str| {
+        parts
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let (signature, timestamp) = (text("signature"), text("timestamp"));
+    let Ok(bytes) = axum::body::to_bytes(body, idempotency::BODY_LIMIT).await else {
+        return ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "invalid_request",
+            "request_too_large",
+            "The request body is too large",
+        )
+        .into_response();
+    };
+    match signing::verify(
+        secret.as_bytes(),
+        signature.as_deref(),
+        timestamp.as_deref(),
+        &bytes,
+        now(),
+    ) {
+        Ok(()) => next.run(Request::from_parts(parts, bytes.into())).await,
+        Err(error) => ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_request",
+            "invalid_signature",
+            error.to_string(),
+        )
+        .into_response(),
+    }
+}
+
+pub(crate) fn checkout_cors(origins: &[String]) -> CorsLayer {
     let origins: Vec<HeaderValue> = origins
         .iter()
         .filter_map(|o| HeaderValue::from_str(o).ok())
@@ -274,6 +359,8 @@ fn checkout_cors(origins: &[String]) -> CorsLayer {
             header::AUTHORIZATION,
             HeaderName::from_static("api-version"),
             HeaderName::from_static("idempotency-key"),
+            HeaderName::from_static("signature"),
+            HeaderName::from_static("timestamp"),
             REQUEST_ID,
         ])
         .expose_headers([
@@ -290,6 +377,9 @@ pub fn router(state: Arc<AppState>, config: &Config) -> Router {
     let feeds = Router::new()
         .route("/feeds/{id}", get(feeds::get_feed))
         .route("/feeds/{id}/products", get(feeds::get_products))
+        // The offline feed files, for platforms that ingest this merchant's feed over http.
+        .route("/feed/metadata.json", get(feeds::offline_metadata))
+        .route("/feed/products.jsonl", get(feeds::offline_products))
         .layer(public_cors());
     // Layers run bottom-up on the way in: CORS, auth, API-Version, then idempotency.
     let acp = Router::new()
@@ -305,9 +395,13 @@ pub fn router(state: Arc<AppState>, config: &Config) -> Router {
             post(psp::delegate_payment),
         )
         .layer(from_fn_with_state(state.clone(), idempotency::layer))
-        .layer(from_fn(api_version))
-        .layer(from_fn_with_state(state.clone(), authorize))
-        .layer(checkout_cors(&config.allow_origins));
+        .layer(from_fn_with_state(state.clone(), dialect::layer))
+        .layer(from_fn_with_state(state.clone(), authorize));
+    let acp = match config.error_style {
+        ErrorStyle::Acp => acp,
+        ErrorStyle::Framework => acp.layer(from_fn(dialect::framework_errors)),
+    }
+    .layer(checkout_cors(&config.allow_origins));
     let api = feeds.merge(acp);
     // The host site's wallet (not part of the merchant's ACP API).
     let wallet = Router::new()
@@ -316,6 +410,7 @@ pub fn router(state: Arc<AppState>, config: &Config) -> Router {
         .route("/wallet/buyer", get(wallet::buyer))
         .route("/wallet/payment_methods", post(wallet::add_payment_method))
         .route("/wallet/payment_token", post(wallet::payment_token))
+        .route_layer(from_fn_with_state(state.clone(), idempotency::wallet_layer))
         .layer(from_fn_with_state(state.clone(), wallet::same_site_only));
     let media = ServeDir::new(&state.catalog.media_dir);
     let mut app = Router::new()
@@ -325,6 +420,7 @@ pub fn router(state: Arc<AppState>, config: &Config) -> Router {
             api.fallback(|| async { ApiError::route_not_found() }),
         )
         .merge(wallet)
+        .merge(gateway::routes(&state, config))
         .route("/orders/{id}", get(checkout::order_page))
         .nest_service("/media", media);
     app = match &config.static_dir {
@@ -358,7 +454,7 @@ pub fn router(state: Arc<AppState>, config: &Config) -> Router {
 /// Product feeds and the built component are public (no cookies, no personal data): any page may
 /// read them, which is what lets a third-party timeline embed the card. The checkout API has its
 /// own allow-list.
-fn public_cors() -> CorsLayer {
+pub(crate) fn public_cors() -> CorsLayer {
     CorsLayer::new()
         .allow_origin(AllowOrigin::any())
         .allow_methods([Method::GET])
@@ -380,6 +476,7 @@ pub async fn serve(
         "catalog loaded from {}",
         config.catalog_dir.display()
     );
+    gateway::feeds::ingest(state.clone()).await;
     let app = router(state, &config);
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
@@ -395,4 +492,8 @@ pub enum ServeError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Io(std::io::Error),
+    #[error(transparent)]
+    Registry(#[from] gateway::registry::RegistryError),
+    #[error("{0}")]
+    Gateway(String),
 }

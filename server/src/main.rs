@@ -4,13 +4,16 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use buycard_server::{Config, serve};
-use clap::Parser;
+use buycard_acp::versions::Version;
+use buycard_server::{Config, ErrorStyle, serve};
+use clap::{Parser, Subcommand};
 
 /// buycard's reference checkout backend: serves ACP product feeds (and, optionally, the built page).
 #[derive(Debug, Parser)]
 #[command(name = "buycard-server", version)]
 struct Args {
+    #[command(subcommand)]
+    command: Option<Command>,
     /// Address to listen on. Use port 0 to pick a free port (the chosen address is printed).
     #[arg(long, default_value = "127.0.0.1:8787")]
     listen: SocketAddr,
@@ -43,11 +46,78 @@ struct Args {
     /// Log as JSON lines instead of human-readable text.
     #[arg(long)]
     log_json: bool,
+    /// An ACP version the merchant answers in (repeatable; all of 2025-09-29, 2025-12-12,
+    /// 2026-01-16, 2026-01-30 and 2026-04-17 by default). Others get 400 with
+    /// `supported_versions`.
+    #[arg(long = "acp-version", value_name = "VERSION", value_parser = parse_version)]
+    acp_versions: Vec<Version>,
+    /// Require ACP §3 `Signature`/`Timestamp` on server-to-server requests, made with this
+    /// shared secret (HMAC-SHA256).
+    #[arg(
+        long,
+        value_name = "SECRET",
+        env = "BUYCARD_SIGNING_SECRET",
+        hide_env_values = true
+    )]
+    signing_secret: Option<String>,
+    /// How error bodies are shaped: ACP's flat error, or wrapped as `{"detail": …}` the way
+    /// web frameworks send them (to test clients).
+    #[arg(long, value_enum, default_value = "acp")]
+    error_style: ErrorStyle,
+    /// Be the platform gateway for the merchants of this registry (TOML; see the README).
+    #[arg(long, value_name = "FILE")]
+    merchants: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// The platform gateway's merchant registry.
+    Merchants {
+        #[command(subcommand)]
+        action: MerchantsAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum MerchantsAction {
+    /// List the registry's merchants (secrets are never printed).
+    List {
+        #[arg(long, value_name = "FILE")]
+        registry: PathBuf,
+    },
+    /// Resolve every secret and read every merchant's feed; exit non-zero on any problem.
+    Check {
+        #[arg(long, value_name = "FILE")]
+        registry: PathBuf,
+    },
+}
+
+fn parse_version(text: &str) -> Result<Version, String> {
+    Version::parse(text).ok_or_else(|| {
+        format!(
+            "not an ACP version this server speaks ({})",
+            Version::ALL.map(Version::as_str).join(", ")
+        )
+    })
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
+    if let Some(Command::Merchants { action }) = &args.command {
+        return match buycard_server::gateway::admin(match action {
+            MerchantsAction::List { registry } => (registry, false),
+            MerchantsAction::Check { registry } => (registry, true),
+        })
+        .await
+        {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("buycard-server: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tower_http=info"));
     // Logs go to stderr: stdout carries only the address line that tools read.
@@ -78,6 +148,14 @@ async fn main() -> ExitCode {
         api_key: args.api_key,
         session_ttl_secs: args.session_ttl,
         faults: args.faults,
+        acp_versions: if args.acp_versions.is_empty() {
+            Version::ALL.to_vec()
+        } else {
+            args.acp_versions
+        },
+        signing_secret: args.signing_secret,
+        error_style: args.error_style,
+        merchants: args.merchants,
     };
     let shutdown = async {
         _ = tokio::signal::ctrl_c().await;

@@ -129,6 +129,8 @@ pub enum Table {
     Tokens,
     PaymentMethods,
     Buyers,
+    /// The platform gateway: which merchant each session it opened belongs to.
+    GatewaySessions,
 }
 
 impl Table {
@@ -139,6 +141,7 @@ impl Table {
             Table::Tokens => "psp_tokens",
             Table::PaymentMethods => "psp_payment_methods",
             Table::Buyers => "wallet_buyers",
+            Table::GatewaySessions => "gateway_sessions",
         }
     }
 }
@@ -181,6 +184,8 @@ const MIGRATIONS: &[&str] = &[
                                state TEXT NOT NULL CHECK (state IN ('in_flight', 'done')),
                                status INTEGER, body BLOB, created_at INTEGER NOT NULL,
                                locked_at INTEGER NOT NULL, PRIMARY KEY (scope, key));",
+    // 2: the platform gateway's sessions (session id -> merchant).
+    "CREATE TABLE gateway_sessions (id TEXT PRIMARY KEY, doc TEXT NOT NULL, updated_at INTEGER NOT NULL);",
 ];
 
 /// SQLite in WAL mode with `synchronous = FULL`: a commit is on disk before the response leaves.

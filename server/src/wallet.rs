@@ -32,8 +32,11 @@ use serde_json::{Map, json};
 
 use crate::checkout::parse;
 use crate::error::ApiError;
+use crate::gateway::forward::Hop;
+use crate::gateway::pay::{SavedCard, saved_card_token};
 use crate::psp::{self, VaultCard};
 use crate::store::{self, Store, StoreError, Table};
+use crate::vault::VaultKey;
 use crate::{AppState, now, rfc3339};
 
 const COOKIE: &str = "buycard_wallet";
@@ -51,6 +54,12 @@ pub struct StoredMethod {
     pub owner: String,
     pub card: VaultCard,
     pub billing_address: Option<Address>,
+    /// The number, sealed under the vault key ([`crate::vault`]), so the card can be forwarded
+    /// to the PSP of a merchant reached through the gateway.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sealed_number: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
 impl StoredMethod {
@@ -124,8 +133,8 @@ struct DemoBuyer {
 }
 
 /// Seeds the demo buyers of `buyers.json` (once: existing wallets are kept). Cards go to the
-/// vault; the number is not stored.
-pub fn seed(dir: &Path, store: &dyn Store) -> Result<(), crate::ServeError> {
+/// vault: the number only sealed.
+pub fn seed(dir: &Path, store: &dyn Store, vault: &VaultKey) -> Result<(), crate::ServeError> {
     let path = dir.join("buyers.json");
     let Ok(text) = std::fs::read_to_string(&path) else {
         return Ok(()); // No demo buyers: every visitor starts with an empty wallet.
@@ -145,8 +154,8 @@ pub fn seed(dir: &Path, store: &dyn Store) -> Result<(), crate::ServeError> {
             fulfillment_details: demo.fulfillment_details,
             payment_method_id: None,
         };
-        if let Some(card) = &demo.card {
-            let card = psp::vault(&card.as_acp(), today).map_err(|e| {
+        if let Some(demo_card) = &demo.card {
+            let card = psp::vault(&demo_card.as_acp(), today).map_err(|e| {
                 crate::ServeError::Io(std::io::Error::other(format!(
                     "{}: buyer {}: {e}",
                     path.display(),
@@ -156,6 +165,8 @@ pub fn seed(dir: &Path, store: &dyn Store) -> Result<(), crate::ServeError> {
             let method = StoredMethod {
                 id: format!("pm_{}", demo.id),
                 owner: demo.id.clone(),
+                sealed_number: Some(vault.seal(&demo_card.number)),
+                name: demo_card.name.clone(),
                 card,
                 billing_address: saved
                     .fulfillment_details
@@ -177,7 +188,7 @@ pub fn seed(dir: &Path, store: &dyn Store) -> Result<(), crate::ServeError> {
     Ok(())
 }
 
-fn cookie(headers: &HeaderMap) -> Option<String> {
+pub(crate) fn cookie(headers: &HeaderMap) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -359,6 +370,8 @@ pub async fn add_payment_method(
     let method = StoredMethod {
         id: format!("pm_{}", uuid::Uuid::new_v4().simple()),
         owner: buyer_id.clone(),
+        sealed_number: Some(app.vault_key.seal(&request.card.number)),
+        name: request.card.name.clone(),
         card,
         billing_address: request.billing_address,
     };
@@ -403,7 +416,9 @@ pub async fn payment_token(
         .ok_or_else(|| {
             ApiError::bad_request("invalid", "Unknown payment method", "$.payment_method_id")
         })?;
-    let expires = now() + TOKEN_TTL_SECS;
+    // A whole number of minutes past a quarter hour, so a retried request (same
+    // Idempotency-Key) forwards the same body to a merchant's PSP.
+    let expires = (now() / 900) * 900 + TOKEN_TTL_SECS + 900;
     let allowance = Allowance {
         reason: "one_time".into(),
         max_amount: request.max_amount,
@@ -412,10 +427,45 @@ pub async fn payment_token(
         merchant_id: request.merchant_id,
         expires_at: rfc3339(expires),
     };
-    let (token, _) = psp::issue(&app, method.card, allowance, None).await?;
+    let token = match crate::gateway::session_merchant(&app, &allowance.checkout_session_id).await?
+    {
+        // A session opened through the gateway: the card is forwarded to that merchant's PSP.
+        Some((gateway, merchant)) => {
+            let number = method
+                .sealed_number
+                .as_deref()
+                .and_then(|sealed| app.vault_key.open(sealed))
+                .ok_or_else(|| {
+                    ApiError::bad_request(
+                        "card_not_forwardable",
+                        "This saved card must be entered again to pay this shop",
+                        "$.payment_method_id",
+                    )
+                })?;
+            let card = SavedCard {
+                number,
+                exp_month: method.card.exp_month.clone(),
+                exp_year: method.card.exp_year.clone(),
+                name: method.name.clone(),
+            };
+            let hop = Hop {
+                idempotency_key: headers
+                    .get("idempotency-key")
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned),
+                request_id: headers
+                    .get("request-id")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default()
+                    .to_owned(),
+            };
+            saved_card_token(gateway, merchant, &hop, card, allowance).await?
+        }
+        None => psp::issue(&app, method.card, allowance, None).await?.0.id,
+    };
     Ok((
         StatusCode::CREATED,
-        Json(json!({"token": token.id, "expires_at": rfc3339(expires)})),
+        Json(json!({"token": token, "expires_at": rfc3339(expires)})),
     )
         .into_response())
 }

@@ -30,18 +30,42 @@ async fn headers_are_checked() {
     let missing = send("POST", &url, &[("idempotency-key", "k1")], Some(&body)).await;
     assert_eq!(missing.status, StatusCode::BAD_REQUEST);
     assert_eq!(missing.body["code"], "missing_api_version");
-    assert_eq!(missing.body["supported_versions"], json!([API_VERSION]));
+    assert_eq!(
+        missing.body["supported_versions"],
+        json!([
+            "2025-09-29",
+            "2025-12-12",
+            "2026-01-16",
+            "2026-01-30",
+            API_VERSION
+        ])
+    );
     assert_schema(SCHEMA, "Error", &missing.body);
 
-    let old = send(
+    let unknown = send(
         "POST",
         &url,
+        &[("idempotency-key", "k1"), ("api-version", "2024-01-01")],
+        Some(&body),
+    )
+    .await;
+    assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
+    assert_eq!(unknown.body["code"], "unsupported_api_version");
+
+    // A merchant limited to the current version refuses the older ones it could speak.
+    let mut config = demo_config();
+    config.acp_versions = vec![buycard_acp::versions::Version::CURRENT];
+    let current_only = Server::start(config).await;
+    let old = send(
+        "POST",
+        &format!("{}/checkout_sessions", current_only.base),
         &[("idempotency-key", "k1"), ("api-version", "2025-09-29")],
         Some(&body),
     )
     .await;
     assert_eq!(old.status, StatusCode::BAD_REQUEST);
     assert_eq!(old.body["code"], "unsupported_api_version");
+    assert_eq!(old.body["supported_versions"], json!([API_VERSION]));
 
     let no_key = send("POST", &url, &[("api-version", API_VERSION)], Some(&body)).await;
     assert_eq!(no_key.status, StatusCode::BAD_REQUEST);

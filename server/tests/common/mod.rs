@@ -191,9 +191,26 @@ pub async fn get(base: &str, path: &str) -> Reply {
 
 /// Whether `body` is valid for a definition of one of the shared ACP schemas.
 pub fn schema_errors(file: &str, definition: &str, body: &Value) -> Vec<String> {
-    let path = repo()
-        .join("../shared/acp-2026-04-17/json-schema")
-        .join(file);
+    schema_errors_in(API_VERSION, file, definition, body)
+}
+
+/// Validates `body` against a definition of a dated version's checkout schema.
+pub fn assert_schema_version(version: &str, definition: &str, body: &Value) {
+    let errors = schema_errors_in(version, "schema.agentic_checkout.json", definition, body);
+    assert!(
+        errors.is_empty(),
+        "{version} {definition} invalid: {errors:#?}\n{body:#}"
+    );
+}
+
+/// [`schema_errors`] for the schema of a dated version (`shared/acp-legacy/…` before the current).
+pub fn schema_errors_in(version: &str, file: &str, definition: &str, body: &Value) -> Vec<String> {
+    let folder = if version == API_VERSION {
+        format!("../shared/acp-{version}/json-schema")
+    } else {
+        format!("../shared/acp-legacy/{version}/json-schema")
+    };
+    let path = repo().join(folder).join(file);
     let bundle: Value =
         serde_json::from_str(&std::fs::read_to_string(path).expect("spec beside the repo"))
             .expect("json");

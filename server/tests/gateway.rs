@@ -1,0 +1,709 @@
+//! The platform gateway over real sockets: the reference merchant behind it, pinned to each
+//! dated ACP version and requiring a bearer key; negotiation; framework-style errors; signed
+//! requests; idempotency keys carried through; a saved card forwarded to the merchant's PSP;
+//! 200 buyers racing for 10 units.
+//!
+//! Every answer the card would see from the gateway is checked against the 2026-04-17 schema
+//! (`common::check_acp`), whatever version the merchant spoke.
+
+mod common;
+
+use std::path::PathBuf;
+
+use buycard_acp::versions::Version;
+use buycard_server::{Config, ErrorStyle};
+use common::*;
+use hyper::StatusCode;
+use serde_json::{Value, json};
+
+const ORIGIN: &str = "http://timeline.test";
+const MERCHANT_KEY: &str = "sk_test_merchant";
+/// The reference merchant's test PSP lives in the merchant's process, behind the same key.
+const PSP_KEY: &str = MERCHANT_KEY;
+
+fn temp_dir(label: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "buycard-gw-{label}-{}",
+        unique_key("d").replace('-', "")
+    ));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+/// How the reference merchant behind the gateway is set up.
+struct MerchantSetup {
+    versions: Vec<Version>,
+    signing_secret: Option<&'static str>,
+    error_style: ErrorStyle,
+}
+
+impl MerchantSetup {
+    fn speaking(versions: &[Version]) -> Self {
+        Self {
+            versions: versions.to_vec(),
+            signing_secret: None,
+            error_style: ErrorStyle::Acp,
+        }
+    }
+
+    async fn start(self) -> Server {
+        let mut config = demo_config();
+        config.api_key = Some(MERCHANT_KEY.to_owned());
+        config.acp_versions = self.versions;
+        config.signing_secret = self.signing_secret.map(str::to_owned);
+        config.error_style = self.error_style;
+        Server::start(config).await
+    }
+}
+
+/// How the platform sees that merchant.
+struct Entry<'a> {
+    version: &'a str,
+    api_key: Option<&'a str>,
+    signing_secret: Option<&'a str>,
+    feed: Option<String>,
+}
+
+impl Default for Entry<'_> {
+    fn default() -> Self {
+        Self {
+            version: "negotiate",
+            api_key: Some(MERCHANT_KEY),
+            signing_secret: None,
+            feed: None,
+        }
+    }
+}
+
+/// A platform (gateway + wallet) whose registry lists `merchant` as `shop`.
+async fn platform(merchant: &Server, entry: Entry<'_>) -> Server {
+    let dir = temp_dir("registry");
+    let secret = |field: &str, value: Option<&str>| match value {
+        Some(value) => {
+            let file = format!("{field}.secret");
+            std::fs::write(dir.join(&file), value).expect("secret file");
+            format!("{field} = {{ file = \"{file}\" }}\n")
+        }
+        None => String::new(),
+    };
+    let feed = entry
+        .feed
+        .unwrap_or_else(|| repo().join("server/catalog").display().to_string());
+    std::fs::write(dir.join("psp.key"), PSP_KEY).expect("psp key");
+    let registry = format!(
+        "[[merchant]]\nid = \"shop\"\nname = \"Reference shop\"\ncheckout_url = \"{base}\"\n\
+         version = \"{version}\"\nfeed = \"{feed}\"\n{api_key}{signing}\
+         [merchant.psp]\nurl = \"{base}/agentic_commerce/delegate_payment\"\n\
+         api_key = {{ file = \"psp.key\" }}\nmerchant_id = \"buycard-demo\"\n{psp_signing}",
+        base = merchant.base,
+        version = entry.version,
+        api_key = secret("api_key", entry.api_key),
+        signing = secret("signing_secret", entry.signing_secret),
+        // The reference merchant's PSP shares its process, and so its signing secret.
+        psp_signing = secret("signing_secret", entry.signing_secret),
+    );
+    let path = dir.join("merchants.toml");
+    std::fs::write(&path, registry).expect("registry");
+    let mut config = Config::for_tests(repo().join("server/catalog"));
+    config.merchants = Some(path);
+    config.allow_origins = vec![ORIGIN.to_owned()];
+    Server::start(config).await
+}
+
+/// What the card sends to the gateway: the host's origin, the current version, its own key.
+async fn card(
+    gateway: &Server,
+    method: &str,
+    path: &str,
+    key: &str,
+    body: Option<&Value>,
+) -> Reply {
+    let mut headers = vec![("origin", ORIGIN), ("api-version", API_VERSION)];
+    if method == "POST" {
+        headers.push(("idempotency-key", key));
+    }
+    let reply = send(
+        method,
+        &format!("{}/shops/shop{path}", gateway.base),
+        &headers,
+        body,
+    )
+    .await;
+    check_acp(path, &reply);
+    reply
+}
+
+fn create_body(item: &str) -> Value {
+    json!({
+        "currency": "usd",
+        "line_items": [{"id": item}],
+        "capabilities": {},
+        "buyer": {"email": "ada@example.com", "first_name": "Ada", "last_name": "Lovelace"},
+        "fulfillment_details": {"name": "Ada Lovelace", "email": "ada@example.com", "address": address()}
+    })
+}
+
+fn total(session: &Value) -> i64 {
+    session["totals"]
+        .as_array()
+        .and_then(|t| t.iter().find(|t| t["type"] == "total"))
+        .and_then(|t| t["amount"].as_i64())
+        .expect("a total")
+}
+
+fn handler_id(session: &Value) -> String {
+    session["capabilities"]["payment"]["handlers"][0]["id"]
+        .as_str()
+        .expect("a payment handler")
+        .to_owned()
+}
+
+/// The guest path: the typed card goes to the merchant's PSP through the gateway.
+async fn delegate(gateway: &Server, session: &Value, card_number: &str, key: &str) -> Reply {
+    let body = json!({
+        "payment_method": {"type": "card", "card_number_type": "fpan", "number": card_number,
+            "exp_month": "12", "exp_year": "2031", "display_card_funding_type": "credit", "metadata": {}},
+        "allowance": {"reason": "one_time", "max_amount": total(session), "currency": "usd",
+            "checkout_session_id": session["id"], "merchant_id": "whatever-the-card-read",
+            "expires_at": "2099-01-01T00:00:00Z"},
+        "risk_signals": [{"type": "card_testing", "score": 0, "action": "authorized"}],
+        "metadata": {}
+    });
+    card(
+        gateway,
+        "POST",
+        "/agentic_commerce/delegate_payment",
+        key,
+        Some(&body),
+    )
+    .await
+}
+
+fn complete_body(session: &Value, token: &str) -> Value {
+    json!({"payment_data": {"handler_id": handler_id(session),
+        "instrument": {"type": "card", "credential": {"type": "spt", "token": token}}}})
+}
+
+/// Feed, create, delegate payment, complete, read back, and cancel another session: the whole
+/// purchase as the card makes it, through the gateway.
+async fn buy_through(gateway: &Server) -> Value {
+    let feed = send(
+        "GET",
+        &format!("{}/shops/shop/feeds/demo/products", gateway.base),
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(feed.status, StatusCode::OK, "{}", feed.body);
+    assert!(
+        feed.body["products"]
+            .as_array()
+            .is_some_and(|p| p.len() > 3)
+    );
+
+    let created = card(
+        gateway,
+        "POST",
+        "/checkout_sessions",
+        &unique_key("c"),
+        Some(&create_body("enamel-pin-gold")),
+    )
+    .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let mut session = created.body;
+    let id = session["id"].as_str().expect("id").to_owned();
+    if session["status"] != "ready_for_payment" {
+        // Older versions may need the delivery option chosen explicitly.
+        let option = session["fulfillment_options"][0].clone();
+        let updated = card(
+            gateway,
+            "POST",
+            &format!("/checkout_sessions/{id}"),
+            &unique_key("u"),
+            Some(
+                &json!({"selected_fulfillment_options": [{"type": option["type"],
+                "option_id": option["id"], "item_ids": [session["line_items"][0]["id"]]}]}),
+            ),
+        )
+        .await;
+        assert_eq!(updated.status, StatusCode::OK, "{}", updated.body);
+        session = updated.body;
+    }
+    assert_eq!(session["status"], "ready_for_payment", "{session:#}");
+    assert_eq!(
+        session["capabilities"]["payment"]["handlers"][0]["config"]["merchant_id"], "buycard-demo",
+        "the card can read which account it pays"
+    );
+
+    let token = delegate(gateway, &session, "4242424242424242", &unique_key("dp")).await;
+    assert_eq!(token.status, StatusCode::CREATED, "{}", token.body);
+    let token = token.body["id"].as_str().expect("token").to_owned();
+
+    let done = card(
+        gateway,
+        "POST",
+        &format!("/checkout_sessions/{id}/complete"),
+        &unique_key("done"),
+        Some(&complete_body(&session, &token)),
+    )
+    .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    assert_eq!(done.body["status"], "completed", "{}", done.body);
+
+    let read = card(
+        gateway,
+        "GET",
+        &format!("/checkout_sessions/{id}"),
+        "",
+        None,
+    )
+    .await;
+    assert_eq!(read.body["status"], "completed");
+
+    let other = card(
+        gateway,
+        "POST",
+        "/checkout_sessions",
+        &unique_key("c2"),
+        Some(&create_body("enamel-pin-gold")),
+    )
+    .await;
+    let other_id = other.body["id"].as_str().expect("id");
+    let canceled = card(
+        gateway,
+        "POST",
+        &format!("/checkout_sessions/{other_id}/cancel"),
+        &unique_key("x"),
+        Some(&json!({})),
+    )
+    .await;
+    assert_eq!(canceled.status, StatusCode::OK, "{}", canceled.body);
+    assert_eq!(canceled.body["status"], "canceled");
+    done.body
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_gateway_buys_from_a_merchant_pinned_to_each_dated_version() {
+    for version in Version::ALL {
+        let merchant = MerchantSetup::speaking(&[version]).start().await;
+        let gateway = platform(
+            &merchant,
+            Entry {
+                version: version.as_str(),
+                ..Entry::default()
+            },
+        )
+        .await;
+        let order = buy_through(&gateway).await;
+        if version == Version::V2025_09_29 {
+            // That version's schema cannot carry `order` in the session (orders reach the
+            // platform by webhook then): the session says `completed`, and nothing is invented.
+            assert!(order.get("order").is_none(), "{order:#}");
+        } else {
+            assert!(
+                order["order"]["permalink_url"]
+                    .as_str()
+                    .is_some_and(|u| u.starts_with(&merchant.base)),
+                "{version}: {order:#}"
+            );
+        }
+        gateway.stop().await;
+        merchant.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_gateway_negotiates_down_to_the_newest_common_version() {
+    let merchant = MerchantSetup::speaking(&[Version::V2025_12_12, Version::V2026_01_16])
+        .start()
+        .await;
+    let gateway = platform(&merchant, Entry::default()).await;
+    buy_through(&gateway).await;
+    // The choice is remembered: a second purchase goes straight through too.
+    buy_through(&gateway).await;
+    // A merchant the platform shares no version with is explained, not a mystery.
+    let direct = send(
+        "POST",
+        &format!("{}/checkout_sessions", merchant.base),
+        &[
+            ("api-version", "2026-04-17"),
+            ("authorization", &format!("Bearer {MERCHANT_KEY}")),
+            ("idempotency-key", "k"),
+        ],
+        Some(&create_body("enamel-pin-gold")),
+    )
+    .await;
+    assert_eq!(direct.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        direct.body["supported_versions"],
+        json!(["2025-12-12", "2026-01-16"])
+    );
+}
+
+#[tokio::test]
+async fn the_merchant_wants_the_platforms_bearer_key_and_the_browser_cannot_hold_it() {
+    let merchant = MerchantSetup::speaking(&Version::ALL).start().await;
+    // Without the key in the registry the merchant refuses the platform: a platform problem,
+    // not "sign in" for the buyer.
+    let keyless = platform(
+        &merchant,
+        Entry {
+            api_key: None,
+            ..Entry::default()
+        },
+    )
+    .await;
+    let refused = card(
+        &keyless,
+        "POST",
+        "/checkout_sessions",
+        &unique_key("c"),
+        Some(&create_body("enamel-pin-gold")),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::BAD_GATEWAY, "{}", refused.body);
+    // A page calling the merchant straight from the browser has no key either.
+    let browser = send(
+        "POST",
+        &format!("{}/checkout_sessions", merchant.base),
+        &[
+            ("origin", ORIGIN),
+            ("api-version", API_VERSION),
+            ("idempotency-key", "k"),
+        ],
+        Some(&create_body("enamel-pin-gold")),
+    )
+    .await;
+    assert_eq!(browser.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_framework_style_error_reaches_the_card_as_acps_flat_error() {
+    let merchant = MerchantSetup {
+        error_style: ErrorStyle::Framework,
+        ..MerchantSetup::speaking(&[Version::V2026_01_16])
+    }
+    .start()
+    .await;
+    // The merchant itself wraps its errors as `{"detail": {...}}`.
+    let raw = send(
+        "POST",
+        &format!("{}/checkout_sessions", merchant.base),
+        &[
+            ("api-version", "2026-01-16"),
+            ("authorization", &format!("Bearer {MERCHANT_KEY}")),
+            ("idempotency-key", &unique_key("raw")),
+        ],
+        Some(&json!({"items": [{"id": "no-such-thing", "quantity": 1}]})),
+    )
+    .await;
+    assert!(raw.body["detail"]["code"].is_string(), "{}", raw.body);
+    let gateway = platform(&merchant, Entry::default()).await;
+    let reply = card(
+        &gateway,
+        "POST",
+        "/checkout_sessions",
+        &unique_key("c"),
+        Some(&create_body("no-such-thing")),
+    )
+    .await;
+    assert!(reply.status.is_client_error(), "{}", reply.body);
+    assert_eq!(
+        reply.body["code"], raw.body["detail"]["code"],
+        "{}",
+        reply.body
+    );
+    assert!(
+        reply.body["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty())
+    );
+}
+
+#[tokio::test]
+async fn signed_requests_are_verified_by_the_merchant() {
+    let merchant = MerchantSetup {
+        signing_secret: Some("shared-s3cret"),
+        ..MerchantSetup::speaking(&Version::ALL)
+    }
+    .start()
+    .await;
+    let signed = platform(
+        &merchant,
+        Entry {
+            signing_secret: Some("shared-s3cret"),
+            ..Entry::default()
+        },
+    )
+    .await;
+    buy_through(&signed).await;
+    let wrong = platform(
+        &merchant,
+        Entry {
+            signing_secret: Some("not-the-secret"),
+            ..Entry::default()
+        },
+    )
+    .await;
+    let refused = card(
+        &wrong,
+        "POST",
+        "/checkout_sessions",
+        &unique_key("c"),
+        Some(&create_body("enamel-pin-gold")),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::BAD_GATEWAY, "{}", refused.body);
+    assert_eq!(refused.body["code"], "invalid_signature");
+}
+
+#[tokio::test]
+async fn a_retried_card_request_is_one_intent_end_to_end() {
+    let merchant = MerchantSetup::speaking(&[Version::V2026_01_16])
+        .start()
+        .await;
+    let gateway = platform(&merchant, Entry::default()).await;
+    let key = unique_key("same");
+    let first = card(
+        &gateway,
+        "POST",
+        "/checkout_sessions",
+        &key,
+        Some(&create_body("enamel-pin-gold")),
+    )
+    .await;
+    let again = card(
+        &gateway,
+        "POST",
+        "/checkout_sessions",
+        &key,
+        Some(&create_body("enamel-pin-gold")),
+    )
+    .await;
+    assert_eq!(first.body["id"], again.body["id"], "one session");
+    assert_eq!(again.headers["idempotent-replayed"], "true");
+
+    let session = first.body;
+    let id = session["id"].as_str().expect("id");
+    let token_key = unique_key("dp");
+    let token = delegate(&gateway, &session, "4242424242424242", &token_key).await;
+    let token_again = delegate(&gateway, &session, "4242424242424242", &token_key).await;
+    assert_eq!(token.body["id"], token_again.body["id"], "one token");
+    let token = token.body["id"].as_str().expect("token");
+
+    let done_key = unique_key("done");
+    let path = format!("/checkout_sessions/{id}/complete");
+    let body = complete_body(&session, token);
+    let done = card(&gateway, "POST", &path, &done_key, Some(&body)).await;
+    let done_again = card(&gateway, "POST", &path, &done_key, Some(&body)).await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    assert_eq!(done.body["order"]["id"], done_again.body["order"]["id"]);
+    // Another key for the same session cannot make a second order either.
+    let other = card(&gateway, "POST", &path, &unique_key("other"), Some(&body)).await;
+    assert!(!other.status.is_success(), "{}", other.body);
+}
+
+#[tokio::test]
+async fn a_saved_card_is_forwarded_to_the_merchants_psp_never_to_the_merchant() {
+    let merchant = MerchantSetup::speaking(&[Version::V2025_09_29])
+        .start()
+        .await;
+    let gateway = platform(&merchant, Entry::default()).await;
+    let signed_in = send(
+        "POST",
+        &format!("{}/wallet/sign_in", gateway.base),
+        &[("origin", ORIGIN)],
+        Some(&json!({"buyer_id": "ada"})),
+    )
+    .await;
+    let cookie = signed_in.headers["set-cookie"]
+        .to_str()
+        .expect("cookie")
+        .split(';')
+        .next()
+        .expect("pair")
+        .to_owned();
+    let wallet = |path: &'static str, body: Value, key: String| {
+        let (base, cookie) = (gateway.base.clone(), cookie.clone());
+        async move {
+            send(
+                "POST",
+                &format!("{base}{path}"),
+                &[
+                    ("origin", ORIGIN),
+                    ("cookie", &cookie),
+                    ("idempotency-key", &key),
+                ],
+                Some(&body),
+            )
+            .await
+        }
+    };
+    let created = card(
+        &gateway,
+        "POST",
+        "/checkout_sessions",
+        &unique_key("c"),
+        Some(&create_body("enamel-pin-gold")),
+    )
+    .await;
+    let session = created.body;
+    let request = json!({"payment_method_id": "pm_ada", "checkout_session_id": session["id"],
+        "merchant_id": "buycard-demo", "max_amount": total(&session), "currency": "usd"});
+    let key = unique_key("tok");
+    let token = wallet("/wallet/payment_token", request.clone(), key.clone()).await;
+    assert_eq!(token.status, StatusCode::CREATED, "{}", token.body);
+    let again = wallet("/wallet/payment_token", request, key).await;
+    assert_eq!(
+        token.body["token"], again.body["token"],
+        "a resend mints nothing"
+    );
+    let token = token.body["token"].as_str().expect("token");
+    let done = card(
+        &gateway,
+        "POST",
+        &format!(
+            "/checkout_sessions/{}/complete",
+            session["id"].as_str().expect("id")
+        ),
+        &unique_key("done"),
+        Some(&complete_body(&session, token)),
+    )
+    .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    assert_eq!(done.body["status"], "completed");
+}
+
+#[tokio::test]
+async fn the_feed_is_ingested_over_http_and_a_missing_shop_is_explained() {
+    let merchant = MerchantSetup::speaking(&Version::ALL).start().await;
+    let gateway = platform(
+        &merchant,
+        Entry {
+            feed: Some(format!("{}/feed", merchant.base)),
+            ..Entry::default()
+        },
+    )
+    .await;
+    let feed = send(
+        "GET",
+        &format!("{}/shops/shop/feeds/demo/products", gateway.base),
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(feed.status, StatusCode::OK);
+    let photo = feed.body["products"][0]["media"][0]["url"]
+        .as_str()
+        .expect("photo");
+    assert!(photo.starts_with(&merchant.base), "{photo}");
+    let unknown = send(
+        "GET",
+        &format!("{}/shops/nobody/feeds/demo/products", gateway.base),
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    assert_eq!(unknown.body["code"], "merchant_not_found");
+}
+
+#[tokio::test]
+async fn the_merchant_names_a_field_its_version_does_not_define() {
+    let merchant = MerchantSetup::speaking(&Version::ALL).start().await;
+    let call = |version: &'static str, body: Value| {
+        let base = merchant.base.clone();
+        async move {
+            send(
+                "POST",
+                &format!("{base}/checkout_sessions"),
+                &[
+                    ("api-version", version),
+                    ("authorization", &format!("Bearer {MERCHANT_KEY}")),
+                    ("idempotency-key", &unique_key("strict")),
+                ],
+                Some(&body),
+            )
+            .await
+        }
+    };
+    let quantity = call(
+        "2026-04-17",
+        json!({"currency": "usd", "capabilities": {}, "line_items": [{"id": "enamel-pin-gold", "quantity": 2}]}),
+    )
+    .await;
+    assert_eq!(
+        quantity.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        quantity.body
+    );
+    assert_eq!(quantity.body["param"], "$.line_items[0].quantity");
+    let newer_shape = call(
+        "2026-01-16",
+        json!({"items": [{"id": "enamel-pin-gold", "quantity": 1}], "line_items": []}),
+    )
+    .await;
+    assert_eq!(newer_shape.status, StatusCode::BAD_REQUEST);
+    assert_eq!(newer_shape.body["param"], "$.line_items");
+    let legacy = call(
+        "2026-01-16",
+        json!({"items": [{"id": "enamel-pin-gold", "quantity": 2}]}),
+    )
+    .await;
+    assert_eq!(legacy.status, StatusCode::CREATED, "{}", legacy.body);
+    assert_eq!(legacy.body["line_items"][0]["item"]["quantity"], 2);
+    assert_schema_version("2026-01-16", "CheckoutSession", &legacy.body);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_hundred_buyers_race_for_ten_prints_through_the_gateway() {
+    let merchant = MerchantSetup::speaking(&[Version::V2026_01_16])
+        .start()
+        .await;
+    let gateway = std::sync::Arc::new(platform(&merchant, Entry::default()).await);
+    let mut ready = Vec::new();
+    for _ in 0..200 {
+        let created = card(
+            &gateway,
+            "POST",
+            "/checkout_sessions",
+            &unique_key("c"),
+            Some(&create_body("night-market-print-a3")),
+        )
+        .await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+        let session = created.body;
+        let token = delegate(&gateway, &session, "4242424242424242", &unique_key("dp")).await;
+        let token = token.body["id"].as_str().expect("token").to_owned();
+        ready.push((session, token));
+    }
+    let tasks: Vec<_> = ready
+        .into_iter()
+        .map(|(session, token)| {
+            let gateway = gateway.clone();
+            tokio::spawn(async move {
+                let id = session["id"].as_str().expect("id").to_owned();
+                card(
+                    &gateway,
+                    "POST",
+                    &format!("/checkout_sessions/{id}/complete"),
+                    &unique_key("race"),
+                    Some(&complete_body(&session, &token)),
+                )
+                .await
+            })
+        })
+        .collect();
+    let (mut orders, mut refused) = (0, 0);
+    for task in tasks {
+        let reply = task.await.expect("task");
+        if reply.status == StatusCode::OK && reply.body["status"] == "completed" {
+            orders += 1;
+        } else {
+            assert!(reply.status.is_client_error(), "{}", reply.body);
+            refused += 1;
+        }
+    }
+    assert_eq!((orders, refused), (10, 190));
+}
