@@ -91,7 +91,8 @@ export async function cardText(locator) {
 }
 
 // A reference server of the test's own (for fault injection), serving the same release build.
-// `cargo xtask test` passes the binary's path; it stops when the test calls stop().
+// `cargo xtask test` passes the binary's path; it stops when the test calls stop(). `catalog`
+// picks another merchant's catalog (e.g. Harbor Records for a merchant of the test's own).
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 
@@ -101,7 +102,12 @@ export async function startServer(extraArgs = []) {
   const root = new URL("../../", import.meta.url).pathname;
   const child = spawn(
     bin,
-    ["--listen", "127.0.0.1:0", "--catalog", root + "server/catalog", "--static", root + "dist", "--database", ":memory:", ...extraArgs],
+    [
+      "--listen", "127.0.0.1:0", "--catalog", root + "server/catalog", "--static", root + "dist", "--database", ":memory:",
+      // The same shops behind its gateway as the main test server (`cargo xtask test` writes the registry).
+      ...(process.env.BUYCARD_MERCHANTS ? ["--merchants", process.env.BUYCARD_MERCHANTS] : []),
+      ...extraArgs,
+    ],
     { stdio: ["ignore", "pipe", "ignore"], env: { ...process.env, RUST_LOG: "warn" } },
   );
   const line = await new Promise((resolve, reject) => {

@@ -26,7 +26,7 @@ test("every card on the timeline renders its product from the server", async () 
     null,
     { timeout: 15000 },
   );
-  assert.equal(feedRequests.length, 1, "one feed request for the whole timeline");
+  assert.equal(feedRequests.length, 2, "one feed request per shop (Lantern Press, Harbor Records) for the whole timeline");
 
   const print = card(page, "night-market-print");
   assert.equal(await cardText(print.locator(".title")), "Night Market: signed limited-edition print");

@@ -9,6 +9,7 @@
 //! Everything is installed from the package registries the project can reach: crates.io (Trunk,
 //! wasm-bindgen-cli), npm (binaryen's wasm-opt, playwright-core, axe-core) and Debian (Chromium).
 
+mod demo;
 mod setup;
 mod size;
 mod steps;

@@ -7,6 +7,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use crate::demo;
 use crate::setup::{self, CHROMEDRIVER, CHROMIUM};
 
 /// The workspace root.
@@ -172,21 +173,27 @@ fn build_server() -> Result<PathBuf, String> {
     Ok(target_dir().join("debug/buycard-server"))
 }
 
-/// Starts the reference server on a free port and returns it with its base URL.
-fn start_server(args: &[&str]) -> Result<(Guard, String), String> {
-    let binary = build_server()?;
+/// Starts the reference server on a free port with `catalog`, an in-memory database, `args`
+/// and `env`; returns it with its base URL.
+fn start_server(
+    catalog: &str,
+    args: &[String],
+    env: &[(&str, &str)],
+) -> Result<(Guard, String), String> {
+    let binary = target_dir().join("debug/buycard-server");
     let mut child = Command::new(&binary)
         .args([
             "--listen",
             "127.0.0.1:0",
             "--catalog",
-            "server/catalog",
+            catalog,
             "--database",
             ":memory:",
         ])
         .args(args)
         .current_dir(root())
         .env("RUST_LOG", "warn")
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .spawn()
         .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
@@ -212,14 +219,34 @@ fn start_server(args: &[&str]) -> Result<(Guard, String), String> {
 }
 
 pub fn e2e_tests() -> StepResult {
-    let (_server, url) = start_server(&["--static", "dist"])?;
-    println!("xtask: end-to-end tests against {url}");
+    build_server()?;
+    let (_harbor, harbor) = start_server(
+        &demo::harbor_catalog(),
+        &demo::harbor_args(),
+        &demo::harbor_server_env(),
+    )?;
+    let registry = demo::write_registry(&target_dir().join("e2e"), &harbor)?;
+    let registry = registry.display().to_string();
+    let (_server, url) = start_server(
+        "server/catalog",
+        &[
+            "--static".into(),
+            "dist".into(),
+            "--merchants".into(),
+            registry.clone(),
+        ],
+        &demo::HARBOR_ENV,
+    )?;
+    println!("xtask: end-to-end tests against {url} (Harbor Records at {harbor})");
     let artifacts = root().join("tests/e2e/artifacts");
     run_counted(
         Command::new("node")
             .args(["--test", "--test-reporter=spec", "--test-concurrency=1"])
             .current_dir(root().join("tests/e2e"))
             .env("BUYCARD_URL", &url)
+            .env("BUYCARD_HARBOR_URL", &harbor)
+            .env("BUYCARD_MERCHANTS", &registry)
+            .envs(demo::HARBOR_ENV)
             .env(
                 "BUYCARD_SERVER_BIN",
                 target_dir().join("debug/buycard-server"),
@@ -258,58 +285,93 @@ fn http_ok(addr: SocketAddr) -> bool {
     stream.read_exact(&mut head).is_ok() && head.starts_with(b"HTTP/1.") && &head[9..12] == b"200"
 }
 
+/// Fails when something already answers on `addr`, naming it, so a busy port is reported as
+/// such before anything starts (and a child that stops later is never blamed on a port).
+fn port_free(addr: &str, what: &str) -> Result<(), String> {
+    let socket: SocketAddr = addr.parse().map_err(|e| format!("{e}"))?;
+    match TcpStream::connect_timeout(&socket, Duration::from_millis(300)) {
+        Ok(_) => Err(format!(
+            "{addr} ({what}) is already in use: stop what runs there (an earlier `cargo xtask serve`?)"
+        )),
+        Err(_) => Ok(()),
+    }
+}
+
 pub fn serve() -> Result<(), String> {
     const SERVER: &str = "127.0.0.1:8787";
+    const HARBOR: &str = "127.0.0.1:8789";
     const PAGE: &str = "127.0.0.1:8080";
+    port_free(SERVER, "the platform")?;
+    port_free(HARBOR, "the Harbor Records merchant")?;
+    port_free(PAGE, "trunk serve")?;
     let binary = build_server()?;
-    println!("xtask: starting the reference server on http://{SERVER}");
-    let mut server = Guard(
-        Command::new(&binary)
-            // Data persists in .data/ between runs; the preview page's origin may call the
-            // checkout API and the wallet.
-            .args(["--listen", SERVER, "--catalog", "server/catalog"])
-            .args(["--allow-origin", &format!("http://{PAGE}")])
-            .current_dir(root())
+    // Databases live under target/, which `trunk serve` does not watch (Trunk.toml lists what
+    // it watches): a checkout write must never rebuild and reload the page under the buyer.
+    let data = target_dir().join("serve-data");
+    std::fs::create_dir_all(&data).map_err(|e| format!("cannot create {}: {e}", data.display()))?;
+    let spawn = |what: &str, cmd: &mut Command| -> Result<Guard, String> {
+        cmd.current_dir(root())
             .spawn()
-            .map_err(|e| format!("cannot start {}: {e}", binary.display()))?,
-    );
+            .map(Guard)
+            .map_err(|e| format!("cannot start {what}: {e}"))
+    };
+    println!("xtask: starting Harbor Records (a merchant on ACP 2026-01-16) on http://{HARBOR}");
+    let mut harbor = spawn(
+        "Harbor Records",
+        Command::new(&binary)
+            .args(["--listen", HARBOR, "--catalog", &demo::harbor_catalog()])
+            .args(demo::harbor_args())
+            .args([
+                "--database",
+                &data.join("harbor.sqlite").display().to_string(),
+            ])
+            .envs(demo::harbor_server_env()),
+    )?;
+    let registry = demo::write_registry(&data, &format!("http://{HARBOR}"))?;
+    println!("xtask: starting the platform (gateway, wallet, Lantern Press) on http://{SERVER}");
+    let mut server = spawn(
+        "the platform",
+        Command::new(&binary)
+            .args(["--listen", SERVER, "--catalog", "server/catalog"])
+            .args([
+                "--database",
+                &data.join("buycard.sqlite").display().to_string(),
+            ])
+            .args(["--merchants", &registry.display().to_string()])
+            // The preview page's origin may call the gateway, the checkout API and the wallet.
+            .args(["--allow-origin", &format!("http://{PAGE}")])
+            .envs(demo::HARBOR_ENV),
+    )?;
     println!("xtask: starting trunk serve (the first build takes a few minutes)");
-    let mut trunk = Guard(
+    let mut trunk = spawn(
+        "trunk",
         Command::new(setup::cargo_tool("trunk"))
             .arg("serve")
-            .current_dir(root())
-            .env("PATH", setup::tool_path())
-            .spawn()
-            .map_err(|e| format!("cannot start trunk: {e}"))?,
-    );
+            .env("PATH", setup::tool_path()),
+    )?;
     let page: SocketAddr = PAGE.parse().map_err(|e| format!("{e}"))?;
     let started = Instant::now();
     let mut announced = false;
     loop {
-        // Ctrl-C reaches both children (same process group): a clean exit is a normal stop,
-        // and the Guards stop whichever is still running.
-        if let Ok(Some(status)) = server.0.try_wait() {
-            return match (status.success(), announced) {
-                (true, _) => Ok(()),
-                (false, true) => Err(format!("the reference server stopped ({status})")),
-                (false, false) => Err(format!(
-                    "the reference server stopped ({status}); is {SERVER} already in use?"
-                )),
-            };
-        }
-        if let Ok(Some(status)) = trunk.0.try_wait() {
-            return if status.success() {
-                Ok(())
-            } else {
-                Err(format!(
-                    "trunk serve stopped ({status}); is {PAGE} already in use?"
-                ))
-            };
+        // Ctrl-C reaches every child (same process group): a clean exit is a normal stop, and
+        // the Guards stop whichever is still running. Otherwise say which one stopped, and how.
+        for (name, child) in [
+            ("the platform server", &mut server),
+            ("the Harbor Records server", &mut harbor),
+            ("trunk serve", &mut trunk),
+        ] {
+            if let Ok(Some(status)) = child.0.try_wait() {
+                return if status.success() {
+                    Ok(())
+                } else {
+                    Err(format!("{name} stopped ({status}); its output is above"))
+                };
+            }
         }
         if !announced && http_ok(page) {
             announced = true;
             println!(
-                "\n  buycard preview: http://{PAGE}/  (profile banner: http://{PAGE}/profile.html; reference server: http://{SERVER}; Ctrl-C stops both)\n"
+                "\n  buycard preview: http://{PAGE}/  (profile banner: http://{PAGE}/profile.html; platform: http://{SERVER}; Harbor Records: http://{HARBOR}; Ctrl-C stops all)\n"
             );
         }
         if !announced && started.elapsed() > Duration::from_secs(30 * 60) {
