@@ -46,6 +46,37 @@ pub struct PaymentMethodCard {
     pub metadata: Map<String, Value>,
 }
 
+impl PaymentMethodCard {
+    /// A physical card's number as the buyer typed it (`fpan`, credit, not virtual).
+    pub fn typed(
+        number: String,
+        exp_month: String,
+        exp_year: String,
+        name: Option<String>,
+        cvc: Option<String>,
+    ) -> Self {
+        Self {
+            kind: "card".into(),
+            card_number_type: "fpan".into(),
+            r#virtual: Some(false),
+            number,
+            exp_month: Some(exp_month),
+            exp_year: Some(exp_year),
+            name,
+            cvc,
+            cryptogram: None,
+            eci_value: None,
+            checks_performed: None,
+            iin: None,
+            display_card_funding_type: "credit".into(),
+            display_wallet_type: None,
+            display_brand: None,
+            display_last4: None,
+            metadata: Map::new(),
+        }
+    }
+}
+
 impl std::fmt::Debug for PaymentMethodCard {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PaymentMethodCard")

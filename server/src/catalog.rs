@@ -74,7 +74,8 @@ impl Catalog {
     }
 }
 
-fn resolve_media(product: &mut Product, public_url: &str) {
+/// Relative media URLs (`media/tee.svg`) become absolute against `public_url`.
+pub fn resolve_media(product: &mut Product, public_url: &str) {
     let resolve = |media: &mut Vec<Media>| {
         for m in media {
             if !m.url.contains("://") {

@@ -28,7 +28,7 @@ use buycard_acp::checkout::{Address, Buyer, FulfillmentDetails};
 use buycard_acp::delegate_payment::{Allowance, PaymentMethodCard};
 use buycard_acp::wallet::{PaymentMethod, SavedBuyer};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, json};
+use serde_json::json;
 
 use crate::checkout::parse;
 use crate::error::ApiError;
@@ -96,25 +96,13 @@ struct CardInput {
 
 impl CardInput {
     fn as_acp(&self) -> PaymentMethodCard {
-        PaymentMethodCard {
-            kind: "card".into(),
-            card_number_type: "fpan".into(),
-            r#virtual: Some(false),
-            number: self.number.clone(),
-            exp_month: Some(self.exp_month.clone()),
-            exp_year: Some(self.exp_year.clone()),
-            name: self.name.clone(),
-            cvc: self.cvc.clone(),
-            cryptogram: None,
-            eci_value: None,
-            checks_performed: None,
-            iin: None,
-            display_card_funding_type: "credit".into(),
-            display_wallet_type: None,
-            display_brand: None,
-            display_last4: None,
-            metadata: Map::new(),
-        }
+        PaymentMethodCard::typed(
+            self.number.clone(),
+            self.exp_month.clone(),
+            self.exp_year.clone(),
+            self.name.clone(),
+            self.cvc.clone(),
+        )
     }
 }
 

@@ -11,7 +11,7 @@ use std::time::Duration;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use buycard_acp::feed::{FeedMetadata, Media, Product, ProductsResponse, parse_products_jsonl};
+use buycard_acp::feed::{FeedMetadata, Product, ProductsResponse, parse_products_jsonl};
 
 use super::registry::{FeedSource, Merchant};
 use crate::AppState;
@@ -102,28 +102,9 @@ pub async fn read(
     let mut products =
         parse_products_jsonl(&products_text).map_err(|e| FeedError::Products(where_, e))?;
     for product in &mut products {
-        absolute_media(product, &base);
+        crate::catalog::resolve_media(product, &base);
     }
     Ok(Feed { metadata, products })
-}
-
-/// Relative media URLs (`media/tee.svg`) become absolute against `base`.
-pub fn absolute_media(product: &mut Product, base: &str) {
-    let resolve = |media: &mut Vec<Media>| {
-        for m in media {
-            if !m.url.contains("://") {
-                m.url = format!(
-                    "{}/{}",
-                    base.trim_end_matches('/'),
-                    m.url.trim_start_matches('/')
-                );
-            }
-        }
-    };
-    product.media.as_mut().map(resolve);
-    for variant in &mut product.variants {
-        variant.media.as_mut().map(resolve);
-    }
 }
 
 /// Where the gateway serves a folder feed's `media/`.

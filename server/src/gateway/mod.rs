@@ -118,21 +118,24 @@ fn json(body: &[u8]) -> Result<Value, ApiError> {
         .map_err(|_| ApiError::bad_request("invalid", "The request body is not JSON", "$"))
 }
 
-/// The inbound call's `Idempotency-Key` (required on every POST, ACP §6) and `Request-Id`.
-fn keys(headers: &HeaderMap) -> Result<forward::Hop, ApiError> {
+/// The inbound call's `Idempotency-Key` and `Request-Id`, for the next hop.
+fn hop(headers: &HeaderMap) -> forward::Hop {
     let text = |name: &str| {
         headers
             .get(name)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned)
     };
-    Ok(forward::Hop {
+    forward::Hop {
         idempotency_key: text("idempotency-key"),
         request_id: text("request-id").unwrap_or_default(),
-    })
+    }
 }
 
-fn require_key(hop: &forward::Hop) -> Result<(), ApiError> {
+/// [`hop`] of a POST, which must carry an `Idempotency-Key` (ACP §6): it is what makes a retry
+/// at any hop the same intent.
+fn keyed_hop(headers: &HeaderMap) -> Result<forward::Hop, ApiError> {
+    let hop = hop(headers);
     if hop.idempotency_key.is_none() {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -141,7 +144,7 @@ fn require_key(hop: &forward::Hop) -> Result<(), ApiError> {
             "Idempotency-Key header is required",
         ));
     }
-    Ok(())
+    Ok(hop)
 }
 
 fn segment(id: &str) -> String {
@@ -163,10 +166,8 @@ async fn create(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let (gateway, merchant) = merchant(&app, &id)?;
-    let hop = keys(&headers)?;
-    require_key(&hop)?;
     let request = forward::Call::post("/checkout_sessions", Body::CreateRequest, json(&body)?);
-    let answer = forward::checkout(gateway, merchant, &hop, request).await?;
+    let answer = forward::checkout(gateway, merchant, &keyed_hop(&headers)?, request).await?;
     if let Some(session_id) = answer.body.get("id").and_then(Value::as_str) {
         let record = SessionRecord {
             merchant: merchant.id.clone(),
@@ -178,20 +179,58 @@ async fn create(
     Ok(answer.into_response())
 }
 
+/// A POST about one session (`suffix` is "", "/complete" or "/cancel"), forwarded.
+async fn session_post(
+    app: &AppState,
+    (id, session): (String, String),
+    suffix: &str,
+    kind: Body,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Response, ApiError> {
+    let (gateway, merchant) = merchant(app, &id)?;
+    let path = format!("/checkout_sessions/{}{suffix}", segment(&session));
+    let request = forward::Call::post(&path, kind, json(body)?);
+    Ok(
+        forward::checkout(gateway, merchant, &keyed_hop(headers)?, request)
+            .await?
+            .into_response(),
+    )
+}
+
 async fn update(
     State(app): State<Arc<AppState>>,
-    Path((id, session)): Path<(String, String)>,
+    Path(ids): Path<(String, String)>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let (gateway, merchant) = merchant(&app, &id)?;
-    let hop = keys(&headers)?;
-    require_key(&hop)?;
-    let path = format!("/checkout_sessions/{}", segment(&session));
-    let request = forward::Call::post(&path, Body::UpdateRequest, json(&body)?);
-    Ok(forward::checkout(gateway, merchant, &hop, request)
-        .await?
-        .into_response())
+    session_post(&app, ids, "", Body::UpdateRequest, &headers, &body).await
+}
+
+async fn complete(
+    State(app): State<Arc<AppState>>,
+    Path(ids): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    session_post(
+        &app,
+        ids,
+        "/complete",
+        Body::CompleteRequest,
+        &headers,
+        &body,
+    )
+    .await
+}
+
+async fn cancel(
+    State(app): State<Arc<AppState>>,
+    Path(ids): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    session_post(&app, ids, "/cancel", Body::CancelRequest, &headers, &body).await
 }
 
 async fn retrieve(
@@ -200,43 +239,9 @@ async fn retrieve(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let (gateway, merchant) = merchant(&app, &id)?;
-    let hop = keys(&headers)?;
     let path = format!("/checkout_sessions/{}", segment(&session));
-    Ok(
-        forward::checkout(gateway, merchant, &hop, forward::Call::get(&path))
-            .await?
-            .into_response(),
-    )
-}
-
-async fn complete(
-    State(app): State<Arc<AppState>>,
-    Path((id, session)): Path<(String, String)>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    let (gateway, merchant) = merchant(&app, &id)?;
-    let hop = keys(&headers)?;
-    require_key(&hop)?;
-    let path = format!("/checkout_sessions/{}/complete", segment(&session));
-    let request = forward::Call::post(&path, Body::CompleteRequest, json(&body)?);
-    Ok(forward::checkout(gateway, merchant, &hop, request)
-        .await?
-        .into_response())
-}
-
-async fn cancel(
-    State(app): State<Arc<AppState>>,
-    Path((id, session)): Path<(String, String)>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    let (gateway, merchant) = merchant(&app, &id)?;
-    let hop = keys(&headers)?;
-    require_key(&hop)?;
-    let path = format!("/checkout_sessions/{}/cancel", segment(&session));
-    let request = forward::Call::post(&path, Body::CancelRequest, json(&body)?);
-    Ok(forward::checkout(gateway, merchant, &hop, request)
+    let call = forward::Call::get(&path);
+    Ok(forward::checkout(gateway, merchant, &hop(&headers), call)
         .await?
         .into_response())
 }
@@ -248,11 +253,11 @@ async fn delegate_payment(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let (gateway, merchant) = merchant(&app, &id)?;
-    let hop = keys(&headers)?;
-    require_key(&hop)?;
-    Ok(pay::delegate(gateway, merchant, &hop, json(&body)?)
-        .await?
-        .into_response())
+    Ok(
+        pay::delegate(gateway, merchant, &keyed_hop(&headers)?, json(&body)?)
+            .await?
+            .into_response(),
+    )
 }
 
 /// The card speaks the current version to the gateway; the gateway speaks the merchant's.

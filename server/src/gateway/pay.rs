@@ -74,25 +74,13 @@ pub async fn saved_card_token(
     allowance: Allowance,
 ) -> Result<String, ApiError> {
     let request = DelegatePaymentRequest {
-        payment_method: PaymentMethodCard {
-            kind: "card".into(),
-            card_number_type: "fpan".into(),
-            r#virtual: Some(false),
-            number: card.number,
-            exp_month: Some(card.exp_month),
-            exp_year: Some(card.exp_year),
-            name: card.name,
-            cvc: None,
-            cryptogram: None,
-            eci_value: None,
-            checks_performed: None,
-            iin: None,
-            display_card_funding_type: "credit".into(),
-            display_wallet_type: None,
-            display_brand: None,
-            display_last4: None,
-            metadata: Map::new(),
-        },
+        payment_method: PaymentMethodCard::typed(
+            card.number,
+            card.exp_month,
+            card.exp_year,
+            card.name,
+            None,
+        ),
         allowance,
         billing_address: None,
         risk_signals: vec![RiskSignal {
