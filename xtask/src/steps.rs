@@ -327,6 +327,14 @@ pub fn serve() -> Result<(), String> {
             ])
             .envs(demo::harbor_server_env()),
     )?;
+    // The platform reads Harbor's feed as it starts: give Harbor a moment to listen first.
+    let harbor_addr: SocketAddr = HARBOR.parse().map_err(|e| format!("{e}"))?;
+    for _ in 0..100 {
+        if TcpStream::connect_timeout(&harbor_addr, Duration::from_millis(100)).is_ok() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
     let registry = demo::write_registry(&data, &format!("http://{HARBOR}"))?;
     println!("xtask: starting the platform (gateway, wallet, Lantern Press) on http://{SERVER}");
     let mut server = spawn(
