@@ -57,6 +57,9 @@ pub struct OrderRecord {
     pub total: i64,
     pub currency: String,
     pub created_at: String,
+    /// What the order page shows (orders placed before it existed have none).
+    #[serde(default)]
+    pub receipt: Option<crate::receipt::Receipt>,
 }
 
 async fn load(app: &AppState, id: &str) -> Result<SessionState, ApiError> {
@@ -430,6 +433,7 @@ async fn place(
         total: session.total().unwrap_or(0),
         currency: state.currency.clone(),
         created_at: rfc3339(now()),
+        receipt: Some(crate::receipt::Receipt::of(&session)),
     };
     let take: Vec<(String, u32)> = state.items.clone();
     let before = state.clone();
@@ -514,13 +518,6 @@ fn completed_error() -> ApiError {
     .param("$.status")
 }
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
 /// The page an order's `permalink_url` opens.
 pub async fn order_page(
     State(app): State<Arc<AppState>>,
@@ -537,26 +534,28 @@ pub async fn order_page(
         )
             .into_response());
     };
-    let lines: String = record
-        .lines
-        .iter()
-        .map(|(name, qty, amount)| {
-            format!(
-                "<li>{} × {qty}: {} {}</li>",
-                escape(name),
-                amount,
-                escape(&record.currency.to_uppercase())
-            )
-        })
-        .collect();
-    Ok(Html(format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Order {id}</title></head>\
-         <body><main><h1>Thank you! Order {id}</h1><p>Placed {created}.</p><ul>{lines}</ul>\
-         <p>Total (minor units): <strong>{total} {currency}</strong></p></main></body></html>",
-        id = escape(&record.order.id),
-        created = escape(&record.created_at),
-        total = record.total,
-        currency = escape(&record.currency.to_uppercase()),
+    let receipt = record
+        .receipt
+        .clone()
+        .unwrap_or_else(|| crate::receipt::Receipt {
+            lines: record
+                .lines
+                .iter()
+                .map(|(name, quantity, amount)| crate::receipt::ReceiptLine {
+                    name: name.clone(),
+                    quantity: *quantity,
+                    unit_amount: amount / i64::from((*quantity).max(1)),
+                    amount: *amount,
+                })
+                .collect(),
+            totals: vec![("Total".into(), record.total, true)],
+            ..Default::default()
+        });
+    Ok(Html(crate::receipt::page(
+        &record.order.id,
+        &record.created_at,
+        &record.currency,
+        &receipt,
     ))
     .into_response())
 }

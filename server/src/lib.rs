@@ -14,6 +14,7 @@ pub mod idempotency;
 pub mod merchant;
 pub mod pricing;
 pub mod psp;
+pub mod receipt;
 pub mod signing;
 pub mod store;
 pub mod vault;

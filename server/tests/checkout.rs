@@ -284,7 +284,24 @@ async fn a_saved_buyer_buys_and_the_order_exists() {
     )
     .await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(String::from_utf8_lossy(&page.raw).contains(order["id"].as_str().expect("id")));
+    let html = String::from_utf8_lossy(&page.raw);
+    assert!(html.contains(order["id"].as_str().expect("id")));
+    // A receipt a person reads: the line at its price, then delivery, tax and the total that
+    // add up, in dollars (never minor units), the date in words, where it goes.
+    for shown in [
+        "1 × $120.00",
+        "<td>Delivery</td><td class=\"amount\">$5.00</td>",
+        "<dd>Standard</dd>",
+        "$8.70",
+        "$133.70",
+        "Ada Lovelace, 1 Main St, San Francisco CA 94102, US",
+        "width=device-width",
+        "prefers-color-scheme: dark",
+    ] {
+        assert!(html.contains(shown), "{shown:?} missing from the order page:\n{html}");
+    }
+    assert!(!html.contains("minor units") && !html.contains("13370"), "{html}");
+    assert!(!html.contains("T0") && html.contains(" UTC"), "the date is in words: {html}");
 
     // Illegal transitions after completion.
     let cancel = post(

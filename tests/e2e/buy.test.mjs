@@ -58,6 +58,18 @@ test("a signed-in saved buyer buys in two clicks and the order exists", async ()
   assert.equal(session.order.id, order.order_id);
   const orderPage = await page.request.get(order.permalink_url);
   assert.equal(orderPage.status(), 200);
+  // The order page is a receipt a phone can read, in both themes.
+  for (const colorScheme of ["light", "dark"]) {
+    const receipt = await newPage(browser, { viewport: { width: 375, height: 700 }, colorScheme });
+    await receipt.goto(order.permalink_url);
+    assert.match(await receipt.locator("tfoot tr.total").innerText(), /Total\s+\$13\.58/);
+    assert.ok(
+      await receipt.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth),
+      "nothing wider than a 375 px phone",
+    );
+    await receipt.screenshot({ path: artifact(`order-page-375-${colorScheme}.png`), fullPage: true });
+    await receipt.context().close();
+  }
   await card.screenshot({ path: artifact("buy-placed.png") });
   assert.deepEqual(page.errors, []);
   await page.context().close();
