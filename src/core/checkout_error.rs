@@ -1,12 +1,9 @@
 //! What can go wrong talking to a checkout backend, as a small typed set.
 //!
-//! Any ACP backend answers failures with an HTTP status and a flat error body
-//! (`{"type","code","message","param"}`); the network can also fail with no answer at all. The
-//! buy flow needs three things from that: whether retrying the *same* request (same
-//! Idempotency-Key) can help, what to tell the buyer (English and French), and which field to
-//! point at. [`CheckoutError::classify`] maps every answer to one of these kinds.
-
-use buycard_acp::ErrorResponse;
+//! The network can fail with no answer at all; a backend answers failures with an HTTP status
+//! and an error body, which `core::checkout` reads into one of these kinds. The buy flow needs
+//! three things from a failure: whether retrying the *same* request (same Idempotency-Key) can
+//! help, what to tell the buyer (English and French), and which field to point at.
 
 use super::i18n::{Lang, Msg};
 
@@ -52,41 +49,6 @@ pub enum CheckoutError {
 }
 
 impl CheckoutError {
-    /// From an HTTP status and the body the backend sent (if it parsed as an ACP error).
-    pub fn classify(status: u16, body: Option<&ErrorResponse>) -> Self {
-        let code = body.map(|b| b.code.as_str()).unwrap_or("");
-        let param = body.and_then(|b| b.param.clone());
-        match (status, code) {
-            (_, "idempotency_in_flight") | (409, _) => Self::InFlight {
-                retry_after_secs: None,
-            },
-            (_, "idempotency_conflict") => Self::KeyConflict,
-            (_, "unsupported_api_version" | "missing_api_version") => Self::UnsupportedVersion {
-                supported: body
-                    .and_then(|b| b.supported_versions.clone())
-                    .unwrap_or_default(),
-            },
-            (_, "out_of_stock") => Self::OutOfStock { param },
-            (_, "quantity_exceeded") => Self::QuantityExceeded { param },
-            (_, "payment_declined") => Self::PaymentDeclined,
-            (_, "requires_3ds") => Self::AuthenticationRequired,
-            (429, _) => Self::RateLimited {
-                retry_after_secs: None,
-            },
-            (401 | 403, _) => Self::Unauthorized,
-            (404 | 405 | 410, _) => Self::SessionClosed,
-            (500..=599, _) => Self::Server(status),
-            _ => Self::Invalid {
-                code: if code.is_empty() {
-                    "invalid".to_owned()
-                } else {
-                    code.to_owned()
-                },
-                param,
-            },
-        }
-    }
-
     /// Adds the `Retry-After` header's seconds to the kinds that honour it.
     pub fn with_retry_after(self, seconds: Option<u32>) -> Self {
         match self {
@@ -202,97 +164,8 @@ impl CheckoutError {
 
 #[cfg(test)]
 mod tests {
+    use super::super::checkout::answer::{Answer, read_failure};
     use super::*;
-
-    fn body(kind: &str, code: &str, param: Option<&str>) -> ErrorResponse {
-        let mut e = ErrorResponse::new(kind, code, "message");
-        e.param = param.map(str::to_owned);
-        e
-    }
-
-    #[test]
-    fn acp_answers_map_to_kinds() {
-        let c = |status, kind, code, param| {
-            CheckoutError::classify(status, Some(&body(kind, code, param)))
-        };
-        assert_eq!(
-            c(409, "invalid_request", "idempotency_in_flight", None),
-            CheckoutError::InFlight {
-                retry_after_secs: None
-            }
-        );
-        assert_eq!(
-            c(422, "invalid_request", "idempotency_conflict", None),
-            CheckoutError::KeyConflict
-        );
-        assert_eq!(
-            c(
-                400,
-                "invalid_request",
-                "out_of_stock",
-                Some("$.line_items[0].item.id")
-            ),
-            CheckoutError::OutOfStock {
-                param: Some("$.line_items[0].item.id".into())
-            }
-        );
-        assert_eq!(
-            c(400, "invalid_request", "quantity_exceeded", None),
-            CheckoutError::QuantityExceeded { param: None }
-        );
-        assert_eq!(
-            c(
-                400,
-                "invalid_request",
-                "requires_3ds",
-                Some("$.authentication_result")
-            ),
-            CheckoutError::AuthenticationRequired
-        );
-        assert_eq!(
-            c(405, "invalid_request", "invalid", Some("$.status")),
-            CheckoutError::SessionClosed
-        );
-        assert_eq!(
-            c(404, "invalid_request", "not_found", None),
-            CheckoutError::SessionClosed
-        );
-        assert_eq!(
-            c(503, "service_unavailable", "down", None),
-            CheckoutError::Server(503)
-        );
-        assert_eq!(
-            c(401, "invalid_request", "unauthorized", None),
-            CheckoutError::Unauthorized
-        );
-        assert_eq!(
-            c(400, "invalid_request", "missing", Some("$.buyer.email")),
-            CheckoutError::Invalid {
-                code: "missing".into(),
-                param: Some("$.buyer.email".into())
-            }
-        );
-        let mut version = body("invalid_request", "unsupported_api_version", None);
-        version.supported_versions = Some(vec!["2026-04-17".into()]);
-        assert_eq!(
-            CheckoutError::classify(400, Some(&version)),
-            CheckoutError::UnsupportedVersion {
-                supported: vec!["2026-04-17".into()]
-            }
-        );
-        // A body that is not an ACP error still classifies by status.
-        assert_eq!(
-            CheckoutError::classify(502, None),
-            CheckoutError::Server(502)
-        );
-        assert_eq!(
-            CheckoutError::classify(400, None),
-            CheckoutError::Invalid {
-                code: "invalid".into(),
-                param: None
-            }
-        );
-    }
 
     #[test]
     fn only_transient_failures_are_retried_with_the_same_key() {
@@ -341,10 +214,17 @@ mod tests {
 
     #[test]
     fn a_shop_that_refuses_browsers_says_to_go_through_the_sites_checkout_service() {
-        for status in [401, 403] {
-            let refused = CheckoutError::classify(
+        let read = |status, body: &str| {
+            read_failure(&Answer {
                 status,
-                Some(&body("invalid_request", "unauthorized", None)),
+                retry_after: None,
+                body: body.into(),
+            })
+        };
+        for status in [401, 403] {
+            let refused = read(
+                status,
+                r#"{"type":"invalid_request","code":"unauthorized","message":"No"}"#,
             );
             assert_eq!(refused, CheckoutError::Unauthorized);
             assert_eq!(
@@ -363,10 +243,7 @@ mod tests {
             assert_eq!(refused.code(), "unauthorized");
         }
         // Nor when the body is not an ACP error (a gateway's bare 401).
-        assert_eq!(
-            CheckoutError::classify(401, None),
-            CheckoutError::Unauthorized
-        );
+        assert_eq!(read(401, "Unauthorized"), CheckoutError::Unauthorized);
         // The wallet refusing a signed-out buyer is another story, and worth another try.
         assert_ne!(
             CheckoutError::WalletRefused.message(),

@@ -4,9 +4,7 @@
 //! Pure: the view keeps what the buyer typed (nothing is lost after an error) and shows these
 //! messages beside the fields.
 
-use buycard_acp::checkout::{Address, Buyer, FulfillmentDetails};
-
-use super::flow::CardEntry;
+use super::checkout::{Address, CardEntry, Contact, Delivery};
 use super::i18n::Msg;
 
 /// Countries the sheet offers, with their names in English and French. Shipping elsewhere is the
@@ -109,8 +107,8 @@ fn blank(text: &str) -> bool {
     text.trim().is_empty()
 }
 
-/// The buyer and delivery details, or every problem at once.
-pub fn check_address(form: &AddressForm) -> Result<(Buyer, FulfillmentDetails), Problems> {
+/// The buyer's contact and delivery details, or every problem at once.
+pub fn check_address(form: &AddressForm) -> Result<(Contact, Delivery), Problems> {
     let mut problems = Vec::new();
     let email = form.email.trim();
     let plausible_email = email.split_once('@').is_some_and(|(user, host)| {
@@ -155,7 +153,7 @@ pub fn check_address(form: &AddressForm) -> Result<(Buyer, FulfillmentDetails), 
         return Err(problems);
     }
     let name = form.name.trim().to_owned();
-    let buyer = Buyer {
+    let contact = Contact {
         email: email.to_owned(),
         full_name: Some(name.clone()),
         ..Default::default()
@@ -168,15 +166,14 @@ pub fn check_address(form: &AddressForm) -> Result<(Buyer, FulfillmentDetails), 
         state: form.state.trim().to_owned(),
         country,
         postal_code: postal.to_owned(),
-        company: None,
     };
-    let details = FulfillmentDetails {
+    let delivery = Delivery {
         name: Some(name),
         email: Some(email.to_owned()),
         phone_number: None,
         address: Some(address),
     };
-    Ok((buyer, details))
+    Ok((contact, delivery))
 }
 
 fn luhn(digits: &str) -> bool {
@@ -254,10 +251,10 @@ mod tests {
     }
 
     #[test]
-    fn a_good_address_becomes_acp_buyer_and_details() {
-        let (buyer, details) = check_address(&paris()).expect("valid");
-        assert_eq!(buyer.email, "camille@example.fr");
-        let address = details.address.expect("address");
+    fn a_good_address_becomes_a_contact_and_a_delivery_address() {
+        let (contact, delivery) = check_address(&paris()).expect("valid");
+        assert_eq!(contact.email, "camille@example.fr");
+        let address = delivery.address.expect("address");
         assert_eq!(
             (address.country.as_str(), address.state.as_str()),
             ("FR", ""),

@@ -11,7 +11,7 @@
 //!   only when the buyer asks for something new (Buy, Confirm, Pay, Cancel). This holds for the
 //!   wallet's requests (payment method, token) and the payment provider's as for the merchant's.
 //! - Nothing about payment is hard-coded: the handler and the merchant a token is for come from
-//!   the session's `capabilities.payment.handlers`.
+//!   the session ([`Session::handler`]).
 //! - Never two different `complete`s for one intent, and none after an order is placed. After a
 //!   `complete` whose outcome is unknown (no answer, 5xx, in flight), the session is re-read
 //!   before anything else.
@@ -19,19 +19,21 @@
 //!   buyer can act on. A session that only lacks a delivery choice gets the merchant's first
 //!   option; one that is not ready for a reason the card cannot fix is said in words.
 
-use buycard_acp::checkout::{
-    AuthenticationResult, Buyer, CheckoutSession, FulfillmentDetails, Item, Message, Order,
-    PaymentHandler, SelectedFulfillmentOption, Status,
-};
+//!
+//! The flow speaks checkout, not wire format: sessions are `core::checkout`'s read models, and
+//! requests are intents that `core::checkout::request` writes as bodies.
 
+pub use super::checkout::{
+    Authentication, CardEntry, Contact, Delivery, DeliveryChoice, Order, Purchase, SavedBuyer,
+    Session, Status,
+};
+use super::checkout::{Problem, ProblemKind, Target};
 use super::checkout_error::CheckoutError;
 use super::retry::Backoff;
 
 /// How long the confirmation must be visible before Confirm works (a double tap or a
 /// click-jacked tap cannot buy).
 pub const ARM_DELAY_MS: u32 = 600;
-
-pub use buycard_acp::wallet::{PaymentMethod, SavedBuyer};
 
 /// What the buyer sees.
 #[derive(Debug, Clone, PartialEq)]
@@ -77,8 +79,8 @@ impl Stage {
 /// provider), never to the merchant; `Debug` never shows it.
 #[derive(Clone, PartialEq)]
 pub struct Details {
-    pub buyer: Buyer,
-    pub fulfillment_details: FulfillmentDetails,
+    pub contact: Contact,
+    pub delivery: Delivery,
     pub card: CardEntry,
     pub save: bool,
 }
@@ -94,8 +96,8 @@ impl std::fmt::Debug for Details {
 /// The new buyer's contact and delivery details.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AddressEntry {
-    pub buyer: Buyer,
-    pub fulfillment_details: FulfillmentDetails,
+    pub contact: Contact,
+    pub delivery: Delivery,
 }
 
 /// The new buyer's card, and whether the wallet keeps it for one-click next time.
@@ -103,21 +105,6 @@ pub struct AddressEntry {
 pub struct CardPayment {
     pub card: CardEntry,
     pub save: bool,
-}
-
-#[derive(Clone, PartialEq, Eq)]
-pub struct CardEntry {
-    pub number: String,
-    pub exp_month: String,
-    pub exp_year: String,
-    pub cvc: String,
-    pub name: String,
-}
-
-impl std::fmt::Debug for CardEntry {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("CardEntry([redacted])")
-    }
 }
 
 /// Something that happened.
@@ -129,7 +116,7 @@ pub enum Event {
     Confirm,
     /// New buyer, step 1: contact and delivery address (the session's totals follow them).
     SubmitAddress(Box<AddressEntry>),
-    /// New buyer: a delivery option from the session's `fulfillment_options`.
+    /// New buyer: a delivery option of the session's, by id.
     ChooseOption(String),
     /// New buyer, step 2: the card, once the sheet shows what will be charged.
     Pay(Box<CardPayment>),
@@ -138,7 +125,7 @@ pub enum Event {
     /// "Try again" on a failure.
     Retry,
     /// The 3-D Secure challenge finished (any outcome).
-    Authenticated(AuthenticationResult),
+    Authenticated(Authentication),
     /// A timer the flow asked for fired.
     Timer(Timer),
     /// The request in flight finished.
@@ -161,7 +148,7 @@ pub enum Outcome {
     /// `GET /wallet/buyer`: `None` is 204 (nothing saved) or no wallet.
     Wallet(Option<Box<SavedBuyer>>),
     /// A checkout session (create, update, get, complete, cancel).
-    Session(Box<CheckoutSession>),
+    Session(Box<Session>),
     /// A payment method saved or vaulted from the details sheet.
     PaymentMethod(String),
     /// A delegated payment token.
@@ -175,17 +162,17 @@ pub enum Request {
     Wallet,
     Create {
         key: String,
-        items: Vec<Item>,
-        currency: String,
-        buyer: Option<Buyer>,
-        fulfillment_details: Option<FulfillmentDetails>,
+        purchase: Purchase,
+        contact: Option<Contact>,
+        delivery: Option<Delivery>,
     },
+    /// What is given changes; the rest of the session stays.
     Update {
         key: String,
         session_id: String,
-        buyer: Option<Buyer>,
-        fulfillment_details: Option<FulfillmentDetails>,
-        selected: Option<Vec<SelectedFulfillmentOption>>,
+        contact: Option<Contact>,
+        delivery: Option<Delivery>,
+        choice: Option<DeliveryChoice>,
     },
     /// Vault the card typed in the sheet at the wallet's payment provider.
     AddPaymentMethod {
@@ -206,7 +193,7 @@ pub enum Request {
         key: String,
         payment_method_id: String,
         session_id: String,
-        /// From the session's card payment handler: the token is bound to this merchant.
+        /// From the session's payment handler: the token is bound to this merchant.
         merchant_id: String,
         amount: i64,
         currency: String,
@@ -214,10 +201,10 @@ pub enum Request {
     Complete {
         key: String,
         session_id: String,
-        /// The session's payment handler the token is for ([`payment_handler`]).
+        /// The session's payment handler the token is for ([`Session::handler`]).
         handler_id: String,
         token: String,
-        authentication: Option<AuthenticationResult>,
+        authentication: Option<Authentication>,
     },
     Get {
         session_id: String,
@@ -276,123 +263,66 @@ pub enum Effect {
     Challenge,
 }
 
-/// The session's payment handlers, in the merchant's order.
-fn handlers(session: &CheckoutSession) -> impl Iterator<Item = &PaymentHandler> {
-    session
-        .capabilities
-        .payment
-        .iter()
-        .flat_map(|p| &p.handlers)
-}
-
-/// Whether a handler takes cards: its name or an instrument schema has a `card` segment
-/// (`dev.acp.tokenized.card`, `…/tokenized.card/instrument.json`).
-fn takes_cards(handler: &PaymentHandler) -> bool {
-    let has_card = |text: &str| {
-        text.split(|c: char| !c.is_ascii_alphanumeric())
-            .any(|segment| segment.eq_ignore_ascii_case("card"))
-    };
-    has_card(&handler.name) || handler.instrument_schemas.iter().any(|s| has_card(s))
-}
-
-/// The handler the card pays through: the first that takes delegated card tokens, else the
-/// first that takes delegated tokens, else the first offered. `None` when the session offers
-/// none (then there is nothing to pay with).
-pub fn payment_handler(session: &CheckoutSession) -> Option<&PaymentHandler> {
-    handlers(session)
-        .find(|h| h.requires_delegate_payment && takes_cards(h))
-        .or_else(|| handlers(session).find(|h| h.requires_delegate_payment))
-        .or_else(|| handlers(session).next())
-}
-
-/// The merchant a delegated token must name: the `merchant_id` in the config of the handler the
-/// card pays through, else of any handler that requires delegate payment.
-pub fn merchant_id(session: &CheckoutSession) -> String {
-    let of = |h: &PaymentHandler| {
-        h.config
-            .get("merchant_id")
-            .and_then(|m| m.as_str())
-            .map(str::to_owned)
-    };
-    payment_handler(session)
-        .and_then(of)
-        .or_else(|| {
-            handlers(session)
-                .filter(|h| h.requires_delegate_payment)
-                .find_map(of)
-        })
-        .unwrap_or_default()
-}
-
 /// What a session shown to the buyer calls for next.
 #[derive(Debug, Clone, PartialEq)]
 enum Next {
     /// Ready: the confirmation (saved buyer) or the card fields (new buyer).
     Pay,
     /// Only a delivery choice is missing: choose the merchant's first option.
-    ChooseDefault(SelectedFulfillmentOption),
+    ChooseDefault(DeliveryChoice),
     /// The buyer's contact or address is missing or wrong: the details sheet.
     AskDetails,
     /// Not ready for a reason the card cannot fix.
     Stuck(CheckoutError),
 }
 
-/// A message that blocks payment (a declined card does not: another card may be tried).
-fn blocking(message: &Message) -> bool {
-    message.kind == "error" && message.code.as_deref() != Some("payment_declined")
+/// A problem that blocks payment (a declined card does not: another card may be tried).
+fn blocking(problem: &Problem) -> bool {
+    problem.blocks() && problem.kind != ProblemKind::PaymentDeclined
 }
 
-fn about_choice(message: &Message) -> bool {
-    message
-        .param
-        .as_deref()
-        .is_some_and(|p| p.contains("fulfillment_option"))
+fn about_choice(problem: &Problem) -> bool {
+    problem.target() == Target::DeliveryChoice
 }
 
-fn about_details(message: &Message) -> bool {
-    message
-        .param
-        .as_deref()
-        .is_some_and(|p| p.starts_with("$.buyer") || p.starts_with("$.fulfillment_details"))
+fn about_details(problem: &Problem) -> bool {
+    problem.target() == Target::Details
+}
+
+/// A session that is not ready for a reason the card cannot fix, said with the merchant's
+/// problem (if it named one).
+fn not_ready(problem: Option<&Problem>) -> CheckoutError {
+    CheckoutError::NotReady {
+        code: problem.and_then(|p| p.code()).map(str::to_owned),
+        param: problem.and_then(|p| p.param.clone()),
+    }
 }
 
 /// What `session` calls for, given whether the buyer's details were already sent.
-fn next_step(session: &CheckoutSession, details_sent: bool) -> Next {
-    let blockers: Vec<&Message> = session.messages.iter().filter(|m| blocking(m)).collect();
-    let unchosen = session
-        .selected_fulfillment_options
-        .as_ref()
-        .is_none_or(Vec::is_empty);
-    let open = matches!(
-        session.status,
-        Status::NotReadyForPayment | Status::ReadyForPayment
-    );
+fn next_step(session: &Session, details_sent: bool) -> Next {
+    let blockers: Vec<&Problem> = session.problems.iter().filter(|p| blocking(p)).collect();
+    let unchosen = session.chosen.is_empty();
+    let open = matches!(session.status, Status::NotReady | Status::Ready);
     if open
         && unchosen
-        && blockers.iter().all(|m| about_choice(m))
-        && let Some(first) = session.fulfillment_options.first()
+        && blockers.iter().all(|p| about_choice(p))
+        && let Some(first) = session.delivery_options.first()
     {
-        return Next::ChooseDefault(SelectedFulfillmentOption {
-            kind: first.kind.clone(),
+        return Next::ChooseDefault(DeliveryChoice {
             option_id: first.id.clone(),
-            item_ids: Vec::new(),
+            kind: first.kind.clone(),
         });
     }
-    if session.status != Status::NotReadyForPayment {
-        return if session.status == Status::ReadyForPayment {
+    if session.status != Status::NotReady {
+        return if session.status == Status::Ready {
             Next::Pay
         } else {
             Next::AskDetails
         };
     }
     // A choice not made yet is the card's to make once the details are in.
-    let fixable = |m: &&&Message| about_details(m) || (unchosen && about_choice(m));
-    let stuck = |m: Option<&&Message>| {
-        Next::Stuck(CheckoutError::NotReady {
-            code: m.and_then(|m| m.code.clone()),
-            param: m.and_then(|m| m.param.clone()),
-        })
-    };
+    let fixable = |p: &&&Problem| about_details(p) || (unchosen && about_choice(p));
+    let stuck = |p: Option<&&Problem>| Next::Stuck(not_ready(p.copied()));
     if let Some(unfixable) = blockers.iter().find(|m| !fixable(m)) {
         return stuck(Some(unfixable));
     }
@@ -410,20 +340,13 @@ pub trait Entropy {
     fn jitter(&mut self) -> f64;
 }
 
-/// The product being bought.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Purchase {
-    pub items: Vec<Item>,
-    pub currency: String,
-}
-
 #[derive(Debug)]
 pub struct Flow {
     purchase: Purchase,
     has_wallet: bool,
     backoff: Backoff,
     stage: Stage,
-    session: Option<CheckoutSession>,
+    session: Option<Session>,
     saved: Option<SavedBuyer>,
     payment_method_id: Option<String>,
     token: Option<String>,
@@ -480,7 +403,7 @@ impl Flow {
     }
 
     /// The latest authoritative session: what the sheets show (never client-side totals).
-    pub fn session(&self) -> Option<&CheckoutSession> {
+    pub fn session(&self) -> Option<&Session> {
         self.session.as_ref()
     }
 
@@ -588,24 +511,20 @@ impl Flow {
     }
 
     fn create(&mut self, entropy: &mut dyn Entropy) -> Vec<Effect> {
-        let (buyer, details) = match &self.saved {
-            Some(saved) => (Some(saved.buyer.clone()), saved.fulfillment_details.clone()),
+        let (contact, delivery) = match &self.saved {
+            Some(saved) => (Some(saved.contact.clone()), saved.delivery.clone()),
             None => (None, None),
         };
         self.send(Request::Create {
             key: entropy.key(),
-            items: self.purchase.items.clone(),
-            currency: self.purchase.currency.clone(),
-            buyer,
-            fulfillment_details: details,
+            purchase: self.purchase.clone(),
+            contact,
+            delivery,
         })
     }
 
     fn on_confirm(&mut self, entropy: &mut dyn Entropy) -> Vec<Effect> {
-        let ready = self
-            .session
-            .as_ref()
-            .is_some_and(|s| s.status == Status::ReadyForPayment);
+        let ready = self.session.as_ref().is_some_and(Session::is_ready);
         let can = matches!(self.stage, Stage::Confirming { armed: true });
         if !can || !ready || self.waiting() {
             return Vec::new(); // Not armed yet, a double tap, or nothing to pay.
@@ -625,21 +544,21 @@ impl Flow {
                 param: Some("$.payment_data".into()),
             });
         };
-        if payment_handler(session).is_none() {
+        let Some(handler) = &session.handler else {
             return self.fail(CheckoutError::NoPaymentHandler);
-        }
+        };
         let request = Request::Token {
             key: entropy.key(),
             payment_method_id: pm,
             session_id: session.id.clone(),
-            merchant_id: merchant_id(session),
+            merchant_id: handler.merchant_id.clone(),
             amount: session.total().unwrap_or(0),
             currency: session.currency.clone(),
         };
         self.send(request)
     }
 
-    fn complete(&mut self, authentication: Option<AuthenticationResult>) -> Vec<Effect> {
+    fn complete(&mut self, authentication: Option<Authentication>) -> Vec<Effect> {
         let (Some(session), Some(token), Some(key)) =
             (&self.session, self.token.clone(), self.complete_key.clone())
         else {
@@ -648,7 +567,7 @@ impl Flow {
                 param: Some("$.payment_data".into()),
             });
         };
-        let Some(handler) = payment_handler(session) else {
+        let Some(handler) = &session.handler else {
             return self.fail(CheckoutError::NoPaymentHandler);
         };
         let request = Request::Complete {
@@ -672,9 +591,9 @@ impl Flow {
         let mut request = Request::Update {
             key: entropy.key(),
             session_id: session.id.clone(),
-            buyer: None,
-            fulfillment_details: None,
-            selected: None,
+            contact: None,
+            delivery: None,
+            choice: None,
         };
         change(&mut request);
         self.notice = None;
@@ -688,13 +607,11 @@ impl Flow {
         self.address = Some(entry.clone());
         self.update(entropy, |request| {
             if let Request::Update {
-                buyer,
-                fulfillment_details,
-                ..
+                contact, delivery, ..
             } = request
             {
-                *buyer = Some(entry.buyer);
-                *fulfillment_details = Some(entry.fulfillment_details);
+                *contact = Some(entry.contact);
+                *delivery = Some(entry.delivery);
             }
         })
     }
@@ -706,37 +623,33 @@ impl Flow {
         let Some(option) = self
             .session
             .as_ref()
-            .and_then(|s| s.fulfillment_options.iter().find(|o| o.id == option_id))
+            .and_then(|s| s.delivery_option(&option_id))
         else {
             return Vec::new();
         };
-        let choice = SelectedFulfillmentOption {
-            kind: option.kind.clone(),
+        let choice = DeliveryChoice {
             option_id,
-            item_ids: Vec::new(),
+            kind: option.kind.clone(),
         };
         self.update(entropy, |request| {
-            if let Request::Update { selected, .. } = request {
-                *selected = Some(vec![choice]);
+            if let Request::Update { choice: chosen, .. } = request {
+                *chosen = Some(choice);
             }
         })
     }
 
     fn on_pay(&mut self, payment: CardPayment, entropy: &mut dyn Entropy) -> Vec<Effect> {
-        let ready = self
-            .session
-            .as_ref()
-            .is_some_and(|s| s.status == Status::ReadyForPayment);
+        let ready = self.session.as_ref().is_some_and(Session::is_ready);
         if self.stage != Stage::Details || self.waiting() || !ready {
             return Vec::new(); // The sheet must show the merchant's total first.
         }
         let (Some(session), Some(address)) = (self.session.clone(), self.address.clone()) else {
             return Vec::new();
         };
-        if payment_handler(&session).is_none() {
+        let Some(handler) = session.handler.clone() else {
             // Nothing to pay with: the card is not sent anywhere.
             return self.fail(CheckoutError::NoPaymentHandler);
-        }
+        };
         self.stage = Stage::Placing;
         self.notice = None;
         // One Pay tap, one intent, one key for its complete.
@@ -746,8 +659,8 @@ impl Flow {
             self.send(Request::AddPaymentMethod {
                 key: entropy.key(),
                 details: Box::new(Details {
-                    buyer: address.buyer,
-                    fulfillment_details: address.fulfillment_details,
+                    contact: address.contact,
+                    delivery: address.delivery,
                     card: payment.card,
                     save: payment.save,
                 }),
@@ -757,7 +670,7 @@ impl Flow {
                 key: entropy.key(),
                 card: Box::new(payment.card),
                 session_id: session.id.clone(),
-                merchant_id: merchant_id(&session),
+                merchant_id: handler.merchant_id,
                 amount: session.total().unwrap_or(0),
                 currency: session.currency.clone(),
             })
@@ -826,9 +739,7 @@ impl Flow {
                     self.create(entropy)
                 }
             }
-            (Some(session), true)
-                if self.saved.is_some() && session.status == Status::ReadyForPayment =>
-            {
+            (Some(session), true) if self.saved.is_some() && session.is_ready() => {
                 self.stage = Stage::Confirming { armed: false };
                 vec![self.arm()]
             }
@@ -841,7 +752,7 @@ impl Flow {
 
     fn on_authenticated(
         &mut self,
-        result: AuthenticationResult,
+        result: Authentication,
         entropy: &mut dyn Entropy,
     ) -> Vec<Effect> {
         if self.stage != Stage::Authenticating || self.waiting() {
@@ -867,19 +778,15 @@ impl Flow {
                 // details sheet's picker shows it and the buyer may change it).
                 self.defaulting = true;
                 return self.update(entropy, |request| {
-                    if let Request::Update { selected, .. } = request {
-                        *selected = Some(vec![choice]);
+                    if let Request::Update { choice: chosen, .. } = request {
+                        *chosen = Some(choice);
                     }
                 });
             }
             // The merchant took no notice of the choice: do not ask again and again.
-            Next::ChooseDefault(_) if session.status == Status::ReadyForPayment => Next::Pay,
+            Next::ChooseDefault(_) if session.is_ready() => Next::Pay,
             Next::ChooseDefault(_) => {
-                let message = session.messages.iter().find(|m| blocking(m));
-                Next::Stuck(CheckoutError::NotReady {
-                    code: message.and_then(|m| m.code.clone()),
-                    param: message.and_then(|m| m.param.clone()),
-                })
+                Next::Stuck(not_ready(session.problems.iter().find(|p| blocking(p))))
             }
             next => next,
         };
@@ -888,18 +795,14 @@ impl Flow {
             total: session.total(),
             currency: session.currency.clone(),
         });
-        let sold_out = session
-            .messages
-            .iter()
-            .any(|m| m.code.as_deref() == Some("out_of_stock"));
-        if sold_out {
+        if session.has(&ProblemKind::OutOfStock) {
             self.stage = Stage::SoldOut;
             return vec![checkout];
         }
         if let Some(limit) = session
-            .messages
+            .problems
             .iter()
-            .find(|m| m.code.as_deref() == Some("quantity_exceeded"))
+            .find(|p| p.kind == ProblemKind::QuantityExceeded)
         {
             // More than one order may hold: say so rather than ask for details.
             let error = CheckoutError::QuantityExceeded {
@@ -937,7 +840,7 @@ impl Flow {
         match (request, outcome) {
             (Request::Wallet, Outcome::Wallet(saved)) => {
                 if let Some(saved) = saved {
-                    self.payment_method_id = Some(saved.payment_method.id.clone());
+                    self.payment_method_id = Some(saved.card.id.clone());
                     self.saved = Some(*saved);
                 }
                 self.create(entropy)
@@ -965,15 +868,8 @@ impl Flow {
         }
     }
 
-    fn after_payment(
-        &mut self,
-        session: CheckoutSession,
-        entropy: &mut dyn Entropy,
-    ) -> Vec<Effect> {
-        let declined = session
-            .messages
-            .iter()
-            .any(|m| m.code.as_deref() == Some("payment_declined"));
+    fn after_payment(&mut self, session: Session, entropy: &mut dyn Entropy) -> Vec<Effect> {
+        let declined = session.has(&ProblemKind::PaymentDeclined);
         let status = session.status;
         // A completed session is a placed order. ACP 2025-09-29 cannot carry the order in the
         // session (it reaches the platform by webhook): the buyer is told the order is placed,
@@ -982,7 +878,6 @@ impl Flow {
             id: String::new(),
             checkout_session_id: session.id.clone(),
             permalink_url: String::new(),
-            extra: Default::default(),
         });
         self.session = Some(session);
         match status {
@@ -1114,21 +1009,28 @@ mod tests {
 
     fn purchase() -> Purchase {
         Purchase {
-            items: vec![Item {
-                id: "tee-m".into(),
-                name: None,
-                unit_amount: None,
-            }],
+            item_id: "tee-m".into(),
+            quantity: 1,
             currency: "usd".into(),
         }
     }
 
-    fn session(
+    /// A session as the merchant writes it, read through `core::checkout`.
+    fn session(id: &str, status: &str, messages: serde_json::Value, order: bool) -> Box<Session> {
+        read(session_value(id, status, messages, order))
+    }
+
+    fn read(value: serde_json::Value) -> Box<Session> {
+        Box::new(serde_json::from_value(value).expect("a session the card reads"))
+    }
+
+    /// A session's JSON, with one card payment handler and a total of 30.25.
+    fn session_value(
         id: &str,
         status: &str,
         messages: serde_json::Value,
         order: bool,
-    ) -> Box<CheckoutSession> {
+    ) -> serde_json::Value {
         let mut value = json!({
             "id": id, "status": status, "currency": "usd",
             "capabilities": {"payment": {"handlers": [{"id": "card", "name": "dev.acp.tokenized.card", "version": "1",
@@ -1141,7 +1043,7 @@ mod tests {
         if order {
             value["order"] = json!({"id": "ord_1", "checkout_session_id": id, "permalink_url": "http://shop/orders/ord_1"});
         }
-        Box::new(serde_json::from_value(value).expect("session"))
+        value
     }
 
     fn saved() -> Box<SavedBuyer> {
@@ -1157,11 +1059,11 @@ mod tests {
 
     fn address() -> Box<AddressEntry> {
         Box::new(AddressEntry {
-            buyer: Buyer {
+            contact: Contact {
                 email: "new@example.com".into(),
                 ..Default::default()
             },
-            fulfillment_details: FulfillmentDetails::default(),
+            delivery: Delivery::default(),
         })
     }
 
@@ -1192,12 +1094,11 @@ mod tests {
     }
 
     /// `base` with some top-level fields replaced, as a merchant would send them.
-    fn patched(base: Box<CheckoutSession>, patch: serde_json::Value) -> Box<CheckoutSession> {
-        let mut value = serde_json::to_value(&*base).expect("session");
+    fn patched(mut base: serde_json::Value, patch: serde_json::Value) -> Box<Session> {
         for (name, field) in patch.as_object().expect("a JSON object") {
-            value[name] = field.clone();
+            base[name] = field.clone();
         }
-        Box::new(serde_json::from_value(value).expect("patched session"))
+        read(base)
     }
 
     /// A payment handler as a session lists it.
@@ -1228,13 +1129,16 @@ mod tests {
     }
 
     /// A saved buyer up to an armed confirmation sheet for `ready`.
-    fn confirming_with(e: &mut Counter, ready: Box<CheckoutSession>) -> Flow {
+    fn confirming_with(e: &mut Counter, ready: Box<Session>) -> Flow {
         let mut flow = Flow::new(purchase(), true);
         assert_eq!(sent(&flow.handle(Event::Buy, e)), [&Request::Wallet]);
         let create = flow.handle(Event::Done(Outcome::Wallet(Some(saved()))), e);
         assert!(matches!(
             sent(&create)[0],
-            Request::Create { buyer: Some(_), .. }
+            Request::Create {
+                contact: Some(_),
+                ..
+            }
         ));
         let shown = flow.handle(Event::Done(Outcome::Session(ready)), e);
         assert!(
@@ -1473,7 +1377,7 @@ mod tests {
         let create = flow.handle(Event::Done(Outcome::Wallet(None)), e);
         assert!(matches!(
             sent(&create)[0],
-            Request::Create { buyer: None, .. }
+            Request::Create { contact: None, .. }
         ));
         flow.handle(
             Event::Done(Outcome::Session(session(
@@ -1491,7 +1395,7 @@ mod tests {
         );
         let update = flow.handle(Event::SubmitAddress(address()), e);
         assert!(
-            matches!(sent(&update)[0], Request::Update { session_id, buyer: Some(_), .. } if session_id == "cs_9")
+            matches!(sent(&update)[0], Request::Update { session_id, contact: Some(_), .. } if session_id == "cs_9")
         );
         // The session now has the merchant's total; the sheet shows it and nothing is charged yet.
         let shown = flow.handle(
@@ -1593,7 +1497,7 @@ mod tests {
         let mut flow = Flow::new(purchase(), false);
         flow.handle(Event::Buy, e);
         let with_options = patched(
-            session("cs_6", "ready_for_payment", json!([]), false),
+            session_value("cs_6", "ready_for_payment", json!([]), false),
             json!({"fulfillment_options": delivery_options(),
                    "selected_fulfillment_options": [{"type": "shipping", "option_id": "ship_standard", "item_ids": []}]}),
         );
@@ -1605,7 +1509,7 @@ mod tests {
         );
         let update = flow.handle(Event::ChooseOption("ship_express".into()), e);
         assert!(matches!(sent(&update)[0],
-            Request::Update { selected: Some(choice), buyer: None, .. } if choice[0].option_id == "ship_express" && choice[0].kind == "shipping"));
+            Request::Update { choice: Some(choice), contact: None, .. } if choice.option_id == "ship_express" && choice.kind == "shipping"));
     }
 
     #[test]
@@ -1628,9 +1532,9 @@ mod tests {
         );
         assert_eq!(challenge, [Effect::Challenge]);
         assert_eq!(flow.stage(), &Stage::Authenticating);
-        let result = AuthenticationResult {
+        let result = Authentication {
             outcome: "authenticated".into(),
-            outcome_details: None,
+            details: None,
         };
         let second = flow.handle(Event::Authenticated(result.clone()), e);
         assert!(
@@ -1805,7 +1709,7 @@ mod tests {
     fn the_payment_handler_is_the_one_the_session_offers() {
         let e = &mut Counter(0);
         let offered = patched(
-            session("cs_h", "ready_for_payment", json!([]), false),
+            session_value("cs_h", "ready_for_payment", json!([]), false),
             json!({"capabilities": {"payment": {"handlers": [
                 handler("wallet_pay", "com.example.wallet", false, "acct_wallet"),
                 handler("stripe", "com.stripe.tokenized.card", true, "acct_9"),
@@ -1825,7 +1729,7 @@ mod tests {
 
         // No handler says it takes delegated cards: the first one offered.
         let only = patched(
-            session("cs_h2", "ready_for_payment", json!([]), false),
+            session_value("cs_h2", "ready_for_payment", json!([]), false),
             json!({"capabilities": {"payment": {"handlers": [
                 handler("psp_generic", "com.example.pay", false, "acct_g"),
             ]}}}),
@@ -1843,7 +1747,7 @@ mod tests {
         let e = &mut Counter(0);
         for capabilities in [json!({}), json!({"payment": {"handlers": []}})] {
             let none = patched(
-                session("cs_0", "ready_for_payment", json!([]), false),
+                session_value("cs_0", "ready_for_payment", json!([]), false),
                 json!({ "capabilities": capabilities }),
             );
             // Saved buyer: Confirm asks the wallet for nothing.
@@ -1882,7 +1786,7 @@ mod tests {
     fn a_session_waiting_only_for_a_delivery_choice_gets_the_first_option() {
         let e = &mut Counter(0);
         let chosen = patched(
-            session("cs_d", "ready_for_payment", json!([]), false),
+            session_value("cs_d", "ready_for_payment", json!([]), false),
             json!({"fulfillment_options": delivery_options(),
                    "selected_fulfillment_options": [{"type": "shipping", "option_id": "ship_standard", "item_ids": []}]}),
         );
@@ -1891,7 +1795,7 @@ mod tests {
         flow.handle(Event::Buy, e);
         flow.handle(Event::Done(Outcome::Wallet(Some(saved()))), e);
         let waiting = patched(
-            session(
+            session_value(
                 "cs_d",
                 "not_ready_for_payment",
                 json!([error("missing", "$.selected_fulfillment_options")]),
@@ -1906,9 +1810,9 @@ mod tests {
         let Request::Update {
             key,
             session_id,
-            buyer: None,
-            fulfillment_details: None,
-            selected: Some(choice),
+            contact: None,
+            delivery: None,
+            choice: Some(choice),
         } = &**update
         else {
             panic!("{update:?}")
@@ -1916,11 +1820,10 @@ mod tests {
         assert_eq!((key.as_str(), session_id.as_str()), ("k2", "cs_d"));
         assert_eq!(
             choice,
-            &[SelectedFulfillmentOption {
-                kind: "shipping".into(),
+            &DeliveryChoice {
                 option_id: "ship_standard".into(),
-                item_ids: Vec::new(),
-            }]
+                kind: "shipping".into(),
+            }
         );
         assert_eq!(
             flow.stage(),
@@ -1945,14 +1848,14 @@ mod tests {
         flow.handle(Event::Buy, e);
         flow.handle(Event::Done(Outcome::Wallet(Some(saved()))), e);
         let unchosen = patched(
-            session("cs_d", "ready_for_payment", json!([]), false),
+            session_value("cs_d", "ready_for_payment", json!([]), false),
             json!({ "fulfillment_options": delivery_options() }),
         );
         let choose = flow.handle(Event::Done(Outcome::Session(unchosen.clone())), e);
         assert!(matches!(
             sent(&choose)[..],
             [Request::Update {
-                selected: Some(_),
+                choice: Some(_),
                 ..
             }]
         ));
@@ -1974,14 +1877,13 @@ mod tests {
         flow.handle(Event::SubmitAddress(address()), e);
         let choose = flow.handle(Event::Done(Outcome::Session(waiting.clone())), e);
         assert!(
-            matches!(sent(&choose)[..], [Request::Update { selected: Some(choice), .. }] if choice[0].option_id == "ship_standard")
+            matches!(sent(&choose)[..], [Request::Update { choice: Some(choice), .. }] if choice.option_id == "ship_standard")
         );
         flow.handle(Event::Done(Outcome::Session(chosen)), e);
         assert_eq!(flow.stage(), &Stage::Details);
         assert!(
             flow.session()
-                .and_then(|s| s.selected_fulfillment_options.as_ref())
-                .is_some_and(|c| c[0].option_id == "ship_standard")
+                .is_some_and(|s| s.chosen == ["ship_standard"])
         );
         assert!(matches!(
             sent(&flow.handle(Event::Pay(card()), e))[..],
@@ -2024,7 +1926,7 @@ mod tests {
             flow.handle(Event::Buy, e);
             flow.handle(Event::Done(Outcome::Wallet(Some(saved()))), e);
             let stuck = patched(
-                session("cs_x", "not_ready_for_payment", messages.clone(), false),
+                session_value("cs_x", "not_ready_for_payment", messages.clone(), false),
                 json!({ "fulfillment_options": options }),
             );
             let shown = flow.handle(Event::Done(Outcome::Session(stuck)), e);
@@ -2168,7 +2070,7 @@ mod tests {
                             false,
                         )),
                         6 => Outcome::Session(patched(
-                            session(
+                            session_value(
                                 &id,
                                 status,
                                 json!([error("missing", "$.selected_fulfillment_options")]),
@@ -2181,17 +2083,18 @@ mod tests {
                 }
                 Request::Update {
                     session_id,
-                    selected,
+                    choice: chosen,
                     ..
-                } => match selected {
+                } => match chosen {
                     Some(chosen) => {
                         merchant
                             .status
                             .insert(session_id.clone(), "ready_for_payment");
                         Outcome::Session(patched(
-                            session(session_id, "ready_for_payment", json!([]), false),
+                            session_value(session_id, "ready_for_payment", json!([]), false),
                             json!({"fulfillment_options": delivery_options(),
-                                   "selected_fulfillment_options": chosen}),
+                                   "selected_fulfillment_options": [{"type": chosen.kind,
+                                       "option_id": chosen.option_id, "item_ids": []}]}),
                         ))
                     }
                     None if choice == 6 => {
@@ -2302,7 +2205,7 @@ mod tests {
                         Step::Address => flow.handle(Event::SubmitAddress(address()), e),
                         Step::Pay => flow.handle(Event::Pay(card()), e),
                         Step::Authenticate => flow.handle(
-                            Event::Authenticated(AuthenticationResult { outcome: "authenticated".into(), outcome_details: None }),
+                            Event::Authenticated(Authentication { outcome: "authenticated".into(), details: None }),
                             e,
                         ),
                         Step::FireTimers => {
@@ -2370,7 +2273,7 @@ mod tests {
                     // Never a Confirm that cannot work: the sheet is for a session ready to pay.
                     if let Stage::Confirming { .. } = flow.stage() {
                         prop_assert!(
-                            flow.session().is_some_and(|s| s.status == Status::ReadyForPayment),
+                            flow.session().is_some_and(|s| s.status == Status::Ready),
                             "a confirmation for {:?}", flow.session().map(|s| s.status)
                         );
                     }

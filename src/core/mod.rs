@@ -7,6 +7,8 @@
 //! - [`carousel`]: `<product-carousel>`: slide selection, paging, visibility, autoplay policy.
 //! - [`i18n`]: every user-visible string in English and French; locale negotiation.
 //! - [`url`]: the only way an untrusted URL becomes an `href` or `src`.
+//! - [`checkout`]: the checkout client: the only module that knows ACP's checkout wire format;
+//!   read models of sessions, the flow's intents as request bodies, answers and error bodies.
 //! - [`checkout_error`]: any checkout backend's failures as a small typed set (retryable or not,
 //!   the buyer's words, the field to point at).
 //! - [`retry`]: bounded exponential backoff with jitter, honouring `Retry-After`.
@@ -17,6 +19,7 @@ pub mod availability;
 pub mod card;
 pub mod carousel;
 pub mod catalog;
+pub mod checkout;
 pub mod checkout_error;
 pub mod details;
 pub mod flow;

@@ -1,7 +1,6 @@
 //! The Buy button and the sheet: renders `core::flow`'s stage and sends it events. Requests run
 //! through `web::checkout`; timers are tracked and cleared when the card goes away.
 
-use buycard_acp::checkout::CheckoutSession;
 use leptos::prelude::*;
 use wasm_bindgen::JsValue;
 use web_sys::HtmlElement;
@@ -9,6 +8,7 @@ use web_sys::HtmlElement;
 use super::checkout::{Backend, run};
 use super::intl::format_money;
 use super::track::Timeout;
+use crate::core::checkout::{Authentication, Session, ThreeDsDetails};
 use crate::core::checkout_error::CheckoutError;
 use crate::core::details::{
     AddressForm, COUNTRIES, CardForm, Field, Problems, check_address, check_card, needs_state,
@@ -43,7 +43,7 @@ impl Entropy for BrowserEntropy {
 struct Ctx {
     flow: StoredValue<Flow, LocalStorage>,
     stage: RwSignal<Stage>,
-    session: RwSignal<Option<CheckoutSession>>,
+    session: RwSignal<Option<Session>>,
     saved: RwSignal<Option<SavedBuyer>>,
     notice: RwSignal<Option<CheckoutError>>,
     /// Whether the failure shown can be tried again (else the sheet offers only Cancel).
@@ -134,7 +134,7 @@ fn emit(ctx: Ctx, event: HostEvent) {
         .with_value(|host| super::source::emit(host, name, &detail));
 }
 
-fn money(locale: &Locale, session: &CheckoutSession, minor: i64) -> String {
+fn money(locale: &Locale, session: &Session, minor: i64) -> String {
     match (
         Currency::parse(&session.currency.to_ascii_uppercase()),
         u64::try_from(minor),
@@ -209,62 +209,52 @@ fn today() -> (i32, u32) {
 }
 
 /// The session's lines and totals: what will be charged, as the merchant computed it.
-fn summary(
-    locale: &Locale,
-    session: &CheckoutSession,
-    shown_price: Option<i64>,
-) -> impl IntoView + use<> {
-    use buycard_acp::checkout::TotalType as T;
+fn summary(locale: &Locale, session: &Session, shown_price: Option<i64>) -> impl IntoView + use<> {
     let lang = locale.lang;
     // The card showed the feed's price; the merchant's is authoritative. Say so if they differ.
     let changed = shown_price.filter(|shown| {
         session
-            .line_items
+            .lines
             .first()
             .and_then(|l| l.unit_amount)
             .is_some_and(|now| now != *shown)
     });
     let changed = changed.map(|_| view! { <p class="notice price-changed" role="status">{Msg::PriceChanged.text(lang)}</p> });
     let lines = session
-        .line_items
+        .lines
         .iter()
         .map(|line| {
-            let amount = line
-                .totals
-                .iter()
-                .find(|t| t.kind == T::Subtotal)
-                .map(|t| t.amount)
-                .unwrap_or(0);
             let ships = line
-                .fulfillable_on
+                .ships_on
                 .as_deref()
                 .and_then(|date| super::intl::format_date(locale.tag(), date))
                 .map(|date| view! { <span class="ships">{Msg::ShipsFrom.text(lang)} " " {date}</span> });
             view! {
                 <li>
-                    <span>{line.name.clone().unwrap_or_default()} " × " {line.quantity} {ships}</span>
-                    <span>{money(locale, session, amount)}</span>
+                    <span>{line.title.clone()} " × " {line.quantity} {ships}</span>
+                    <span>{money(locale, session, line.subtotal)}</span>
                 </li>
             }
         })
         .collect_view();
-    let row = |kind: T, label: Msg, class: &'static str| {
-        session.totals.iter().find(|t| t.kind == kind).map(|t| {
+    let row = |amount: Option<i64>, label: Msg, class: &'static str| {
+        amount.map(|amount| {
             view! {
                 <li class=class>
                     <span>{label.text(lang)}</span>
-                    <span>{money(locale, session, t.amount)}</span>
+                    <span>{money(locale, session, amount)}</span>
                 </li>
             }
         })
     };
+    let totals = session.totals;
     view! {
         {changed}
         <ul class="lines">{lines}</ul>
         <ul class="totals">
-            {row(T::Fulfillment, Msg::Delivery, "delivery")}
-            {row(T::Tax, Msg::Tax, "tax")}
-            {row(T::Total, Msg::Total, "total")}
+            {row(totals.delivery, Msg::Delivery, "delivery")}
+            {row(totals.tax, Msg::Tax, "tax")}
+            {row(totals.total, Msg::Total, "total")}
         </ul>
     }
 }
@@ -314,9 +304,7 @@ fn details_sheet(
 ) -> AnyView {
     let lang = locale.lang;
     let session = ctx.session.get();
-    let ready = session
-        .as_ref()
-        .is_some_and(|s| s.status == buycard_acp::checkout::Status::ReadyForPayment);
+    let ready = session.as_ref().is_some_and(Session::is_ready);
     let notice = ctx
         .notice
         .get()
@@ -336,14 +324,11 @@ fn details_sheet(
         event.prevent_default();
         match check_address(&form.address()) {
             Err(problems) => form.problems.set(problems),
-            Ok((buyer, fulfillment_details)) => {
+            Ok((contact, delivery)) => {
                 form.problems.set(Vec::new());
                 dispatch(
                     ctx,
-                    Event::SubmitAddress(Box::new(AddressEntry {
-                        buyer,
-                        fulfillment_details,
-                    })),
+                    Event::SubmitAddress(Box::new(AddressEntry { contact, delivery })),
                 );
             }
         }
@@ -366,22 +351,17 @@ fn details_sheet(
         </form>
     };
     let payment = session.clone().filter(|_| ready).map(|session| {
-        let options = (session.fulfillment_options.len() > 1).then(|| {
-            let chosen = session
-                .selected_fulfillment_options
-                .clone()
-                .unwrap_or_default();
+        let options = (session.delivery_options.len() > 1).then(|| {
             session
-                .fulfillment_options
+                .delivery_options
                 .iter()
                 .map(|option| {
                     let price = option
-                        .totals
-                        .first()
-                        .map(|t| money(&locale, &session, t.amount))
+                        .amount
+                        .map(|amount| money(&locale, &session, amount))
                         .unwrap_or_default();
                     let id = option.id.clone();
-                    let checked = chosen.iter().any(|c| c.option_id == option.id);
+                    let checked = session.chosen.contains(&option.id);
                     view! {
                         <label class="option">
                             <input
@@ -532,12 +512,8 @@ pub fn BuyFlow(
                 let saved = ctx.saved.get();
                 let summary = session.map(|session| summary(&locale, &session, shown_price));
                 let payer = saved.map(|saved| {
-                    let card = format!("{} •••• {}", capitalise(&saved.payment_method.brand), saved.payment_method.last4);
-                    let ship = saved
-                        .fulfillment_details
-                        .as_ref()
-                        .and_then(|f| f.address.as_ref())
-                        .map(|a| format!("{}, {}", a.name, a.city));
+                    let card = format!("{} •••• {}", capitalise(&saved.card.brand), saved.card.last4);
+                    let ship = saved.ship_to();
                     view! {
                         <p class="payer">{Msg::PayWith.text(lang)} " " <span class="card-name">{card}</span></p>
                         {ship.map(|ship| view! { <p class="ship">{Msg::ShipTo.text(lang)} " " {ship}</p> })}
@@ -554,9 +530,9 @@ pub fn BuyFlow(
                                 on:click=move |_| {
                                     dispatch(
                                         ctx,
-                                        Event::Authenticated(buycard_acp::checkout::AuthenticationResult {
+                                        Event::Authenticated(Authentication {
                                             outcome: "authenticated".into(),
-                                            outcome_details: Some(test_challenge_details()),
+                                            details: Some(test_challenge_details()),
                                         }),
                                     )
                                 }
@@ -665,17 +641,11 @@ fn capitalise(word: &str) -> String {
 }
 
 /// What the reference PSP's test challenge returns when the buyer approves.
-fn test_challenge_details() -> serde_json::Map<String, serde_json::Value> {
-    let mut details = serde_json::Map::new();
-    details.insert(
-        "three_ds_cryptogram".into(),
-        "AAIBBYNoEwAAACcKhAJkdQAAAAA=".into(),
-    );
-    details.insert("electronic_commerce_indicator".into(), "05".into());
-    details.insert(
-        "transaction_id".into(),
-        js_sys::Date::now().to_string().into(),
-    );
-    details.insert("version".into(), "2.2.0".into());
-    details
+fn test_challenge_details() -> ThreeDsDetails {
+    ThreeDsDetails {
+        three_ds_cryptogram: "AAIBBYNoEwAAACcKhAJkdQAAAAA=".into(),
+        electronic_commerce_indicator: "05".into(),
+        transaction_id: js_sys::Date::now().to_string(),
+        version: "2.2.0".into(),
+    }
 }

@@ -229,14 +229,9 @@ pub(super) fn ProductView(
     // Buying needs a backend and a price; sold-out items show no Buy button.
     let buy = match (backend, model.price, model.availability.is_buyable()) {
         (Some(backend), Some(price), true) => {
-            // ACP 2026-04-17 items carry no quantity: the id is listed once per unit.
-            let item = buycard_acp::checkout::Item {
-                id: model.variant_id.clone(),
-                name: None,
-                unit_amount: None,
-            };
             let purchase = Purchase {
-                items: vec![item; quantity as usize],
+                item_id: model.variant_id.clone(),
+                quantity,
                 currency: price.currency.code().to_ascii_lowercase(),
             };
             let shown_price = i64::try_from(price.minor).ok();
