@@ -143,6 +143,21 @@ fn create_body(item: &str) -> Value {
     })
 }
 
+/// A create request straight to the merchant, server to server, in `version`.
+async fn merchant_create(merchant: &Server, version: &str, body: &Value) -> Reply {
+    send(
+        "POST",
+        &format!("{}/checkout_sessions", merchant.base),
+        &[
+            ("api-version", version),
+            ("authorization", &format!("Bearer {MERCHANT_KEY}")),
+            ("idempotency-key", &unique_key("direct")),
+        ],
+        Some(body),
+    )
+    .await
+}
+
 fn total(session: &Value) -> i64 {
     session["totals"]
         .as_array()
@@ -322,17 +337,7 @@ async fn the_gateway_negotiates_down_to_the_newest_common_version() {
     // The choice is remembered: a second purchase goes straight through too.
     buy_through(&gateway).await;
     // A merchant the platform shares no version with is explained, not a mystery.
-    let direct = send(
-        "POST",
-        &format!("{}/checkout_sessions", merchant.base),
-        &[
-            ("api-version", "2026-04-17"),
-            ("authorization", &format!("Bearer {MERCHANT_KEY}")),
-            ("idempotency-key", "k"),
-        ],
-        Some(&create_body("enamel-pin-gold")),
-    )
-    .await;
+    let direct = merchant_create(&merchant, "2026-04-17", &create_body("enamel-pin-gold")).await;
     assert_eq!(direct.status, StatusCode::BAD_REQUEST);
     assert_eq!(
         direct.body["supported_versions"],
@@ -386,15 +391,10 @@ async fn a_framework_style_error_reaches_the_card_as_acps_flat_error() {
     .start()
     .await;
     // The merchant itself wraps its errors as `{"detail": {...}}`.
-    let raw = send(
-        "POST",
-        &format!("{}/checkout_sessions", merchant.base),
-        &[
-            ("api-version", "2026-01-16"),
-            ("authorization", &format!("Bearer {MERCHANT_KEY}")),
-            ("idempotency-key", &unique_key("raw")),
-        ],
-        Some(&json!({"items": [{"id": "no-such-thing", "quantity": 1}]})),
+    let raw = merchant_create(
+        &merchant,
+        "2026-01-16",
+        &json!({"items": [{"id": "no-such-thing", "quantity": 1}]}),
     )
     .await;
     assert!(raw.body["detail"]["code"].is_string(), "{}", raw.body);
@@ -612,20 +612,8 @@ async fn the_feed_is_ingested_over_http_and_a_missing_shop_is_explained() {
 async fn the_merchant_names_a_field_its_version_does_not_define() {
     let merchant = MerchantSetup::speaking(&Version::ALL).start().await;
     let call = |version: &'static str, body: Value| {
-        let base = merchant.base.clone();
-        async move {
-            send(
-                "POST",
-                &format!("{base}/checkout_sessions"),
-                &[
-                    ("api-version", version),
-                    ("authorization", &format!("Bearer {MERCHANT_KEY}")),
-                    ("idempotency-key", &unique_key("strict")),
-                ],
-                Some(&body),
-            )
-            .await
-        }
+        let merchant = &merchant;
+        async move { merchant_create(merchant, version, &body).await }
     };
     let quantity = call(
         "2026-04-17",
