@@ -298,10 +298,19 @@ async fn a_saved_buyer_buys_and_the_order_exists() {
         "width=device-width",
         "prefers-color-scheme: dark",
     ] {
-        assert!(html.contains(shown), "{shown:?} missing from the order page:\n{html}");
+        assert!(
+            html.contains(shown),
+            "{shown:?} missing from the order page:\n{html}"
+        );
     }
-    assert!(!html.contains("minor units") && !html.contains("13370"), "{html}");
-    assert!(!html.contains("T0") && html.contains(" UTC"), "the date is in words: {html}");
+    assert!(
+        !html.contains("minor units") && !html.contains("13370"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("T0") && html.contains(" UTC"),
+        "the date is in words: {html}"
+    );
 
     // Illegal transitions after completion.
     let cancel = post(
