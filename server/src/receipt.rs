@@ -85,11 +85,16 @@ impl Receipt {
                 if let Some(two) = a.line_two.as_deref().filter(|l| !l.is_empty()) {
                     place.push(two);
                 }
-                let city = [a.city.as_str(), a.state.as_str(), a.postal_code.as_str()]
+                // "San Francisco, CA 94107"; "Paris 75004" where there is no state.
+                let region = [a.state.as_str(), a.postal_code.as_str()]
                     .into_iter()
                     .filter(|p| !p.is_empty())
                     .collect::<Vec<_>>()
                     .join(" ");
+                let city = match (a.city.is_empty(), a.state.is_empty()) {
+                    (false, false) => format!("{}, {region}", a.city),
+                    _ => format!("{} {region}", a.city).trim().to_owned(),
+                };
                 format!("{}, {city}, {}", place.join(", "), a.country)
             }),
             _ => None,

@@ -294,7 +294,7 @@ async fn a_saved_buyer_buys_and_the_order_exists() {
         "<dd>Standard</dd>",
         "$8.70",
         "$133.70",
-        "Ada Lovelace, 1 Main St, San Francisco CA 94102, US",
+        "Ada Lovelace, 1 Main St, San Francisco, CA 94102, US",
         "width=device-width",
         "prefers-color-scheme: dark",
     ] {
