@@ -187,7 +187,8 @@ pub(crate) fn cookie(headers: &HeaderMap) -> Option<String> {
         .map(|(_, value)| value.to_owned())
 }
 
-fn signed_in(app: &AppState, headers: &HeaderMap) -> Option<String> {
+/// The buyer the visitor's wallet cookie signs in, if any.
+pub(crate) fn signed_in(app: &AppState, headers: &HeaderMap) -> Option<String> {
     let token = cookie(headers)?;
     app.wallet_sessions.0.lock().ok()?.get(&token).cloned()
 }
@@ -415,42 +416,44 @@ pub async fn payment_token(
         merchant_id: request.merchant_id,
         expires_at: rfc3339(expires),
     };
-    let token = match crate::gateway::session_merchant(&app, &allowance.checkout_session_id).await?
-    {
-        // A session opened through the gateway: the card is forwarded to that merchant's PSP.
-        Some((gateway, merchant)) => {
-            let number = method
-                .sealed_number
-                .as_deref()
-                .and_then(|sealed| app.vault_key.open(sealed))
-                .ok_or_else(|| {
-                    ApiError::bad_request(
-                        "card_not_forwardable",
-                        "This saved card must be entered again to pay this shop",
-                        "$.payment_method_id",
-                    )
-                })?;
-            let card = SavedCard {
-                number,
-                exp_month: method.card.exp_month.clone(),
-                exp_year: method.card.exp_year.clone(),
-                name: method.name.clone(),
-            };
-            let hop = Hop {
-                idempotency_key: headers
-                    .get("idempotency-key")
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_owned),
-                request_id: headers
-                    .get("request-id")
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or_default()
-                    .to_owned(),
-            };
-            saved_card_token(gateway, merchant, &hop, card, allowance).await?
-        }
-        None => psp::issue(&app, method.card, allowance, None).await?.0.id,
-    };
+    let token =
+        match crate::gateway::session_merchant(&app, &allowance.checkout_session_id, &buyer_id)
+            .await?
+        {
+            // A session opened through the gateway: the card is forwarded to that merchant's PSP.
+            Some((gateway, merchant)) => {
+                let number = method
+                    .sealed_number
+                    .as_deref()
+                    .and_then(|sealed| app.vault_key.open(sealed))
+                    .ok_or_else(|| {
+                        ApiError::bad_request(
+                            "card_not_forwardable",
+                            "This saved card must be entered again to pay this shop",
+                            "$.payment_method_id",
+                        )
+                    })?;
+                let card = SavedCard {
+                    number,
+                    exp_month: method.card.exp_month.clone(),
+                    exp_year: method.card.exp_year.clone(),
+                    name: method.name.clone(),
+                };
+                let hop = Hop {
+                    idempotency_key: headers
+                        .get("idempotency-key")
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_owned),
+                    request_id: headers
+                        .get("request-id")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default()
+                        .to_owned(),
+                };
+                saved_card_token(gateway, merchant, &hop, card, allowance).await?
+            }
+            None => psp::issue(&app, method.card, allowance, None).await?.0.id,
+        };
     Ok((
         StatusCode::CREATED,
         Json(json!({"token": token, "expires_at": rfc3339(expires)})),

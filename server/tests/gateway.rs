@@ -118,9 +118,24 @@ async fn card(
     key: &str,
     body: Option<&Value>,
 ) -> Reply {
+    card_as(gateway, None, method, path, key, body).await
+}
+
+/// [`card`] on the page of a visitor signed in with `cookie`.
+async fn card_as(
+    gateway: &Server,
+    cookie: Option<&str>,
+    method: &str,
+    path: &str,
+    key: &str,
+    body: Option<&Value>,
+) -> Reply {
     let mut headers = vec![("origin", ORIGIN), ("api-version", API_VERSION)];
     if method == "POST" {
         headers.push(("idempotency-key", key));
+    }
+    if let Some(cookie) = cookie {
+        headers.push(("cookie", cookie));
     }
     let reply = send(
         method,
@@ -503,26 +518,103 @@ async fn a_retried_card_request_is_one_intent_end_to_end() {
     assert!(!other.status.is_success(), "{}", other.body);
 }
 
+/// Signs `buyer` in to the platform's demo wallet; the cookie to send back.
+async fn sign_in(gateway: &Server, buyer: &str) -> String {
+    let signed_in = send(
+        "POST",
+        &format!("{}/wallet/sign_in", gateway.base),
+        &[("origin", ORIGIN)],
+        Some(&json!({"buyer_id": buyer})),
+    )
+    .await;
+    signed_in.headers["set-cookie"]
+        .to_str()
+        .expect("cookie")
+        .split(';')
+        .next()
+        .expect("pair")
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_session_answers_only_to_the_buyer_who_opened_it_and_only_here() {
+    let merchant = MerchantSetup::speaking(&[Version::V2026_01_16])
+        .start()
+        .await;
+    let gateway = platform(&merchant, Entry::default()).await;
+    let (ada, grace) = (
+        sign_in(&gateway, "ada").await,
+        sign_in(&gateway, "grace").await,
+    );
+    let created = card_as(
+        &gateway,
+        Some(&ada),
+        "POST",
+        "/checkout_sessions",
+        &unique_key("c"),
+        Some(&create_body("enamel-pin-gold")),
+    )
+    .await;
+    let id = created.body["id"].as_str().expect("id").to_owned();
+    let path = format!("/checkout_sessions/{id}");
+    let read = |cookie: Option<String>| {
+        let (gateway, path) = (&gateway, path.clone());
+        async move { card_as(gateway, cookie.as_deref(), "GET", &path, "", None).await }
+    };
+    assert_eq!(read(Some(ada.clone())).await.status, StatusCode::OK);
+    assert_eq!(read(None).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        read(Some(grace.clone())).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let cancel = card_as(
+        &gateway,
+        Some(&grace),
+        "POST",
+        &format!("{path}/cancel"),
+        &unique_key("x"),
+        Some(&json!({})),
+    )
+    .await;
+    assert_eq!(cancel.status, StatusCode::NOT_FOUND, "{}", cancel.body);
+    // Grace's wallet cannot mint a token for Ada's session either.
+    let token = send(
+        "POST",
+        &format!("{}/wallet/payment_token", gateway.base),
+        &[("origin", ORIGIN), ("cookie", &grace)],
+        Some(
+            &json!({"payment_method_id": "pm_grace", "checkout_session_id": id,
+            "merchant_id": "buycard-demo", "max_amount": 100000, "currency": "usd"}),
+        ),
+    )
+    .await;
+    assert_eq!(token.status, StatusCode::NOT_FOUND, "{}", token.body);
+    // A session the gateway did not open is not reachable through it.
+    let elsewhere = merchant_create(
+        &merchant,
+        "2026-01-16",
+        &json!({"items": [{"id": "enamel-pin-gold", "quantity": 1}]}),
+    )
+    .await;
+    let other = elsewhere.body["id"].as_str().expect("id");
+    let through = card(
+        &gateway,
+        "GET",
+        &format!("/checkout_sessions/{other}"),
+        "",
+        None,
+    )
+    .await;
+    assert_eq!(through.status, StatusCode::NOT_FOUND);
+}
+
 #[tokio::test]
 async fn a_saved_card_is_forwarded_to_the_merchants_psp_never_to_the_merchant() {
     let merchant = MerchantSetup::speaking(&[Version::V2025_09_29])
         .start()
         .await;
     let gateway = platform(&merchant, Entry::default()).await;
-    let signed_in = send(
-        "POST",
-        &format!("{}/wallet/sign_in", gateway.base),
-        &[("origin", ORIGIN)],
-        Some(&json!({"buyer_id": "ada"})),
-    )
-    .await;
-    let cookie = signed_in.headers["set-cookie"]
-        .to_str()
-        .expect("cookie")
-        .split(';')
-        .next()
-        .expect("pair")
-        .to_owned();
+    let cookie = sign_in(&gateway, "ada").await;
     let wallet = |path: &'static str, body: Value, key: String| {
         let (base, cookie) = (gateway.base.clone(), cookie.clone());
         async move {
@@ -539,8 +631,9 @@ async fn a_saved_card_is_forwarded_to_the_merchants_psp_never_to_the_merchant() 
             .await
         }
     };
-    let created = card(
+    let created = card_as(
         &gateway,
+        Some(&cookie),
         "POST",
         "/checkout_sessions",
         &unique_key("c"),
@@ -559,8 +652,9 @@ async fn a_saved_card_is_forwarded_to_the_merchants_psp_never_to_the_merchant() 
         "a resend mints nothing"
     );
     let token = token.body["token"].as_str().expect("token");
-    let done = card(
+    let done = card_as(
         &gateway,
+        Some(&cookie),
         "POST",
         &format!(
             "/checkout_sessions/{}/complete",

@@ -98,10 +98,38 @@ pub fn unknown_merchant() -> ApiError {
     )
 }
 
-/// The gateway's record of a session it opened: which merchant it belongs to.
+/// The gateway's record of a session it opened: which merchant it belongs to, and the
+/// signed-in buyer who opened it (a guest's session has none).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SessionRecord {
     pub merchant: String,
+    #[serde(default)]
+    pub buyer: Option<String>,
+}
+
+/// The record of a session opened through this gateway at `merchant`, if the caller may use it:
+/// a session a signed-in buyer opened answers only to that buyer's cookie. Anything else is
+/// "not found", so the gateway is never an open door to a merchant's sessions.
+async fn opened_here(
+    app: &AppState,
+    merchant: &Merchant,
+    session: &str,
+    headers: &HeaderMap,
+) -> Result<SessionRecord, ApiError> {
+    let id = session.to_owned();
+    let record: Option<SessionRecord> = app
+        .db(move |s| store::get(s, Table::GatewaySessions, &id))
+        .await?;
+    match record {
+        Some(record)
+            if record.merchant == merchant.id
+                && (record.buyer.is_none()
+                    || record.buyer == crate::wallet::signed_in(app, headers)) =>
+        {
+            Ok(record)
+        }
+        _ => Err(ApiError::session_not_found()),
+    }
 }
 
 fn merchant<'a>(app: &'a AppState, id: &str) -> Result<(&'a Gateway, &'a Merchant), ApiError> {
@@ -171,6 +199,7 @@ async fn create(
     if let Some(session_id) = answer.body.get("id").and_then(Value::as_str) {
         let record = SessionRecord {
             merchant: merchant.id.clone(),
+            buyer: crate::wallet::signed_in(&app, &headers),
         };
         let session_id = session_id.to_owned();
         app.db(move |s| store::put(s, Table::GatewaySessions, &session_id, &record, None, 0))
@@ -189,6 +218,7 @@ async fn session_post(
     body: &[u8],
 ) -> Result<Response, ApiError> {
     let (gateway, merchant) = merchant(app, &id)?;
+    opened_here(app, merchant, &session, headers).await?;
     let path = format!("/checkout_sessions/{}{suffix}", segment(&session));
     let request = forward::Call::post(&path, kind, json(body)?);
     Ok(
@@ -239,6 +269,7 @@ async fn retrieve(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let (gateway, merchant) = merchant(&app, &id)?;
+    opened_here(&app, merchant, &session, &headers).await?;
     let path = format!("/checkout_sessions/{}", segment(&session));
     let call = forward::Call::get(&path);
     Ok(forward::checkout(gateway, merchant, &hop(&headers), call)
@@ -330,10 +361,12 @@ pub fn routes(state: &Arc<AppState>, config: &crate::Config) -> Router<Arc<AppSt
     router
 }
 
-/// Where a session opened through the gateway lives, if it was.
+/// Where a session opened through the gateway lives, if it was. A session a signed-in buyer
+/// opened is another buyer's business: "not found" for anyone else.
 pub async fn session_merchant<'a>(
     app: &'a AppState,
     session_id: &str,
+    buyer: &str,
 ) -> Result<Option<(&'a Gateway, &'a Merchant)>, ApiError> {
     let Some(gateway) = app.gateway.as_ref() else {
         return Ok(None);
@@ -342,12 +375,16 @@ pub async fn session_merchant<'a>(
     let record: Option<SessionRecord> = app
         .db(move |s| store::get(s, Table::GatewaySessions, &id))
         .await?;
-    Ok(record.and_then(|r| {
-        gateway
-            .merchants
-            .get(&r.merchant)
-            .map(|merchant| (gateway, merchant))
-    }))
+    let Some(record) = record else {
+        return Ok(None);
+    };
+    if record.buyer.as_deref().is_some_and(|b| b != buyer) {
+        return Err(ApiError::session_not_found());
+    }
+    Ok(gateway
+        .merchants
+        .get(&record.merchant)
+        .map(|merchant| (gateway, merchant)))
 }
 
 /// `buycard-server merchants list|check --registry FILE`: what the registry says (never its
