@@ -62,6 +62,7 @@ struct Entry<'a> {
     api_key: Option<&'a str>,
     signing_secret: Option<&'a str>,
     feed: Option<String>,
+    feed_refresh_secs: u64,
 }
 
 impl Default for Entry<'_> {
@@ -71,6 +72,7 @@ impl Default for Entry<'_> {
             api_key: Some(MERCHANT_KEY),
             signing_secret: None,
             feed: None,
+            feed_refresh_secs: 300,
         }
     }
 }
@@ -92,11 +94,12 @@ async fn platform(merchant: &Server, entry: Entry<'_>) -> Server {
     std::fs::write(dir.join("psp.key"), PSP_KEY).expect("psp key");
     let registry = format!(
         "[[merchant]]\nid = \"shop\"\nname = \"Reference shop\"\ncheckout_url = \"{base}\"\n\
-         version = \"{version}\"\nfeed = \"{feed}\"\n{api_key}{signing}\
+         version = \"{version}\"\nfeed = \"{feed}\"\nfeed_refresh_secs = {refresh}\n{api_key}{signing}\
          [merchant.psp]\nurl = \"{base}/agentic_commerce/delegate_payment\"\n\
          api_key = {{ file = \"psp.key\" }}\nmerchant_id = \"buycard-demo\"\n{psp_signing}",
         base = merchant.base,
         version = entry.version,
+        refresh = entry.feed_refresh_secs,
         api_key = secret("api_key", entry.api_key),
         signing = secret("signing_secret", entry.signing_secret),
         // The reference merchant's PSP shares its process, and so its signing secret.
@@ -788,4 +791,94 @@ async fn two_hundred_buyers_race_for_ten_prints_through_the_gateway() {
         }
     }
     assert_eq!((orders, refused), (10, 190));
+}
+
+#[tokio::test]
+async fn the_feed_is_read_again_on_its_schedule_and_the_last_good_copy_stays() {
+    let merchant = MerchantSetup::speaking(&Version::ALL).start().await;
+    // A folder feed the test can change: a copy of the demo catalog's feed files.
+    let folder = temp_dir("feed");
+    let source = repo().join("server/catalog");
+    for file in ["metadata.json", "products.jsonl"] {
+        std::fs::copy(source.join(file), folder.join(file)).expect("copy feed");
+    }
+    let gateway = platform(
+        &merchant,
+        Entry {
+            feed: Some(folder.display().to_string()),
+            feed_refresh_secs: 5,
+            ..Entry::default()
+        },
+    )
+    .await;
+    let titles = || async {
+        let feed = send(
+            "GET",
+            &format!("{}/shops/shop/feeds/demo/products", gateway.base),
+            &[],
+            None,
+        )
+        .await;
+        feed.body["products"]
+            .as_array()
+            .expect("products")
+            .iter()
+            .map(|p| p["title"].as_str().unwrap_or_default().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert!(!titles().await.contains(&"Renamed print".to_owned()));
+    let products = std::fs::read_to_string(folder.join("products.jsonl")).expect("feed");
+    let renamed = products.replacen(
+        "Night Market: signed limited-edition print",
+        "Renamed print",
+        1,
+    );
+    std::fs::write(folder.join("products.jsonl"), renamed).expect("write feed");
+    let mut seen = false;
+    for _ in 0..40 {
+        if titles().await.contains(&"Renamed print".to_owned()) {
+            seen = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    assert!(seen, "the refresh picked up the merchant's new feed");
+    // A broken feed is not served: the last good copy stays.
+    std::fs::write(folder.join("products.jsonl"), "{ not json").expect("write feed");
+    tokio::time::sleep(std::time::Duration::from_secs(6)).await;
+    assert!(titles().await.contains(&"Renamed print".to_owned()));
+}
+
+#[tokio::test]
+async fn the_admin_check_reads_every_feed_and_names_the_one_it_cannot() {
+    let merchant = MerchantSetup::speaking(&Version::ALL).start().await;
+    let good = temp_dir("admin-good");
+    let good_registry = good.join("merchants.toml");
+    std::fs::write(
+        &good_registry,
+        format!(
+            "[[merchant]]\nid = \"shop\"\nname = \"Shop\"\ncheckout_url = \"{base}\"\n\
+             feed = \"{base}/feed\"\n[merchant.psp]\nurl = \"{base}/agentic_commerce/delegate_payment\"\n\
+             merchant_id = \"buycard-demo\"\n",
+            base = merchant.base
+        ),
+    )
+    .expect("registry");
+    assert_eq!(
+        buycard_server::gateway::admin((&good_registry, true)).await,
+        Ok(())
+    );
+    let bad = temp_dir("admin-bad");
+    let bad_registry = bad.join("merchants.toml");
+    std::fs::write(
+        &bad_registry,
+        std::fs::read_to_string(&good_registry)
+            .expect("registry")
+            .replace("/feed\"", "/no-feed-here\""),
+    )
+    .expect("registry");
+    let error = buycard_server::gateway::admin((&bad_registry, true))
+        .await
+        .expect_err("an unreadable feed");
+    assert!(error.contains("1 merchant"), "{error}");
 }
