@@ -4,7 +4,8 @@
 //! - `POST /wallet/sign_in {"buyer_id"}`: demo sign-in; sets an HttpOnly, SameSite cookie.
 //! - `POST /wallet/sign_out`.
 //! - `GET /wallet/buyer`: 200 with the saved buyer, `fulfillment_details` and payment method
-//!   (`id`, brand, last 4, expiry), or 204 when the visitor has nothing saved.
+//!   (`id`, brand, last 4, expiry); 204 when the signed-in visitor has nothing saved; 401 when
+//!   nobody is signed in (the card then checks out as a guest).
 //! - `POST /wallet/payment_methods {card, billing_address?, save, buyer?, fulfillment_details?}`:
 //!   vaults the card at the PSP and returns the payment method; with `save: true` the buyer's
 //!   details are kept and the next purchase is one-click.
@@ -305,9 +306,9 @@ pub async fn buyer(
     State(app): State<Arc<AppState>>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let Some(buyer_id) = signed_in(&app, &headers) else {
-        return Ok(StatusCode::NO_CONTENT.into_response());
-    };
+    // Signed out: 401, so the card takes the guest path (the card to the merchant's PSP, no
+    // "save for one-click"); signed in with nothing saved: 204, the new-buyer path with saving.
+    let buyer_id = signed_in(&app, &headers).ok_or_else(unauthorized)?;
     let saved = saved(&app, &buyer_id).await?;
     let method = match &saved.payment_method_id {
         Some(id) => method(&app, id).await?,

@@ -25,7 +25,7 @@
 
 pub use super::checkout::{
     Authentication, CardEntry, Contact, Delivery, DeliveryChoice, Order, Purchase, SavedBuyer,
-    Session, Status,
+    Session, Status, Visitor,
 };
 use super::checkout::{Problem, ProblemKind, Target};
 use super::checkout_error::CheckoutError;
@@ -145,8 +145,8 @@ pub enum Timer {
 /// The outcome of the request in flight.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
-    /// `GET /wallet/buyer`: `None` is 204 (nothing saved) or no wallet.
-    Wallet(Option<Box<SavedBuyer>>),
+    /// `GET /wallet/buyer`: who the visitor is to the host's wallet.
+    Wallet(Visitor),
     /// A checkout session (create, update, get, complete, cancel).
     Session(Box<Session>),
     /// A payment method saved or vaulted from the details sheet.
@@ -367,6 +367,9 @@ pub struct Flow {
     notice: Option<CheckoutError>,
     /// The update in flight chooses the merchant's first delivery option for the buyer.
     defaulting: bool,
+    /// Nobody is signed in to the host's wallet: the card goes to the merchant's payment
+    /// provider and nothing is saved.
+    guest: bool,
 }
 
 impl Flow {
@@ -390,6 +393,7 @@ impl Flow {
             address: None,
             notice: None,
             defaulting: false,
+            guest: false,
         }
     }
 
@@ -413,6 +417,13 @@ impl Flow {
 
     pub fn in_flight(&self) -> Option<&Request> {
         self.in_flight.as_ref()
+    }
+
+    /// Whether the buyer's card goes to the host's wallet, which can save it for one-click: a
+    /// host with a wallet and a visitor signed in to it. A guest's card goes to the merchant's
+    /// payment provider.
+    pub fn can_save(&self) -> bool {
+        self.has_wallet && !self.guest
     }
 
     /// Whether the failure shown can be tried again (the sheet offers "Try again" only then).
@@ -655,7 +666,7 @@ impl Flow {
         // One Pay tap, one intent, one key for its complete.
         self.complete_key = Some(entropy.key());
         self.token = None;
-        if self.has_wallet {
+        if self.can_save() {
             self.send(Request::AddPaymentMethod {
                 key: entropy.key(),
                 details: Box::new(Details {
@@ -838,10 +849,14 @@ impl Flow {
         }
         self.in_flight = None;
         match (request, outcome) {
-            (Request::Wallet, Outcome::Wallet(saved)) => {
-                if let Some(saved) = saved {
-                    self.payment_method_id = Some(saved.card.id.clone());
-                    self.saved = Some(*saved);
+            (Request::Wallet, Outcome::Wallet(visitor)) => {
+                match visitor {
+                    Visitor::Saved(saved) => {
+                        self.payment_method_id = Some(saved.card.id.clone());
+                        self.saved = Some(*saved);
+                    }
+                    Visitor::NothingSaved => {}
+                    Visitor::Guest => self.guest = true,
                 }
                 self.create(entropy)
             }
@@ -1132,7 +1147,7 @@ mod tests {
     fn confirming_with(e: &mut Counter, ready: Box<Session>) -> Flow {
         let mut flow = Flow::new(purchase(), true);
         assert_eq!(sent(&flow.handle(Event::Buy, e)), [&Request::Wallet]);
-        let create = flow.handle(Event::Done(Outcome::Wallet(Some(saved()))), e);
+        let create = flow.handle(Event::Done(Outcome::Wallet(Visitor::Saved(saved()))), e);
         assert!(matches!(
             sent(&create)[0],
             Request::Create {
@@ -1370,11 +1385,65 @@ mod tests {
     }
 
     #[test]
+    fn a_signed_out_visitor_checks_out_as_a_guest_through_the_merchants_payment_provider() {
+        // The host has a wallet, but nobody is signed in to it (401): the card is not sent to
+        // the wallet (which would refuse it), nothing is saved, and the order goes through.
+        let e = &mut Counter(0);
+        let mut flow = Flow::new(purchase(), true);
+        flow.handle(Event::Buy, e);
+        assert!(
+            flow.can_save(),
+            "until the wallet answers, a host wallet may save"
+        );
+        flow.handle(Event::Done(Outcome::Wallet(Visitor::Guest)), e);
+        assert!(!flow.can_save(), "a guest has nothing to save to");
+        flow.handle(
+            Event::Done(Outcome::Session(session(
+                "cs_g",
+                "not_ready_for_payment",
+                json!([]),
+                false,
+            ))),
+            e,
+        );
+        flow.handle(Event::SubmitAddress(address()), e);
+        flow.handle(
+            Event::Done(Outcome::Session(session(
+                "cs_g",
+                "ready_for_payment",
+                json!([]),
+                false,
+            ))),
+            e,
+        );
+        let pay = flow.handle(Event::Pay(card()), e);
+        assert!(
+            matches!(sent(&pay)[0], Request::DelegateCard { session_id, merchant_id, amount: 3025, .. }
+                if session_id == "cs_g" && merchant_id == "shop_1"),
+            "{pay:?}"
+        );
+        let complete = flow.handle(Event::Done(Outcome::Token("vt_guest".into())), e);
+        assert!(
+            matches!(sent(&complete)[0], Request::Complete { token, .. } if token == "vt_guest")
+        );
+        flow.handle(
+            Event::Done(Outcome::Session(session(
+                "cs_g",
+                "completed",
+                json!([]),
+                true,
+            ))),
+            e,
+        );
+        assert!(matches!(flow.stage(), Stage::Placed(_)));
+    }
+
+    #[test]
     fn a_new_buyer_sees_the_total_before_paying_and_can_replace_a_declined_card() {
         let e = &mut Counter(0);
         let mut flow = Flow::new(purchase(), true);
         flow.handle(Event::Buy, e);
-        let create = flow.handle(Event::Done(Outcome::Wallet(None)), e);
+        let create = flow.handle(Event::Done(Outcome::Wallet(Visitor::NothingSaved)), e);
         assert!(matches!(
             sent(&create)[0],
             Request::Create { contact: None, .. }
@@ -1598,7 +1667,7 @@ mod tests {
         let mut flow = Flow::new(purchase(), wallet);
         flow.handle(Event::Buy, e);
         if wallet {
-            flow.handle(Event::Done(Outcome::Wallet(None)), e);
+            flow.handle(Event::Done(Outcome::Wallet(Visitor::NothingSaved)), e);
         }
         let missing = json!([error("missing", "$.buyer.email")]);
         flow.handle(
@@ -1793,7 +1862,7 @@ mod tests {
         // Saved buyer: the merchant wants a choice and says so on the choice.
         let mut flow = Flow::new(purchase(), true);
         flow.handle(Event::Buy, e);
-        flow.handle(Event::Done(Outcome::Wallet(Some(saved()))), e);
+        flow.handle(Event::Done(Outcome::Wallet(Visitor::Saved(saved()))), e);
         let waiting = patched(
             session_value(
                 "cs_d",
@@ -1846,7 +1915,7 @@ mod tests {
         // A ready session with options and no choice: chosen too, without asking.
         let mut flow = Flow::new(purchase(), true);
         flow.handle(Event::Buy, e);
-        flow.handle(Event::Done(Outcome::Wallet(Some(saved()))), e);
+        flow.handle(Event::Done(Outcome::Wallet(Visitor::Saved(saved()))), e);
         let unchosen = patched(
             session_value("cs_d", "ready_for_payment", json!([]), false),
             json!({ "fulfillment_options": delivery_options() }),
@@ -1893,7 +1962,7 @@ mod tests {
         // A merchant that takes no notice of the choice is not asked forever.
         let mut flow = Flow::new(purchase(), true);
         flow.handle(Event::Buy, e);
-        flow.handle(Event::Done(Outcome::Wallet(Some(saved()))), e);
+        flow.handle(Event::Done(Outcome::Wallet(Visitor::Saved(saved()))), e);
         flow.handle(Event::Done(Outcome::Session(waiting.clone())), e);
         let again = flow.handle(Event::Done(Outcome::Session(waiting)), e);
         assert!(sent(&again).is_empty(), "{again:?}");
@@ -1924,7 +1993,7 @@ mod tests {
         for (messages, options) in unfixable {
             let mut flow = Flow::new(purchase(), true);
             flow.handle(Event::Buy, e);
-            flow.handle(Event::Done(Outcome::Wallet(Some(saved()))), e);
+            flow.handle(Event::Done(Outcome::Wallet(Visitor::Saved(saved()))), e);
             let stuck = patched(
                 session_value("cs_x", "not_ready_for_payment", messages.clone(), false),
                 json!({ "fulfillment_options": options }),
@@ -2048,10 +2117,10 @@ mod tests {
         fn answer(merchant: &mut Merchant, request: &Request, choice: u8) -> Outcome {
             let apply = matches!(choice, 0 | 1 | 5);
             let outcome = match request {
-                Request::Wallet => Outcome::Wallet(if choice.is_multiple_of(2) {
-                    Some(saved())
-                } else {
-                    None
+                Request::Wallet => Outcome::Wallet(match choice % 3 {
+                    0 => Visitor::Saved(saved()),
+                    1 => Visitor::NothingSaved,
+                    _ => Visitor::Guest,
                 }),
                 Request::Create { .. } => {
                     merchant.next_session += 1;

@@ -299,7 +299,7 @@ fn details_sheet(
     ctx: Ctx,
     form: Form,
     locale: Locale,
-    has_wallet: bool,
+    can_save: bool,
     shown_price: Option<i64>,
 ) -> AnyView {
     let lang = locale.lang;
@@ -387,13 +387,14 @@ fn details_sheet(
                         ctx,
                         Event::Pay(Box::new(CardPayment {
                             card,
-                            save: has_wallet && form.save.get_untracked(),
+                            save: can_save && form.save.get_untracked(),
                         })),
                     );
                 }
             }
         };
-        let save = has_wallet.then(|| {
+        // A guest (nobody signed in to the host's wallet) has nowhere to save a card.
+        let save = can_save.then(|| {
             view! {
                 <label class="save">
                     <input type="checkbox" name="save" bind:checked=form.save />
@@ -601,9 +602,13 @@ pub fn BuyFlow(
             Stage::SoldOut => {
                 view! { <p class="problem">{Msg::ErrSoldOut.text(lang)}</p> }.into_any()
             }
-            Stage::Details | Stage::Idle | Stage::Starting => {
-                details_sheet(ctx, form, locale.clone(), has_wallet, shown_price)
-            }
+            Stage::Details | Stage::Idle | Stage::Starting => details_sheet(
+                ctx,
+                form,
+                locale.clone(),
+                ctx.flow.with_value(Flow::can_save),
+                shown_price,
+            ),
         };
         Some(view! {
             <div class="sheet" role="dialog" aria-modal="true" aria-labelledby="buycard-sheet-title" on:keydown=on_key>

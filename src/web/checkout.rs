@@ -12,7 +12,7 @@ use crate::core::checkout::answer::{self, Answer};
 use crate::core::checkout::request::{self as body, Allowance};
 use crate::core::checkout::{API_VERSION, Session};
 use crate::core::checkout_error::CheckoutError;
-use crate::core::flow::{Outcome, Request};
+use crate::core::flow::{Outcome, Request, Visitor};
 use crate::core::url::encode_segment;
 
 /// How long one request may take before it counts as lost.
@@ -118,11 +118,11 @@ async fn perform(backend: &Backend, request: &Request) -> Result<Outcome, Checko
     Ok(match request {
         Request::Wallet => {
             let Some(url) = wallet("/buyer") else {
-                return Ok(Outcome::Wallet(None));
+                return Ok(Outcome::Wallet(Visitor::Guest));
             };
             let answer = call(Method::GET, &url, None, None, true).await?;
-            match answer::read_saved_buyer(&answer) {
-                Ok(saved) => Outcome::Wallet(saved.map(Box::new)),
+            match answer::read_visitor(&answer) {
+                Ok(visitor) => Outcome::Wallet(visitor),
                 Err(error) => Outcome::Failed(error),
             }
         }

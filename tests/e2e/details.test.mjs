@@ -114,3 +114,19 @@ test("inline validation is specific and keeps what was typed", async () => {
   assert.equal(await card.locator("#bc-state").count(), 0);
   await page.context().close();
 });
+
+test("a signed-out visitor buys as a guest: the card goes to the shop's payment provider", async () => {
+  const page = await newPage(browser, { viewport: { width: 700, height: 1600 } });
+  await page.goto(BASE + "/");
+  // Nobody signed in: the wallet answers 401, and the card does not send the card number to it.
+  const walletPosts = [];
+  page.on("request", (r) => r.method() === "POST" && r.url().includes("/wallet/") && walletPosts.push(r.url()));
+  const card = await openDetails(page, "tour-tee");
+  await fillAddress(card, "guest@example.com");
+  assert.equal(await card.locator("input[name=save]").count(), 0, "a guest has nothing to save to");
+  await pay(card, "4242 4242 4242 4242");
+  await page.waitForFunction(() => document.querySelector('buy-card[product="tour-tee"]').dataset.state === "placed");
+  assert.deepEqual(walletPosts, []);
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});

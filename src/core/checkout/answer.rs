@@ -99,12 +99,28 @@ pub fn read_session(answer: &Answer) -> Result<Session, CheckoutError> {
     })
 }
 
-/// The wallet's `GET /buyer`: `None` when nothing is saved, nobody is signed in, or the wallet
-/// has no such route.
-pub fn read_saved_buyer(answer: &Answer) -> Result<Option<SavedBuyer>, CheckoutError> {
+/// Who the host's wallet says the visitor is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Visitor {
+    /// Signed in with saved details: one-click.
+    Saved(Box<SavedBuyer>),
+    /// Signed in, nothing saved yet (204): the details sheet, with "save for one-click".
+    NothingSaved,
+    /// Nobody signed in (401), or the wallet has no such route (404): a guest checkout, the
+    /// card going to the merchant's payment provider and nothing saved.
+    Guest,
+}
+
+/// The wallet's `GET /buyer`.
+pub fn read_visitor(answer: &Answer) -> Result<Visitor, CheckoutError> {
     match answer.status {
-        200 => Ok(serde_json::from_str(&answer.body).ok()),
-        204 | 401 | 404 => Ok(None),
+        200 => Ok(serde_json::from_str(&answer.body)
+            .ok()
+            .map_or(Visitor::NothingSaved, |saved| {
+                Visitor::Saved(Box::new(saved))
+            })),
+        204 => Ok(Visitor::NothingSaved),
+        401 | 404 => Ok(Visitor::Guest),
         _ => Err(read_wallet_failure(answer)),
     }
 }

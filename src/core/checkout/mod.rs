@@ -22,7 +22,7 @@ pub mod session;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests;
 
-pub use answer::Answer;
+pub use answer::{Answer, Visitor};
 pub use buyer::{Address, CardEntry, Contact, Delivery, SavedBuyer, SavedCard};
 pub use request::{Authentication, DeliveryChoice, Purchase, ThreeDsDetails};
 pub use session::{

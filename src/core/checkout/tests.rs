@@ -614,7 +614,7 @@ fn the_wallet_gets_the_card_and_the_allowance_and_its_answers_read() {
                "merchant_id": "acct_1", "max_amount": 3025, "currency": "usd"})
     );
 
-    let saved = answer::read_saved_buyer(&ok(json!({
+    let visitor = answer::read_visitor(&ok(json!({
         "buyer": {"first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com",
                   "phone_number": "+14155550100"},
         "fulfillment_details": {"name": "Ada Lovelace", "address": {"name": "Ada Lovelace",
@@ -623,8 +623,10 @@ fn the_wallet_gets_the_card_and_the_allowance_and_its_answers_read() {
         "payment_method": {"id": "pm_ada", "brand": "visa", "last4": "4242",
                            "exp_month": "12", "exp_year": "2030"}
     })))
-    .expect("an answer")
-    .expect("a saved buyer");
+    .expect("an answer");
+    let answer::Visitor::Saved(saved) = visitor else {
+        panic!("a saved buyer: {visitor:?}")
+    };
     assert_eq!(saved.card.id, "pm_ada");
     assert_eq!(
         saved.ship_to().as_deref(),
@@ -648,12 +650,25 @@ fn the_wallet_gets_the_card_and_the_allowance_and_its_answers_read() {
         typed.buyer.and_then(|b| b.phone_number).as_deref(),
         Some("+14155550100")
     );
-    let nobody = Answer {
-        status: 204,
+    // 204: signed in, nothing saved (the new-buyer sheet, with saving); 401: nobody signed in,
+    // and 404: no wallet there (a guest checkout).
+    let status = |status| Answer {
+        status,
         retry_after: None,
         body: String::new(),
     };
-    assert_eq!(answer::read_saved_buyer(&nobody), Ok(None));
+    assert_eq!(
+        answer::read_visitor(&status(204)),
+        Ok(answer::Visitor::NothingSaved)
+    );
+    assert_eq!(
+        answer::read_visitor(&status(401)),
+        Ok(answer::Visitor::Guest)
+    );
+    assert_eq!(
+        answer::read_visitor(&status(404)),
+        Ok(answer::Visitor::Guest)
+    );
 
     assert_eq!(
         answer::read_wallet_token(&ok(json!({"token": "vt_1", "expires_at": "x"}))),
