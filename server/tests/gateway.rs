@@ -245,23 +245,33 @@ async fn buy_through(gateway: &Server) -> Value {
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
     let mut session = created.body;
     let id = session["id"].as_str().expect("id").to_owned();
-    if session["status"] != "ready_for_payment" {
-        // Older versions may need the delivery option chosen explicitly.
-        let option = session["fulfillment_options"][0].clone();
-        let updated = card(
-            gateway,
-            "POST",
-            &format!("/checkout_sessions/{id}"),
-            &unique_key("u"),
-            Some(
-                &json!({"selected_fulfillment_options": [{"type": option["type"],
-                "option_id": option["id"], "item_ids": [session["line_items"][0]["id"]]}]}),
-            ),
-        )
-        .await;
-        assert_eq!(updated.status, StatusCode::OK, "{}", updated.body);
-        session = updated.body;
-    }
+    // The buyer picks the other delivery option (express): an update, in the merchant's
+    // version, whose answer has the new delivery price in its total.
+    let options = session["fulfillment_options"]
+        .as_array()
+        .expect("delivery options")
+        .clone();
+    assert!(options.len() >= 2, "{session:#}");
+    let express = options.last().expect("an option").clone();
+    let before = total(&session);
+    let updated = card(
+        gateway,
+        "POST",
+        &format!("/checkout_sessions/{id}"),
+        &unique_key("u"),
+        Some(
+            &json!({"selected_fulfillment_options": [{"type": express["type"],
+                "option_id": express["id"], "item_ids": [session["line_items"][0]["id"]]}]}),
+        ),
+    )
+    .await;
+    assert_eq!(updated.status, StatusCode::OK, "{}", updated.body);
+    session = updated.body;
+    assert_eq!(
+        session["selected_fulfillment_options"][0]["option_id"], express["id"],
+        "{session:#}"
+    );
+    assert!(total(&session) > before, "express costs more: {session:#}");
     assert_eq!(session["status"], "ready_for_payment", "{session:#}");
     assert_eq!(
         session["capabilities"]["payment"]["handlers"][0]["config"]["merchant_id"], "buycard-demo",
