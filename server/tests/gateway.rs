@@ -161,6 +161,20 @@ fn create_body(item: &str) -> Value {
     })
 }
 
+/// The card opening a checkout session for one `item` through the gateway, on the page of a
+/// visitor signed in with `cookie` (or nobody).
+async fn open(gateway: &Server, cookie: Option<&str>, item: &str) -> Reply {
+    card_as(
+        gateway,
+        cookie,
+        "POST",
+        "/checkout_sessions",
+        &unique_key("open"),
+        Some(&create_body(item)),
+    )
+    .await
+}
+
 /// A create request straight to the merchant, server to server, in `version`.
 async fn merchant_create(merchant: &Server, version: &str, body: &Value) -> Reply {
     send(
@@ -234,14 +248,7 @@ async fn buy_through(gateway: &Server) -> Value {
             .is_some_and(|p| p.len() > 3)
     );
 
-    let created = card(
-        gateway,
-        "POST",
-        "/checkout_sessions",
-        &unique_key("c"),
-        Some(&create_body("enamel-pin-gold")),
-    )
-    .await;
+    let created = open(gateway, None, "enamel-pin-gold").await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
     let mut session = created.body;
     let id = session["id"].as_str().expect("id").to_owned();
@@ -303,14 +310,7 @@ async fn buy_through(gateway: &Server) -> Value {
     .await;
     assert_eq!(read.body["status"], "completed");
 
-    let other = card(
-        gateway,
-        "POST",
-        "/checkout_sessions",
-        &unique_key("c2"),
-        Some(&create_body("enamel-pin-gold")),
-    )
-    .await;
+    let other = open(gateway, None, "enamel-pin-gold").await;
     let other_id = other.body["id"].as_str().expect("id");
     let canceled = card(
         gateway,
@@ -386,14 +386,7 @@ async fn the_merchant_wants_the_platforms_bearer_key_and_the_browser_cannot_hold
         },
     )
     .await;
-    let refused = card(
-        &keyless,
-        "POST",
-        "/checkout_sessions",
-        &unique_key("c"),
-        Some(&create_body("enamel-pin-gold")),
-    )
-    .await;
+    let refused = open(&keyless, None, "enamel-pin-gold").await;
     assert_eq!(refused.status, StatusCode::BAD_GATEWAY, "{}", refused.body);
     // A page calling the merchant straight from the browser has no key either.
     let browser = send(
@@ -427,14 +420,7 @@ async fn a_framework_style_error_reaches_the_card_as_acps_flat_error() {
     .await;
     assert!(raw.body["detail"]["code"].is_string(), "{}", raw.body);
     let gateway = platform(&merchant, Entry::default()).await;
-    let reply = card(
-        &gateway,
-        "POST",
-        "/checkout_sessions",
-        &unique_key("c"),
-        Some(&create_body("no-such-thing")),
-    )
-    .await;
+    let reply = open(&gateway, None, "no-such-thing").await;
     assert!(reply.status.is_client_error(), "{}", reply.body);
     assert_eq!(
         reply.body["code"], raw.body["detail"]["code"],
@@ -473,14 +459,7 @@ async fn signed_requests_are_verified_by_the_merchant() {
         },
     )
     .await;
-    let refused = card(
-        &wrong,
-        "POST",
-        "/checkout_sessions",
-        &unique_key("c"),
-        Some(&create_body("enamel-pin-gold")),
-    )
-    .await;
+    let refused = open(&wrong, None, "enamel-pin-gold").await;
     assert_eq!(refused.status, StatusCode::BAD_GATEWAY, "{}", refused.body);
     assert_eq!(refused.body["code"], "invalid_signature");
 }
@@ -559,15 +538,7 @@ async fn a_session_answers_only_to_the_buyer_who_opened_it_and_only_here() {
         sign_in(&gateway, "ada").await,
         sign_in(&gateway, "grace").await,
     );
-    let created = card_as(
-        &gateway,
-        Some(&ada),
-        "POST",
-        "/checkout_sessions",
-        &unique_key("c"),
-        Some(&create_body("enamel-pin-gold")),
-    )
-    .await;
+    let created = open(&gateway, Some(&ada), "enamel-pin-gold").await;
     let id = created.body["id"].as_str().expect("id").to_owned();
     let path = format!("/checkout_sessions/{id}");
     let read = |cookie: Option<String>| {
@@ -644,15 +615,7 @@ async fn a_saved_card_is_forwarded_to_the_merchants_psp_never_to_the_merchant() 
             .await
         }
     };
-    let created = card_as(
-        &gateway,
-        Some(&cookie),
-        "POST",
-        "/checkout_sessions",
-        &unique_key("c"),
-        Some(&create_body("enamel-pin-gold")),
-    )
-    .await;
+    let created = open(&gateway, Some(&cookie), "enamel-pin-gold").await;
     let session = created.body;
     let request = json!({"payment_method_id": "pm_ada", "checkout_session_id": session["id"],
         "merchant_id": "buycard-demo", "max_amount": total(&session), "currency": "usd"});
@@ -759,14 +722,7 @@ async fn two_hundred_buyers_race_for_ten_prints_through_the_gateway() {
     let gateway = std::sync::Arc::new(platform(&merchant, Entry::default()).await);
     let mut ready = Vec::new();
     for _ in 0..200 {
-        let created = card(
-            &gateway,
-            "POST",
-            "/checkout_sessions",
-            &unique_key("c"),
-            Some(&create_body("night-market-print-a3")),
-        )
-        .await;
+        let created = open(&gateway, None, "night-market-print-a3").await;
         assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
         let session = created.body;
         let token = delegate(&gateway, &session, "4242424242424242", &unique_key("dp")).await;
