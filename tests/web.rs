@@ -1207,6 +1207,83 @@ async fn the_wallet_gets_the_flows_key_again_on_a_resend_and_complete_names_the_
     el.remove();
 }
 
+fn press_escape(el: &HtmlElement) {
+    let init = web_sys::KeyboardEventInit::new();
+    init.set_key("Escape");
+    init.set_bubbles(true);
+    init.set_composed(true);
+    let escape =
+        web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).expect("event");
+    shadow_query(el, ".sheet-title")
+        .expect("title")
+        .dispatch_event(&escape)
+        .expect("dispatch");
+}
+
+/// A card of the checkout shop, up to the placed order.
+async fn placed_card(shop: &str, wallet: &str, locale: &str) -> HtmlElement {
+    serve_shop(shop, wallet, SESSION);
+    let el = card(
+        "f",
+        "tee",
+        &[("endpoint", shop), ("wallet", wallet), ("locale", locale)],
+    );
+    mount(&el);
+    ready(&el).await;
+    click(&el, "button.buy-button");
+    wait_for("armed", || {
+        shadow_query(&el, "button.confirm")
+            .and_then(|b| b.get_attribute("aria-disabled"))
+            .as_deref()
+            == Some("false")
+    })
+    .await;
+    click(&el, "button.confirm");
+    wait_for("placed", || state(&el) == "placed").await;
+    el
+}
+
+#[wasm_bindgen_test]
+async fn close_on_a_placed_order_returns_to_the_card_and_gives_focus_to_buy() {
+    let el = placed_card("/shopclose", "/walletclose", "en-US").await;
+    wait_for("focus on the result's heading", || {
+        active_in_shadow(&el).contains("sheet-title")
+    })
+    .await;
+    assert_eq!(
+        shadow_text(&el, ".sheet-title"),
+        "Thank you! Your order is placed."
+    );
+    assert_eq!(shadow_text(&el, "button.done"), "Close");
+    click(&el, "button.done");
+    wait_for("closed", || shadow_query(&el, "[role=dialog]").is_none()).await;
+    assert_eq!(state(&el), "ready");
+    wait_for("focus back on Buy", || {
+        active_in_shadow(&el) == "buy-button"
+    })
+    .await;
+    assert_eq!(
+        fetch_calls("/shopclose/checkout_sessions/cs_t/cancel"),
+        0,
+        "a placed order is not canceled"
+    );
+    el.remove();
+}
+
+#[wasm_bindgen_test]
+async fn escape_closes_a_placed_order_in_french() {
+    let el = placed_card("/shopclosefr", "/walletclosefr", "fr-FR").await;
+    assert_eq!(shadow_text(&el, "button.done"), "Fermer");
+    press_escape(&el);
+    wait_for("closed", || shadow_query(&el, "[role=dialog]").is_none()).await;
+    assert_eq!(state(&el), "ready");
+    wait_for("focus back on Buy", || {
+        active_in_shadow(&el) == "buy-button"
+    })
+    .await;
+    el.remove();
+}
+
 // <product-carousel>
 
 fn banner(feed: &str, extra: &[(&str, &str)]) -> HtmlElement {
