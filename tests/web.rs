@@ -1207,6 +1207,20 @@ async fn the_wallet_gets_the_flows_key_again_on_a_resend_and_complete_names_the_
     el.remove();
 }
 
+/// Whether the element matching `selector` is laid out (not `display: none`, not missing).
+fn shown(el: &HtmlElement, selector: &str) -> bool {
+    shadow_query(el, selector)
+        .and_then(|node| {
+            web_sys::window()
+                .expect("window")
+                .get_computed_style(&node)
+                .ok()
+                .flatten()
+        })
+        .and_then(|style| style.get_property_value("display").ok())
+        .is_some_and(|display| display != "none")
+}
+
 fn press_escape(el: &HtmlElement) {
     let init = web_sys::KeyboardEventInit::new();
     init.set_key("Escape");
@@ -1244,8 +1258,40 @@ async fn placed_card(shop: &str, wallet: &str, locale: &str) -> HtmlElement {
 }
 
 #[wasm_bindgen_test]
+async fn the_buy_button_is_hidden_while_the_sheet_is_open_and_back_after_cancel() {
+    serve_shop("/shophide", "/wallethide", SESSION);
+    let el = card(
+        "f",
+        "tee",
+        &[
+            ("endpoint", "/shophide"),
+            ("wallet", "/wallethide"),
+            ("locale", "en-US"),
+        ],
+    );
+    mount(&el);
+    ready(&el).await;
+    assert!(shown(&el, "button.buy-button"));
+    click(&el, "button.buy-button");
+    wait_for("the sheet", || shadow_query(&el, "[role=dialog]").is_some()).await;
+    assert!(
+        !shown(&el, "button.buy-button"),
+        "no Buy beside the open confirmation"
+    );
+    click(&el, "button.cancel");
+    wait_for("closed", || shadow_query(&el, "[role=dialog]").is_none()).await;
+    assert!(shown(&el, "button.buy-button"), "Buy is back");
+    wait_for("focus back on Buy", || {
+        active_in_shadow(&el) == "buy-button"
+    })
+    .await;
+    el.remove();
+}
+
+#[wasm_bindgen_test]
 async fn close_on_a_placed_order_returns_to_the_card_and_gives_focus_to_buy() {
     let el = placed_card("/shopclose", "/walletclose", "en-US").await;
+    assert!(!shown(&el, "button.buy-button"), "no Buy beside the result");
     wait_for("focus on the result's heading", || {
         active_in_shadow(&el).contains("sheet-title")
     })
@@ -1258,6 +1304,7 @@ async fn close_on_a_placed_order_returns_to_the_card_and_gives_focus_to_buy() {
     click(&el, "button.done");
     wait_for("closed", || shadow_query(&el, "[role=dialog]").is_none()).await;
     assert_eq!(state(&el), "ready");
+    assert!(shown(&el, "button.buy-button"));
     wait_for("focus back on Buy", || {
         active_in_shadow(&el) == "buy-button"
     })

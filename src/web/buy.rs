@@ -462,7 +462,9 @@ pub fn BuyFlow(
     let buy_button = NodeRef::<leptos::html::Button>::new();
     let sheet_title = NodeRef::<leptos::html::H2>::new();
 
-    // Whether the card still offers Buy (not once the merchant said the item sold out).
+    // Whether the sheet is open (the Buy button is hidden meanwhile), and whether the card
+    // still offers Buy at all (not once the merchant said the item sold out).
+    let open = Memo::new(move |_| ctx.stage.with(Stage::sheet_open));
     let offers_buy = Memo::new(move |_| ctx.stage.with(Stage::offers_buy));
 
     // The host's data-state follows the flow; focus moves into the sheet (again when it turns
@@ -482,6 +484,9 @@ pub fn BuyFlow(
             && stage.offers_buy()
             && let Some(button) = buy_button.get()
         {
+            // The button's `hidden` follows the same stage, in a render effect this effect
+            // may run before: show it now, or `focus()` would do nothing.
+            button.set_hidden(false);
             _ = button.focus();
         }
         (open, result)
@@ -650,7 +655,7 @@ pub fn BuyFlow(
         })
     };
 
-    // No Buy button once sold out.
+    // The Buy button is hidden, not just disabled, while the sheet is open; gone once sold out.
     let buy = move || {
         offers_buy.get().then(|| {
             view! {
@@ -658,6 +663,7 @@ pub fn BuyFlow(
                     type="button"
                     class="buy-button"
                     node_ref=buy_button
+                    hidden=open
                     aria-busy=move || matches!(ctx.stage.get(), Stage::Starting).to_string()
                     on:click=move |_| dispatch(ctx, Event::Buy)
                 >
