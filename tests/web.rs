@@ -1331,6 +1331,55 @@ async fn escape_closes_a_placed_order_in_french() {
     el.remove();
 }
 
+#[wasm_bindgen_test]
+async fn sold_out_during_checkout_shows_on_the_card_and_leaves_no_buy_after_close() {
+    let gone = SESSION.replace("ready_for_payment", "not_ready_for_payment").replace(
+        r#""messages":[]"#,
+        r#""messages":[{"type":"error","code":"out_of_stock","param":"$.line_items[0]","content_type":"plain","content":"Sold out"}]"#,
+    );
+    serve_shop("/shopgone", "/walletgone", &gone);
+    // A ticket the feed says is nearly gone, and a shop with no wallet: Buy creates at once.
+    let el = card(
+        "f",
+        "ticket",
+        &[("endpoint", "/shopgone"), ("locale", "en-US")],
+    );
+    mount(&el);
+    ready(&el).await;
+    assert_eq!(shadow_text(&el, ".availability"), "Only a few left");
+    click(&el, "button.buy-button");
+    wait_for("sold out", || state(&el) == "soldout").await;
+    assert_eq!(
+        shadow_text(&el, ".sheet .problem"),
+        "Sorry, this has just sold out."
+    );
+    wait_for("the card says so", || {
+        shadow_text(&el, ".availability") == "Out of stock"
+    })
+    .await;
+    assert_eq!(
+        shadow_query(&el, ".availability")
+            .and_then(|p| p.get_attribute("data-availability"))
+            .as_deref(),
+        Some("out_of_stock"),
+        "as for an item sold out in the feed"
+    );
+    assert!(!shown(&el, "button.buy-button"));
+    click(&el, "button.done");
+    wait_for("closed", || shadow_query(&el, "[role=dialog]").is_none()).await;
+    assert_eq!(state(&el), "soldout");
+    assert!(
+        shadow_query(&el, "button.buy-button").is_none(),
+        "no Buy for a sold-out item"
+    );
+    assert_eq!(shadow_text(&el, ".availability"), "Out of stock");
+    wait_for("the merchant's session canceled", || {
+        fetch_calls("/shopgone/checkout_sessions/cs_t/cancel") == 1
+    })
+    .await;
+    el.remove();
+}
+
 // <product-carousel>
 
 fn banner(feed: &str, extra: &[(&str, &str)]) -> HtmlElement {

@@ -440,6 +440,8 @@ pub fn BuyFlow(
     /// tap.
     #[prop(optional)]
     autostart: bool,
+    /// Told when the merchant says the item sold out, so the card can say so too.
+    on_sold_out: Callback<()>,
 ) -> impl IntoView {
     let has_wallet = backend.wallet.is_some();
     let ctx = Ctx {
@@ -467,12 +469,15 @@ pub fn BuyFlow(
     let open = Memo::new(move |_| ctx.stage.with(Stage::sheet_open));
     let offers_buy = Memo::new(move |_| ctx.stage.with(Stage::offers_buy));
 
-    // The host's data-state follows the flow; focus moves into the sheet (again when it turns
-    // to a result: the sheet is drawn anew) and back to Buy.
+    // The host's data-state follows the flow; the card hears of a sell-out; focus moves into
+    // the sheet (again when it turns to a result: the sheet is drawn anew) and back to Buy.
     Effect::new(move |previous: Option<(bool, bool)>| {
         let stage = ctx.stage.get();
         ctx.host
             .with_value(|host| _ = host.set_attribute("data-state", stage.as_str()));
+        if matches!(stage, Stage::SoldOut { open: true }) {
+            on_sold_out.run(());
+        }
         let (was_open, was_result) = previous.unwrap_or_default();
         let (open, result) = (stage.sheet_open(), stage.is_result());
         if open && (!was_open || (result && !was_result)) {
