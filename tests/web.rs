@@ -1207,6 +1207,179 @@ async fn the_wallet_gets_the_flows_key_again_on_a_resend_and_complete_names_the_
     el.remove();
 }
 
+/// Whether the element matching `selector` is laid out (not `display: none`, not missing).
+fn shown(el: &HtmlElement, selector: &str) -> bool {
+    shadow_query(el, selector)
+        .and_then(|node| {
+            web_sys::window()
+                .expect("window")
+                .get_computed_style(&node)
+                .ok()
+                .flatten()
+        })
+        .and_then(|style| style.get_property_value("display").ok())
+        .is_some_and(|display| display != "none")
+}
+
+fn press_escape(el: &HtmlElement) {
+    let init = web_sys::KeyboardEventInit::new();
+    init.set_key("Escape");
+    init.set_bubbles(true);
+    init.set_composed(true);
+    let escape =
+        web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).expect("event");
+    shadow_query(el, ".sheet-title")
+        .expect("title")
+        .dispatch_event(&escape)
+        .expect("dispatch");
+}
+
+/// A card of the checkout shop, up to the placed order.
+async fn placed_card(shop: &str, wallet: &str, locale: &str) -> HtmlElement {
+    serve_shop(shop, wallet, SESSION);
+    let el = card(
+        "f",
+        "tee",
+        &[("endpoint", shop), ("wallet", wallet), ("locale", locale)],
+    );
+    mount(&el);
+    ready(&el).await;
+    click(&el, "button.buy-button");
+    wait_for("armed", || {
+        shadow_query(&el, "button.confirm")
+            .and_then(|b| b.get_attribute("aria-disabled"))
+            .as_deref()
+            == Some("false")
+    })
+    .await;
+    click(&el, "button.confirm");
+    wait_for("placed", || state(&el) == "placed").await;
+    el
+}
+
+#[wasm_bindgen_test]
+async fn the_buy_button_is_hidden_while_the_sheet_is_open_and_back_after_cancel() {
+    serve_shop("/shophide", "/wallethide", SESSION);
+    let el = card(
+        "f",
+        "tee",
+        &[
+            ("endpoint", "/shophide"),
+            ("wallet", "/wallethide"),
+            ("locale", "en-US"),
+        ],
+    );
+    mount(&el);
+    ready(&el).await;
+    assert!(shown(&el, "button.buy-button"));
+    click(&el, "button.buy-button");
+    wait_for("the sheet", || shadow_query(&el, "[role=dialog]").is_some()).await;
+    assert!(
+        !shown(&el, "button.buy-button"),
+        "no Buy beside the open confirmation"
+    );
+    click(&el, "button.cancel");
+    wait_for("closed", || shadow_query(&el, "[role=dialog]").is_none()).await;
+    assert!(shown(&el, "button.buy-button"), "Buy is back");
+    wait_for("focus back on Buy", || {
+        active_in_shadow(&el) == "buy-button"
+    })
+    .await;
+    el.remove();
+}
+
+#[wasm_bindgen_test]
+async fn close_on_a_placed_order_returns_to_the_card_and_gives_focus_to_buy() {
+    let el = placed_card("/shopclose", "/walletclose", "en-US").await;
+    assert!(!shown(&el, "button.buy-button"), "no Buy beside the result");
+    wait_for("focus on the result's heading", || {
+        active_in_shadow(&el).contains("sheet-title")
+    })
+    .await;
+    assert_eq!(
+        shadow_text(&el, ".sheet-title"),
+        "Thank you! Your order is placed."
+    );
+    assert_eq!(shadow_text(&el, "button.done"), "Close");
+    click(&el, "button.done");
+    wait_for("closed", || shadow_query(&el, "[role=dialog]").is_none()).await;
+    assert_eq!(state(&el), "ready");
+    assert!(shown(&el, "button.buy-button"));
+    wait_for("focus back on Buy", || {
+        active_in_shadow(&el) == "buy-button"
+    })
+    .await;
+    assert_eq!(
+        fetch_calls("/shopclose/checkout_sessions/cs_t/cancel"),
+        0,
+        "a placed order is not canceled"
+    );
+    el.remove();
+}
+
+#[wasm_bindgen_test]
+async fn escape_closes_a_placed_order_in_french() {
+    let el = placed_card("/shopclosefr", "/walletclosefr", "fr-FR").await;
+    assert_eq!(shadow_text(&el, "button.done"), "Fermer");
+    press_escape(&el);
+    wait_for("closed", || shadow_query(&el, "[role=dialog]").is_none()).await;
+    assert_eq!(state(&el), "ready");
+    wait_for("focus back on Buy", || {
+        active_in_shadow(&el) == "buy-button"
+    })
+    .await;
+    el.remove();
+}
+
+#[wasm_bindgen_test]
+async fn sold_out_during_checkout_shows_on_the_card_and_leaves_no_buy_after_close() {
+    let gone = SESSION.replace("ready_for_payment", "not_ready_for_payment").replace(
+        r#""messages":[]"#,
+        r#""messages":[{"type":"error","code":"out_of_stock","param":"$.line_items[0]","content_type":"plain","content":"Sold out"}]"#,
+    );
+    serve_shop("/shopgone", "/walletgone", &gone);
+    // A ticket the feed says is nearly gone, and a shop with no wallet: Buy creates at once.
+    let el = card(
+        "f",
+        "ticket",
+        &[("endpoint", "/shopgone"), ("locale", "en-US")],
+    );
+    mount(&el);
+    ready(&el).await;
+    assert_eq!(shadow_text(&el, ".availability"), "Only a few left");
+    click(&el, "button.buy-button");
+    wait_for("sold out", || state(&el) == "soldout").await;
+    assert_eq!(
+        shadow_text(&el, ".sheet .problem"),
+        "Sorry, this has just sold out."
+    );
+    wait_for("the card says so", || {
+        shadow_text(&el, ".availability") == "Out of stock"
+    })
+    .await;
+    assert_eq!(
+        shadow_query(&el, ".availability")
+            .and_then(|p| p.get_attribute("data-availability"))
+            .as_deref(),
+        Some("out_of_stock"),
+        "as for an item sold out in the feed"
+    );
+    assert!(!shown(&el, "button.buy-button"));
+    click(&el, "button.done");
+    wait_for("closed", || shadow_query(&el, "[role=dialog]").is_none()).await;
+    assert_eq!(state(&el), "soldout");
+    assert!(
+        shadow_query(&el, "button.buy-button").is_none(),
+        "no Buy for a sold-out item"
+    );
+    assert_eq!(shadow_text(&el, ".availability"), "Out of stock");
+    wait_for("the merchant's session canceled", || {
+        fetch_calls("/shopgone/checkout_sessions/cs_t/cancel") == 1
+    })
+    .await;
+    el.remove();
+}
+
 // <product-carousel>
 
 fn banner(feed: &str, extra: &[(&str, &str)]) -> HtmlElement {

@@ -15,6 +15,8 @@
 //! - Never two different `complete`s for one intent, and none after an order is placed. After a
 //!   `complete` whose outcome is unknown (no answer, 5xx, in flight), the session is re-read
 //!   before anything else.
+//! - Once the merchant says the item sold out, it stays sold out: no new checkout, and Close
+//!   only closes the sheet.
 //! - No stuck state: when nothing is in flight and no timer is pending, the stage is one the
 //!   buyer can act on. A session that only lacks a delivery choice gets the merchant's first
 //!   option; one that is not ready for a reason the card cannot fix is said in words.
@@ -44,17 +46,18 @@ pub enum Stage {
     Starting,
     /// Saved buyer: the confirmation sheet with the merchant's totals. `armed` once it has been
     /// visible for [`ARM_DELAY_MS`].
-    Confirming {
-        armed: bool,
-    },
+    Confirming { armed: bool },
     /// New buyer: the details sheet.
     Details,
     /// Paying: token and `complete` in flight (or being verified).
     Placing,
     /// The bank's 3-D Secure challenge is shown.
     Authenticating,
+    /// The order is placed; the sheet says so until the buyer closes it.
     Placed(Order),
-    SoldOut,
+    /// The merchant says the item sold out. `open` while the sheet says so; once closed, the
+    /// card shows the item as sold out and offers no Buy.
+    SoldOut { open: bool },
     /// Something failed; the sheet says what and offers to try again or cancel.
     Failed(CheckoutError),
 }
@@ -69,9 +72,29 @@ impl Stage {
             Stage::Details => "details",
             Stage::Placing => "placing",
             Stage::Placed(_) => "placed",
-            Stage::SoldOut => "soldout",
+            Stage::SoldOut { .. } => "soldout",
             Stage::Failed(_) => "error",
         }
+    }
+
+    /// Whether the sheet is shown (the card's own Buy button is not, meanwhile).
+    pub fn sheet_open(&self) -> bool {
+        !matches!(
+            self,
+            Stage::Idle | Stage::Starting | Stage::SoldOut { open: false }
+        )
+    }
+
+    /// Whether the sheet shows how the purchase ended (placed, sold out): the buyer closes it
+    /// ([`Event::Close`]) rather than cancels it.
+    pub fn is_result(&self) -> bool {
+        matches!(self, Stage::Placed(_) | Stage::SoldOut { open: true })
+    }
+
+    /// Whether the card offers its Buy button (hidden while the sheet is open): not once the
+    /// merchant has said the item sold out.
+    pub fn offers_buy(&self) -> bool {
+        !matches!(self, Stage::SoldOut { .. })
     }
 }
 
@@ -122,6 +145,8 @@ pub enum Event {
     Pay(Box<CardPayment>),
     /// Cancel button or Escape.
     Cancel,
+    /// Close button or Escape on a result (placed, sold out): back to the card.
+    Close,
     /// "Try again" on a failure.
     Retry,
     /// The 3-D Secure challenge finished (any outcome).
@@ -481,6 +506,7 @@ impl Flow {
             Event::ChooseOption(option) => self.on_option(option, entropy),
             Event::Pay(payment) => self.on_pay(*payment, entropy),
             Event::Cancel => self.on_cancel(entropy),
+            Event::Close => self.on_close(entropy),
             Event::Retry => self.on_retry(entropy),
             Event::Authenticated(result) => self.on_authenticated(result, entropy),
             Event::Timer(Timer::Arm(generation)) => {
@@ -508,9 +534,10 @@ impl Flow {
     }
 
     fn on_buy(&mut self, entropy: &mut dyn Entropy) -> Vec<Effect> {
-        if !matches!(self.stage, Stage::Idle | Stage::Placed(_) | Stage::SoldOut) || self.waiting()
-        {
-            return Vec::new(); // A second tap while starting does nothing.
+        if self.stage != Stage::Idle || self.waiting() {
+            // A second tap while starting does nothing; a result is closed first; a sold-out
+            // item cannot be bought.
+            return Vec::new();
         }
         self.reset();
         self.stage = Stage::Starting;
@@ -726,6 +753,42 @@ impl Flow {
         effects
     }
 
+    fn on_close(&mut self, entropy: &mut dyn Entropy) -> Vec<Effect> {
+        match self.stage {
+            Stage::Placed(_) => {
+                // Back to the card, which may be bought again.
+                self.reset();
+                Vec::new()
+            }
+            Stage::SoldOut { open: true } => {
+                // The card stays sold out. A session the merchant still holds open for it is
+                // canceled (fire and forget), as Cancel would; never one whose payment's
+                // outcome is unknown.
+                let open_session = self.session.take().filter(|s| {
+                    !self.verify_first
+                        && !matches!(
+                            s.status,
+                            Status::Completed | Status::Canceled | Status::Expired
+                        )
+                });
+                self.stage = Stage::SoldOut { open: false };
+                match open_session {
+                    Some(session) => vec![
+                        Effect::Emit(HostEvent::Cancel {
+                            session_id: Some(session.id.clone()),
+                        }),
+                        Effect::Send(Box::new(Request::Cancel {
+                            key: entropy.key(),
+                            session_id: session.id,
+                        })),
+                    ],
+                    None => Vec::new(),
+                }
+            }
+            _ => Vec::new(), // Nothing to close: a checkout is canceled, not closed.
+        }
+    }
+
     fn on_retry(&mut self, entropy: &mut dyn Entropy) -> Vec<Effect> {
         if !self.can_retry() || self.waiting() {
             return Vec::new(); // Nothing failed, or trying again would fail the same way.
@@ -807,7 +870,7 @@ impl Flow {
             currency: session.currency.clone(),
         });
         if session.has(&ProblemKind::OutOfStock) {
-            self.stage = Stage::SoldOut;
+            self.stage = Stage::SoldOut { open: true };
             return vec![checkout];
         }
         if let Some(limit) = session
@@ -979,7 +1042,7 @@ impl Flow {
         match error {
             CheckoutError::OutOfStock { .. } => {
                 self.in_flight = None;
-                self.stage = Stage::SoldOut;
+                self.stage = Stage::SoldOut { open: true };
                 vec![Effect::Emit(HostEvent::Error(error))]
             }
             CheckoutError::SessionClosed
@@ -1658,8 +1721,107 @@ mod tests {
             ))),
             e,
         );
-        assert_eq!(flow.stage(), &Stage::SoldOut);
+        assert_eq!(flow.stage(), &Stage::SoldOut { open: true });
         assert_eq!(flow.stage().as_str(), "soldout");
+    }
+
+    #[test]
+    fn close_after_an_order_returns_to_the_card() {
+        let e = &mut Counter(0);
+        let mut flow = confirming(e);
+        assert!(flow.stage().sheet_open());
+        assert!(
+            flow.handle(Event::Close, e).is_empty()
+                && flow.stage() == &(Stage::Confirming { armed: true }),
+            "a checkout is canceled, not closed"
+        );
+        flow.handle(Event::Confirm, e);
+        flow.handle(Event::Done(Outcome::Token("vt_1".into())), e);
+        flow.handle(
+            Event::Done(Outcome::Session(session(
+                "cs_1",
+                "completed",
+                json!([]),
+                true,
+            ))),
+            e,
+        );
+        assert!(matches!(flow.stage(), Stage::Placed(_)));
+        assert!(flow.stage().sheet_open() && flow.stage().is_result());
+        assert!(
+            flow.handle(Event::Buy, e).is_empty(),
+            "no new checkout under the open result"
+        );
+        assert!(
+            flow.handle(Event::Cancel, e).is_empty(),
+            "a placed order is not canceled"
+        );
+        let closed = flow.handle(Event::Close, e);
+        assert!(
+            closed.is_empty(),
+            "closing a placed order sends and emits nothing: {closed:?}"
+        );
+        assert_eq!(flow.stage(), &Stage::Idle);
+        assert!(!flow.stage().sheet_open() && flow.stage().offers_buy());
+        assert!(flow.session().is_none());
+        assert_eq!(flow.stage().as_str(), "ready");
+        // The card can be bought again, from the start.
+        assert_eq!(sent(&flow.handle(Event::Buy, e)), [&Request::Wallet]);
+    }
+
+    #[test]
+    fn closing_sold_out_keeps_the_card_sold_out_with_no_buy() {
+        let e = &mut Counter(0);
+        let mut flow = Flow::new(purchase(), false);
+        flow.handle(Event::Buy, e);
+        let gone = json!([{"type": "error", "code": "out_of_stock", "param": "$.line_items[0].item.id", "content_type": "plain", "content": "Sold out"}]);
+        flow.handle(
+            Event::Done(Outcome::Session(session(
+                "cs_2",
+                "not_ready_for_payment",
+                gone,
+                false,
+            ))),
+            e,
+        );
+        assert_eq!(flow.stage(), &Stage::SoldOut { open: true });
+        assert!(flow.stage().sheet_open() && flow.stage().is_result());
+        assert!(!flow.stage().offers_buy());
+        assert!(flow.handle(Event::Buy, e).is_empty());
+        assert!(flow.handle(Event::Cancel, e).is_empty());
+        // Close: the sheet goes, the merchant's open session is canceled, the card stays sold out.
+        let closed = flow.handle(Event::Close, e);
+        assert!(
+            matches!(&closed[0], Effect::Emit(HostEvent::Cancel { session_id: Some(id) }) if id == "cs_2")
+        );
+        assert!(
+            matches!(sent(&closed)[..], [Request::Cancel { session_id, .. }] if session_id == "cs_2")
+        );
+        assert_eq!(flow.stage(), &Stage::SoldOut { open: false });
+        assert!(!flow.stage().sheet_open() && !flow.stage().is_result());
+        assert!(
+            !flow.stage().offers_buy(),
+            "no Buy, as for an item sold out in the feed"
+        );
+        assert_eq!(flow.stage().as_str(), "soldout");
+        assert!(!flow.waiting());
+        assert!(
+            flow.handle(Event::Buy, e).is_empty(),
+            "a sold-out item cannot be bought"
+        );
+        assert!(flow.handle(Event::Close, e).is_empty());
+        assert!(flow.handle(Event::Retry, e).is_empty());
+
+        // Sold out before any session existed (the merchant refused the create): nothing to cancel.
+        let mut flow = Flow::new(purchase(), false);
+        flow.handle(Event::Buy, e);
+        flow.handle(
+            Event::Done(Outcome::Failed(CheckoutError::OutOfStock { param: None })),
+            e,
+        );
+        assert_eq!(flow.stage(), &Stage::SoldOut { open: true });
+        assert!(flow.handle(Event::Close, e).is_empty());
+        assert_eq!(flow.stage(), &Stage::SoldOut { open: false });
     }
 
     /// A new buyer whose address is in and whose sheet shows the merchant's total.
@@ -2089,6 +2251,8 @@ mod tests {
             Buy,
             Confirm,
             Cancel,
+            /// Close on a result (or anywhere: it must do nothing there).
+            Close,
             Retry,
             Address,
             Pay,
@@ -2105,6 +2269,7 @@ mod tests {
                 1 => Just(Step::Buy),
                 1 => Just(Step::Confirm),
                 1 => Just(Step::Cancel),
+                1 => Just(Step::Close),
                 1 => Just(Step::Retry),
                 1 => Just(Step::Address),
                 1 => Just(Step::Pay),
@@ -2264,12 +2429,16 @@ mod tests {
                 // key → the request first sent with it
                 let mut by_key: HashMap<String, Request> = HashMap::new();
                 let mut last_sent: Option<Request> = None;
+                // The merchant said the item sold out: the card stays so.
+                let mut sold_out = false;
                 for step in steps {
                     let resending = matches!(step, Step::FireTimers);
+                    let before = flow.stage().clone();
                     let effects = match step {
                         Step::Buy => flow.handle(Event::Buy, e),
                         Step::Confirm => flow.handle(Event::Confirm, e),
                         Step::Cancel => flow.handle(Event::Cancel, e),
+                        Step::Close => flow.handle(Event::Close, e),
                         Step::Retry => flow.handle(Event::Retry, e),
                         Step::Address => flow.handle(Event::SubmitAddress(address()), e),
                         Step::Pay => flow.handle(Event::Pay(card()), e),
@@ -2292,6 +2461,29 @@ mod tests {
                             None => Vec::new(),
                         },
                     };
+                    if let Step::Close = step {
+                        // Close ends a result and nothing else: a placed order goes back to the
+                        // card, sold out stays sold out with the sheet closed.
+                        match &before {
+                            Stage::Placed(_) => prop_assert_eq!(flow.stage(), &Stage::Idle),
+                            Stage::SoldOut { .. } => prop_assert_eq!(flow.stage(), &Stage::SoldOut { open: false }),
+                            other => {
+                                prop_assert_eq!(flow.stage(), other);
+                                prop_assert!(effects.is_empty(), "Close did something in {:?}", other);
+                            }
+                        }
+                    }
+                    if sold_out {
+                        prop_assert!(
+                            matches!(flow.stage(), Stage::SoldOut { .. }),
+                            "sold out, then {:?}", flow.stage()
+                        );
+                        prop_assert!(
+                            effects.iter().all(|e| matches!(e, Effect::Send(r) if matches!(**r, Request::Cancel { .. })) || matches!(e, Effect::Emit(HostEvent::Cancel { .. }))),
+                            "a sold-out card asked for {:?}", effects
+                        );
+                    }
+                    sold_out |= matches!(flow.stage(), Stage::SoldOut { .. });
                     for effect in effects {
                         match effect {
                             Effect::Send(request) => {

@@ -440,6 +440,8 @@ pub fn BuyFlow(
     /// tap.
     #[prop(optional)]
     autostart: bool,
+    /// Told when the merchant says the item sold out, so the card can say so too.
+    on_sold_out: Callback<()>,
 ) -> impl IntoView {
     let has_wallet = backend.wallet.is_some();
     let ctx = Ctx {
@@ -462,23 +464,37 @@ pub fn BuyFlow(
     let buy_button = NodeRef::<leptos::html::Button>::new();
     let sheet_title = NodeRef::<leptos::html::H2>::new();
 
-    // The host's data-state follows the flow; focus moves into the sheet and back to Buy.
-    Effect::new(move |previous: Option<bool>| {
+    // Whether the sheet is open (the Buy button is hidden meanwhile), and whether the card
+    // still offers Buy at all (not once the merchant said the item sold out).
+    let open = Memo::new(move |_| ctx.stage.with(Stage::sheet_open));
+    let offers_buy = Memo::new(move |_| ctx.stage.with(Stage::offers_buy));
+
+    // The host's data-state follows the flow; the card hears of a sell-out; focus moves into
+    // the sheet (again when it turns to a result: the sheet is drawn anew) and back to Buy.
+    Effect::new(move |previous: Option<(bool, bool)>| {
         let stage = ctx.stage.get();
         ctx.host
             .with_value(|host| _ = host.set_attribute("data-state", stage.as_str()));
-        let open = !matches!(stage, Stage::Idle | Stage::Starting);
-        if open && previous != Some(true) {
+        if matches!(stage, Stage::SoldOut { open: true }) {
+            on_sold_out.run(());
+        }
+        let (was_open, was_result) = previous.unwrap_or_default();
+        let (open, result) = (stage.sheet_open(), stage.is_result());
+        if open && (!was_open || (result && !was_result)) {
             if let Some(title) = sheet_title.get() {
                 _ = title.focus();
             }
         } else if !open
-            && previous == Some(true)
+            && was_open
+            && stage.offers_buy()
             && let Some(button) = buy_button.get()
         {
+            // The button's `hidden` follows the same stage, in a render effect this effect
+            // may run before: show it now, or `focus()` would do nothing.
+            button.set_hidden(false);
             _ = button.focus();
         }
-        open
+        (open, result)
     });
 
     if autostart {
@@ -486,27 +502,49 @@ pub fn BuyFlow(
         Effect::new(move |_| untrack(|| dispatch(ctx, Event::Buy)));
     }
 
+    // Escape closes a result and cancels a checkout.
     let on_key = move |event: web_sys::KeyboardEvent| {
         if event.key() == "Escape" {
             event.prevent_default();
-            dispatch(ctx, Event::Cancel);
+            let result = ctx.stage.with_untracked(Stage::is_result);
+            dispatch(ctx, if result { Event::Close } else { Event::Cancel });
+        }
+    };
+    let close_button = move || {
+        view! {
+            <div class="actions">
+                <button type="button" class="done" on:click=move |_| dispatch(ctx, Event::Close)>
+                    {Msg::Close.text(lang)}
+                </button>
+            </div>
         }
     };
     let status_text = move || match ctx.stage.get() {
         Stage::Placing => Msg::Placing.text(lang),
         Stage::Placed(_) => Msg::Placed.text(lang),
         Stage::Failed(error) => error.text(lang),
-        Stage::SoldOut => Msg::SoldOut.text(lang),
+        Stage::SoldOut { .. } => Msg::SoldOut.text(lang),
         _ => String::new(),
     };
 
     let sheet = move || {
         let stage = ctx.stage.get();
-        if matches!(stage, Stage::Idle | Stage::Starting) {
+        if !stage.sheet_open() {
             return None;
         }
         let locale = locale.clone();
-        let details = matches!(stage, Stage::Details);
+        let title = match stage {
+            Stage::Details => Msg::YourDetails,
+            Stage::Placed(_) => Msg::Placed,
+            Stage::SoldOut { .. } => Msg::SoldOut,
+            _ => Msg::ConfirmTitle,
+        };
+        // A placed order's heading is the news itself.
+        let title_class = if matches!(stage, Stage::Placed(_)) {
+            "sheet-title placed"
+        } else {
+            "sheet-title"
+        };
         let body = match stage {
             Stage::Confirming { .. } | Stage::Placing | Stage::Authenticating => {
                 let session = ctx.session.get();
@@ -573,9 +611,9 @@ pub fn BuyFlow(
                     }
                 });
                 view! {
-                    <p class="placed">{Msg::Placed.text(lang)}</p>
                     {(!order.id.is_empty()).then(|| view! { <p class="order-id">{order.id.clone()}</p> })}
                     {link}
+                    {close_button()}
                 }
                 .into_any()
             }
@@ -599,9 +637,11 @@ pub fn BuyFlow(
                 }
                     .into_any()
             }
-            Stage::SoldOut => {
-                view! { <p class="problem">{Msg::ErrSoldOut.text(lang)}</p> }.into_any()
+            Stage::SoldOut { .. } => view! {
+                <p class="problem">{Msg::ErrSoldOut.text(lang)}</p>
+                {close_button()}
             }
+            .into_any(),
             Stage::Details | Stage::Idle | Stage::Starting => details_sheet(
                 ctx,
                 form,
@@ -612,25 +652,35 @@ pub fn BuyFlow(
         };
         Some(view! {
             <div class="sheet" role="dialog" aria-modal="true" aria-labelledby="buycard-sheet-title" on:keydown=on_key>
-                <h2 id="buycard-sheet-title" class="sheet-title" tabindex="-1" node_ref=sheet_title>
-                    {if details { Msg::YourDetails.text(lang) } else { Msg::ConfirmTitle.text(lang) }}
+                <h2 id="buycard-sheet-title" class=title_class tabindex="-1" node_ref=sheet_title>
+                    {title.text(lang)}
                 </h2>
                 {body}
             </div>
         })
     };
 
+    // The Buy button is hidden, not just disabled, while the sheet is open; gone once sold out.
+    let buy = move || {
+        offers_buy.get().then(|| {
+            view! {
+                <button
+                    type="button"
+                    class="buy-button"
+                    node_ref=buy_button
+                    hidden=open
+                    aria-busy=move || matches!(ctx.stage.get(), Stage::Starting).to_string()
+                    on:click=move |_| dispatch(ctx, Event::Buy)
+                >
+                    {Msg::Buy.text(lang)}
+                </button>
+            }
+        })
+    };
+
     view! {
         <div class="buy">
-            <button
-                type="button"
-                class="buy-button"
-                node_ref=buy_button
-                aria-busy=move || matches!(ctx.stage.get(), Stage::Starting).to_string()
-                on:click=move |_| dispatch(ctx, Event::Buy)
-            >
-                {Msg::Buy.text(lang)}
-            </button>
+            {buy}
             {sheet}
             <p class="sr-only" role="status" aria-live="polite">{status_text}</p>
         </div>

@@ -216,13 +216,24 @@ pub(super) fn ProductView(
             </s>
         }
     });
-    let availability = (model.availability != Availability::Unknown).then(|| {
-        view! {
-            <p class="availability" data-availability=model.availability.as_str()>
-                {Msg::Availability(model.availability).text(lang)}
-            </p>
-        }
-    });
+    // The merchant may say the item sold out during checkout: then the card says what it says
+    // for an item sold out in the feed.
+    let sold_out = RwSignal::new(false);
+    let feed_availability = model.availability;
+    let availability = move || {
+        let now = if sold_out.get() {
+            Availability::OutOfStock
+        } else {
+            feed_availability
+        };
+        (now != Availability::Unknown).then(|| {
+            view! {
+                <p class="availability" data-availability=now.as_str()>
+                    {Msg::Availability(now).text(lang)}
+                </p>
+            }
+        })
+    };
     let seller = model.seller.map(|seller| {
         view! { <p class="seller">{Msg::SoldBy.text(lang)} " " {seller}</p> }
     });
@@ -235,9 +246,10 @@ pub(super) fn ProductView(
                 currency: price.currency.code().to_ascii_lowercase(),
             };
             let shown_price = i64::try_from(price.minor).ok();
-            Some(
-                view! { <BuyFlow backend purchase host locale=locale.clone() shown_price autostart /> },
-            )
+            let on_sold_out = Callback::new(move |()| sold_out.set(true));
+            Some(view! {
+                <BuyFlow backend purchase host locale=locale.clone() shown_price autostart on_sold_out />
+            })
         }
         _ => None,
     };

@@ -39,6 +39,7 @@ test("a signed-in saved buyer buys in two clicks and the order exists", async ()
   const sheet = card.locator("[role=dialog]");
   await sheet.waitFor();
   assert.equal(await card.getAttribute("data-state"), "confirming");
+  assert.equal(await card.locator("button.buy-button").isVisible(), false, "no Buy beside the open sheet");
   // $8.00 + standard shipping $5.00 + 7.25% California tax on the item (58¢), all from the server.
   assert.equal(await cardText(sheet.locator(".total")), "Total$13.58");
   assert.match(await cardText(sheet.locator(".payer")), /Visa •••• 4242/);
@@ -52,7 +53,9 @@ test("a signed-in saved buyer buys in two clicks and the order exists", async ()
   assert.match(order.order_id, /^ord_/);
   await page.waitForFunction(() => document.querySelector('buy-card[product="enamel-pin"]').dataset.state === "placed");
   assert.match(await cardText(card.locator(".placed")), /order is placed/);
-  // The order exists on the server.
+  // The result has focus (its heading says it), and still no Buy beside it.
+  assert.equal(await page.evaluate(() => document.querySelector('buy-card[product="enamel-pin"]').shadowRoot.activeElement?.className), "sheet-title placed");
+  assert.equal(await card.locator("button.buy-button").isVisible(), false, "no Buy beside the placed order");
   const session = await checkoutSession(page, order.checkout_session_id);
   assert.equal(session.status, "completed");
   assert.equal(session.order.id, order.order_id);
@@ -71,6 +74,12 @@ test("a signed-in saved buyer buys in two clicks and the order exists", async ()
     await receipt.context().close();
   }
   await card.screenshot({ path: artifact("buy-placed.png") });
+  // Close goes back to the card, with Buy shown again and focused.
+  await card.locator("button.done").click();
+  await page.waitForFunction(() => document.querySelector('buy-card[product="enamel-pin"]').dataset.state === "ready");
+  assert.equal(await card.locator("[role=dialog]").count(), 0);
+  assert.equal(await card.locator("button.buy-button").isVisible(), true);
+  assert.equal(await page.evaluate(() => document.querySelector('buy-card[product="enamel-pin"]').shadowRoot.activeElement?.className), "buy-button");
   assert.deepEqual(page.errors, []);
   await page.context().close();
 });
@@ -91,6 +100,37 @@ async function openAndArm(page, product) {
 }
 
 const sessionStatus = async (page, sessionId) => (await checkoutSession(page, sessionId)).status;
+
+test("at 375 px the open confirmation fits the phone, with no Buy beside it", async () => {
+  const page = await newPage(browser, { viewport: { width: 375, height: 800 } });
+  await page.goto(BASE + "/");
+  await signIn(page, "ada");
+  await page.reload();
+  const card = await openAndArm(page, "enamel-pin");
+  assert.equal(await card.locator("button.buy-button").isVisible(), false);
+  assert.ok(
+    await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth),
+    "nothing wider than a 375 px phone",
+  );
+  // Every button of the sheet lies inside it (none cut off at the card's edge).
+  const outside = await card.evaluate((host) => {
+    const sheet = host.shadowRoot.querySelector(".sheet").getBoundingClientRect();
+    return [...host.shadowRoot.querySelectorAll(".sheet button")]
+      .filter((b) => {
+        const r = b.getBoundingClientRect();
+        return r.left < sheet.left || r.right > sheet.right;
+      })
+      .map((b) => b.className);
+  });
+  assert.deepEqual(outside, []);
+  await card.scrollIntoViewIfNeeded();
+  await card.screenshot({ path: artifact("sheet-375.png") });
+  await page.keyboard.press("Escape");
+  await page.waitForFunction(() => document.querySelector('buy-card[product="enamel-pin"]').dataset.state === "ready");
+  assert.equal(await card.locator("button.buy-button").isVisible(), true);
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
 
 test("keyboard only: Tab to Buy, Enter, Tab to Confirm, Enter", async () => {
   const page = await newPage(browser);
