@@ -74,7 +74,12 @@ export function recordRequests(path) {
       const request = typeof input === "string" ? new Request(input, init) : input.clone();
       const entry = { key: request.headers.get("Idempotency-Key"), body: null };
       seen.push(entry);
-      request.clone().text().then((body) => { entry.body = body; });
+      // The body is recorded before the request goes on, so it is there by the time the
+      // answer reaches the card (reading it after would race the test's assertions).
+      return request.clone().text().then((body) => {
+        entry.body = body;
+        return inner(input, init);
+      });
     }
     return inner(input, init);
   };
@@ -213,6 +218,25 @@ fn shadow_text(el: &HtmlElement, selector: &str) -> String {
         .and_then(|e| e.text_content())
         .unwrap_or_default()
         .replace(['\u{a0}', '\u{202f}'], " ")
+}
+
+/// Buy, then wait until Confirm is armed (the sheet has been visible long enough).
+async fn open_and_arm(el: &HtmlElement) {
+    click(el, "button.buy-button");
+    wait_for("armed", || {
+        shadow_query(el, "button.confirm")
+            .and_then(|b| b.get_attribute("aria-disabled"))
+            .as_deref()
+            == Some("false")
+    })
+    .await;
+}
+
+/// A saved buyer's two taps, to the placed order.
+async fn buy_and_confirm(el: &HtmlElement) {
+    open_and_arm(el).await;
+    click(el, "button.confirm");
+    wait_for("placed", || state(el) == "placed").await;
 }
 
 async fn ready(el: &HtmlElement) {
@@ -884,14 +908,7 @@ async fn confirm_places_the_order_and_says_so() {
     );
     mount(&el);
     ready(&el).await;
-    click(&el, "button.buy-button");
-    wait_for("armed", || {
-        shadow_query(&el, "button.confirm")
-            .and_then(|b| b.get_attribute("aria-disabled"))
-            .as_deref()
-            == Some("false")
-    })
-    .await;
+    open_and_arm(&el).await;
     take_events();
     click(&el, "button.confirm");
     wait_for("placed", || state(&el) == "placed").await;
@@ -1180,16 +1197,7 @@ async fn the_wallet_gets_the_flows_key_again_on_a_resend_and_complete_names_the_
     );
     mount(&el);
     ready(&el).await;
-    click(&el, "button.buy-button");
-    wait_for("armed", || {
-        shadow_query(&el, "button.confirm")
-            .and_then(|b| b.get_attribute("aria-disabled"))
-            .as_deref()
-            == Some("false")
-    })
-    .await;
-    click(&el, "button.confirm");
-    wait_for("placed", || state(&el) == "placed").await;
+    buy_and_confirm(&el).await;
     let tokens: serde_json::Value = serde_json::from_str(&recorded_requests(token)).expect("json");
     let tokens = tokens.as_array().expect("array");
     assert_eq!(tokens.len(), 2, "the 503, then the resend: {tokens:?}");
@@ -1244,16 +1252,7 @@ async fn placed_card(shop: &str, wallet: &str, locale: &str) -> HtmlElement {
     );
     mount(&el);
     ready(&el).await;
-    click(&el, "button.buy-button");
-    wait_for("armed", || {
-        shadow_query(&el, "button.confirm")
-            .and_then(|b| b.get_attribute("aria-disabled"))
-            .as_deref()
-            == Some("false")
-    })
-    .await;
-    click(&el, "button.confirm");
-    wait_for("placed", || state(&el) == "placed").await;
+    buy_and_confirm(&el).await;
     el
 }
 
