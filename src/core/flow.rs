@@ -1179,6 +1179,36 @@ mod tests {
         read(base)
     }
 
+    /// A new buyer's sheet, from the merchant's first answer to the total being shown: the
+    /// session is not ready, the address goes in, the merchant answers ready.
+    fn details_until_ready(flow: &mut Flow, e: &mut Counter, id: &str) {
+        flow.handle(
+            Event::Done(Outcome::Session(session(
+                id,
+                "not_ready_for_payment",
+                json!([]),
+                false,
+            ))),
+            e,
+        );
+        assert_eq!(flow.stage(), &Stage::Details);
+        flow.handle(Event::SubmitAddress(address()), e);
+        flow.handle(
+            Event::Done(Outcome::Session(session(
+                id,
+                "ready_for_payment",
+                json!([]),
+                false,
+            ))),
+            e,
+        );
+        assert_eq!(
+            flow.stage(),
+            &Stage::Details,
+            "the sheet shows the total, unpaid"
+        );
+    }
+
     /// A payment handler as a session lists it.
     fn handler(id: &str, name: &str, delegate: bool, merchant: &str) -> serde_json::Value {
         json!({"id": id, "name": name, "version": "1", "spec": "https://acp.dev/x",
@@ -1460,25 +1490,7 @@ mod tests {
         );
         flow.handle(Event::Done(Outcome::Wallet(Visitor::Guest)), e);
         assert!(!flow.can_save(), "a guest has nothing to save to");
-        flow.handle(
-            Event::Done(Outcome::Session(session(
-                "cs_g",
-                "not_ready_for_payment",
-                json!([]),
-                false,
-            ))),
-            e,
-        );
-        flow.handle(Event::SubmitAddress(address()), e);
-        flow.handle(
-            Event::Done(Outcome::Session(session(
-                "cs_g",
-                "ready_for_payment",
-                json!([]),
-                false,
-            ))),
-            e,
-        );
+        details_until_ready(&mut flow, e, "cs_g");
         let pay = flow.handle(Event::Pay(card()), e);
         assert!(
             matches!(sent(&pay)[0], Request::DelegateCard { session_id, merchant_id, amount: 3025, .. }
@@ -1597,25 +1609,7 @@ mod tests {
         let e = &mut Counter(0);
         let mut flow = Flow::new(purchase(), false);
         flow.handle(Event::Buy, e);
-        flow.handle(
-            Event::Done(Outcome::Session(session(
-                "cs_5",
-                "not_ready_for_payment",
-                json!([]),
-                false,
-            ))),
-            e,
-        );
-        flow.handle(Event::SubmitAddress(address()), e);
-        flow.handle(
-            Event::Done(Outcome::Session(session(
-                "cs_5",
-                "ready_for_payment",
-                json!([]),
-                false,
-            ))),
-            e,
-        );
+        details_until_ready(&mut flow, e, "cs_5");
         let delegate = flow.handle(Event::Pay(card()), e);
         assert!(matches!(sent(&delegate)[0],
             Request::DelegateCard { session_id, merchant_id, amount: 3025, .. } if session_id == "cs_5" && merchant_id == "shop_1"));
