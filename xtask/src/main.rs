@@ -4,6 +4,7 @@
 //! - `test`:  install what is missing (browsers included) and run every check, ending with a
 //!   pass/fail count; exits non-zero on any failure.
 //! - `size`:  release build, then raw / gzip / brotli sizes of the wasm, JS and CSS.
+//! - `e2e`:   release build, then only the end-to-end tests (all, or the files named).
 //! - `setup`: only install what is missing.
 //!
 //! Everything is installed from the package registries the project can reach: crates.io (Trunk,
@@ -30,6 +31,7 @@ fn main() -> ExitCode {
             _ => Err("usage: cargo xtask bench server".to_owned()),
         },
         "setup" => setup::ensure(setup::Needs::Browser),
+        "e2e" => e2e(&args[1..]),
         "help" | "--help" | "-h" => {
             println!("{}", HELP.trim());
             Ok(())
@@ -54,6 +56,9 @@ usage: cargo xtask <command>
   bench server
           create / token / complete throughput and p50 / p99 latency of the reference
           server on loopback (BUYCARD_BENCH_N, BUYCARD_BENCH_CONCURRENCY, BUYCARD_BENCH_DB)
+  e2e [FILE...]
+          release build, then only the end-to-end tests (or only the named test files,
+          e.g. `buy.test.mjs`): for working on the pages
   setup   only install what is missing (wasm32 target, Trunk, wasm-bindgen-cli, wasm-opt,
           Chromium and ChromeDriver, the end-to-end tests' npm packages)
 ";
@@ -69,6 +74,14 @@ fn size() -> Result<(), String> {
     size::print()
 }
 
+fn e2e(files: &[String]) -> Result<(), String> {
+    setup::ensure(setup::Needs::Browser)?;
+    steps::trunk_release_build()?;
+    let mut report = Report::default();
+    report.run("end-to-end tests", || steps::e2e_tests(files));
+    report.finish()
+}
+
 fn test() -> Result<(), String> {
     setup::ensure(setup::Needs::Browser)?;
     let mut report = Report::default();
@@ -82,7 +95,7 @@ fn test() -> Result<(), String> {
         steps::trunk_release_build().map(|()| None)
     });
     if built {
-        report.run("end-to-end tests", steps::e2e_tests);
+        report.run("end-to-end tests", || steps::e2e_tests(&[]));
         if let Err(e) = size::print() {
             eprintln!("xtask: size report failed: {e}");
         }

@@ -218,7 +218,8 @@ fn start_server(
     Ok((guard, url))
 }
 
-pub fn e2e_tests() -> StepResult {
+/// The end-to-end tests against the release build in `dist/`: every file, or only `files`.
+pub fn e2e_tests(files: &[String]) -> StepResult {
     build_server()?;
     let (_harbor, harbor) = start_server(
         &demo::harbor_catalog(),
@@ -242,6 +243,7 @@ pub fn e2e_tests() -> StepResult {
     run_counted(
         Command::new("node")
             .args(["--test", "--test-reporter=spec", "--test-concurrency=1"])
+            .args(files)
             .current_dir(root().join("tests/e2e"))
             .env("BUYCARD_URL", &url)
             .env("BUYCARD_HARBOR_URL", &harbor)
