@@ -4,6 +4,7 @@ mod buy;
 mod card;
 mod carousel;
 pub mod checkout;
+mod details;
 mod element;
 pub mod feed;
 mod intl;
