@@ -46,6 +46,12 @@ pub enum CheckoutError {
         code: Option<String>,
         param: Option<String>,
     },
+    /// A payment whose outcome is unknown could not be checked yet (the card keeps asking the
+    /// merchant before it pays again).
+    Unconfirmed,
+    /// The merchant's session shows that a payment whose answer was lost never took effect:
+    /// no order, no charge.
+    NotCharged,
 }
 
 impl CheckoutError {
@@ -123,6 +129,8 @@ impl CheckoutError {
             Self::Invalid { code, .. } => code,
             Self::NoPaymentHandler => "no_payment_handler",
             Self::NotReady { .. } => "not_ready",
+            Self::Unconfirmed => "unconfirmed",
+            Self::NotCharged => "not_charged",
         }
     }
 
@@ -154,6 +162,8 @@ impl CheckoutError {
             Self::PaymentDeclined => Msg::ErrPaymentDeclined,
             Self::AuthenticationRequired => Msg::ErrNeedsAuthentication,
             Self::Invalid { .. } => Msg::ErrCheckDetails,
+            Self::Unconfirmed => Msg::ErrUnconfirmed,
+            Self::NotCharged => Msg::ErrNotCharged,
         }
     }
 

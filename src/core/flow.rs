@@ -49,8 +49,11 @@ pub enum Stage {
     Confirming { armed: bool },
     /// New buyer: the details sheet.
     Details,
-    /// Paying: token and `complete` in flight (or being verified).
+    /// Paying: token and `complete` in flight.
     Placing,
+    /// The payment's outcome is unknown (no answer, a 5xx, the merchant still at it): the
+    /// session is being read again before anything else. The sheet says "Checking your order…".
+    Checking,
     /// The bank's 3-D Secure challenge is shown.
     Authenticating,
     /// The order is placed; the sheet says so until the buyer closes it.
@@ -71,6 +74,7 @@ impl Stage {
             Stage::Confirming { .. } | Stage::Authenticating => "confirming",
             Stage::Details => "details",
             Stage::Placing => "placing",
+            Stage::Checking => "checking",
             Stage::Placed(_) => "placed",
             Stage::SoldOut { .. } => "soldout",
             Stage::Failed(_) => "error",
@@ -386,6 +390,9 @@ pub struct Flow {
     timer_gen: u32,
     /// A `complete` may have taken effect unseen: re-read the session before anything else.
     verify_first: bool,
+    /// The last `complete` sent, to send again unchanged (same key, same body) when the session
+    /// shows it never took effect.
+    last_complete: Option<Request>,
     /// The new buyer's contact and address, once sent.
     address: Option<AddressEntry>,
     /// A problem to show in the open sheet (a declined card).
@@ -415,6 +422,7 @@ impl Flow {
             arm_pending: None,
             timer_gen: 0,
             verify_first: false,
+            last_complete: None,
             address: None,
             notice: None,
             defaulting: false,
@@ -460,6 +468,11 @@ impl Flow {
         }
     }
 
+    /// Whether "Try again" means looking at the session again: the payment's outcome is unknown.
+    pub fn checks_again(&self) -> bool {
+        matches!(self.stage, Stage::Failed(_)) && self.verify_first
+    }
+
     /// Whether the flow is waiting for something it asked for (a request or a timer).
     pub fn waiting(&self) -> bool {
         self.in_flight.is_some() || self.resend_pending.is_some() || self.arm_pending.is_some()
@@ -492,6 +505,13 @@ impl Flow {
     }
 
     fn fail(&mut self, error: CheckoutError) -> Vec<Effect> {
+        // Whatever stopped the check, what the buyer needs to hear is that the order's fate is
+        // not known yet.
+        let error = if self.verify_first {
+            CheckoutError::Unconfirmed
+        } else {
+            error
+        };
         self.in_flight = None;
         self.defaulting = false;
         self.stage = Stage::Failed(error.clone());
@@ -615,6 +635,7 @@ impl Flow {
             token,
             authentication,
         };
+        self.last_complete = Some(request.clone());
         self.send(request)
     }
 
@@ -797,9 +818,17 @@ impl Flow {
             && let Some(session) = &self.session
         {
             // The last complete may have succeeded: look before paying again.
-            self.stage = Stage::Placing;
+            self.stage = Stage::Checking;
             let id = session.id.clone();
             return self.send(Request::Get { session_id: id });
+        }
+        if self.stage == Stage::Failed(CheckoutError::NotCharged)
+            && let Some(complete) = self.last_complete.clone()
+        {
+            // The session shows the payment never reached the merchant: send that very request
+            // again, with its key, so a late first copy and this one make one order at most.
+            self.stage = Stage::Placing;
+            return self.send(complete);
         }
         match (
             &self.session,
@@ -936,8 +965,8 @@ impl Flow {
                 self.complete(None)
             }
             (Request::Complete { .. } | Request::Get { .. }, Outcome::Session(session)) => {
-                self.verify_first = false;
-                self.after_payment(*session, entropy)
+                let checked = std::mem::take(&mut self.verify_first);
+                self.after_payment(*session, checked, entropy)
             }
             (_, _) => self.fail(CheckoutError::Invalid {
                 code: "unexpected_answer".into(),
@@ -946,7 +975,14 @@ impl Flow {
         }
     }
 
-    fn after_payment(&mut self, session: Session, entropy: &mut dyn Entropy) -> Vec<Effect> {
+    /// The session after a `complete`, or after reading it again when the outcome was unknown
+    /// (`checked`).
+    fn after_payment(
+        &mut self,
+        session: Session,
+        checked: bool,
+        entropy: &mut dyn Entropy,
+    ) -> Vec<Effect> {
         let declined = session.has(&ProblemKind::PaymentDeclined);
         let status = session.status;
         // A completed session is a placed order. ACP 2025-09-29 cannot carry the order in the
@@ -956,12 +992,14 @@ impl Flow {
             id: String::new(),
             checkout_session_id: session.id.clone(),
             permalink_url: String::new(),
+            number: None,
         });
         self.session = Some(session);
         match status {
             Status::Completed => {
                 self.stage = Stage::Placed(order.clone());
                 self.complete_key = None;
+                self.last_complete = None;
                 vec![Effect::Emit(HostEvent::Order { order })]
             }
             Status::AuthenticationRequired => {
@@ -972,6 +1010,7 @@ impl Flow {
                 // That card's intent is over: the sheet stays open, says so, and takes another
                 // card (a new intent, a new key).
                 self.complete_key = None;
+                self.last_complete = None;
                 self.token = None;
                 self.saved = None;
                 self.payment_method_id = None;
@@ -995,8 +1034,17 @@ impl Flow {
                     .map(|s| s.id.clone())
                     .unwrap_or_default();
                 self.verify_first = true;
+                self.stage = Stage::Checking;
                 self.in_flight = Some(Request::Get { session_id: id });
                 vec![self.resend_after(ARM_DELAY_MS)]
+            }
+            _ if checked
+                && self.last_complete.is_some()
+                && self.session.as_ref().is_some_and(Session::is_ready) =>
+            {
+                // The payment never reached the merchant: nothing was charged. Say so; "Try
+                // again" sends the same complete again.
+                self.fail(CheckoutError::NotCharged)
             }
             _ => {
                 self.complete_key = None;
@@ -1020,6 +1068,7 @@ impl Flow {
         if request.is_complete() && error.outcome_unknown() {
             // The order may exist: re-read the session before anything else.
             self.verify_first = true;
+            self.stage = Stage::Checking;
             let session_id = match &request {
                 Request::Complete { session_id, .. } => session_id.clone(),
                 _ => String::new(),
@@ -1387,6 +1436,78 @@ mod tests {
         );
         assert!(matches!(flow.stage(), Stage::Placed(_)));
         assert_eq!(key, "k2", "one key for the intent");
+    }
+
+    #[test]
+    fn an_unknown_outcome_says_checking_then_not_charged_and_retry_resends_the_same_complete() {
+        let e = &mut Counter(0);
+        let mut flow = confirming(e);
+        flow.handle(Event::Confirm, e);
+        let complete = flow.handle(Event::Done(Outcome::Token("vt_1".into())), e);
+        let first = sent(&complete)[0].clone();
+        assert_eq!(flow.stage(), &Stage::Placing);
+        flow.handle(Event::Done(Outcome::Failed(CheckoutError::Network)), e);
+        assert_eq!(
+            flow.stage(),
+            &Stage::Checking,
+            "the sheet says it is checking"
+        );
+        assert_eq!(flow.stage().as_str(), "checking");
+        assert!(flow.stage().sheet_open());
+        // The session is still ready for payment: the complete never reached the merchant.
+        let answer = flow.handle(
+            Event::Done(Outcome::Session(session(
+                "cs_1",
+                "ready_for_payment",
+                json!([]),
+                false,
+            ))),
+            e,
+        );
+        assert_eq!(
+            flow.stage(),
+            &Stage::Failed(CheckoutError::NotCharged),
+            "never a silent return to the sheet"
+        );
+        assert!(matches!(
+            answer.as_slice(),
+            [Effect::Emit(HostEvent::Error(CheckoutError::NotCharged))]
+        ));
+        assert!(flow.can_retry() && !flow.checks_again());
+        // Try again sends that very complete: same key, same token.
+        let again = flow.handle(Event::Retry, e);
+        assert_eq!(sent(&again), [&first]);
+        assert_eq!(flow.stage(), &Stage::Placing);
+        flow.handle(
+            Event::Done(Outcome::Session(session(
+                "cs_1",
+                "completed",
+                json!([]),
+                true,
+            ))),
+            e,
+        );
+        assert!(matches!(flow.stage(), Stage::Placed(_)));
+    }
+
+    #[test]
+    fn a_check_that_cannot_be_made_says_so_and_offers_to_check_again() {
+        let e = &mut Counter(0);
+        let mut flow = confirming(e);
+        flow.backoff.max_retries = 0;
+        flow.handle(Event::Confirm, e);
+        flow.handle(Event::Done(Outcome::Token("vt_1".into())), e);
+        flow.handle(Event::Done(Outcome::Failed(CheckoutError::Server(502))), e);
+        assert_eq!(flow.stage(), &Stage::Checking);
+        let failed = flow.handle(Event::Done(Outcome::Failed(CheckoutError::Network)), e);
+        assert_eq!(flow.stage(), &Stage::Failed(CheckoutError::Unconfirmed));
+        assert!(matches!(
+            failed.as_slice(),
+            [Effect::Emit(HostEvent::Error(CheckoutError::Unconfirmed))]
+        ));
+        assert!(flow.checks_again(), "Try again reads \"Check again\"");
+        flow.handle(Event::Retry, e);
+        assert_eq!(flow.stage(), &Stage::Checking);
     }
 
     #[test]
@@ -2517,7 +2638,7 @@ mod tests {
                     // Never stuck: when nothing is pending, the buyer can act.
                     if outstanding.is_none() && timers.is_empty() {
                         prop_assert!(
-                            !matches!(flow.stage(), Stage::Starting | Stage::Placing),
+                            !matches!(flow.stage(), Stage::Starting | Stage::Placing | Stage::Checking),
                             "stuck in {:?}", flow.stage()
                         );
                         // A failure offers Try again or Cancel (one of them works).
