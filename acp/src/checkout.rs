@@ -234,6 +234,9 @@ pub struct Order {
     pub id: String,
     pub checkout_session_id: String,
     pub permalink_url: String,
+    /// The reference the buyer reads and quotes ("LP-4F7K-2Q9X"); `id` is the system's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_number: Option<String>,
     #[serde(flatten)]
     pub extra: Extra,
 }

@@ -201,7 +201,8 @@ dd { margin: 0; overflow-wrap: anywhere; }
 ";
 
 /// The whole page.
-pub fn page(order_id: &str, created_at: &str, currency: &str, receipt: &Receipt) -> String {
+/// `reference` is the order number the buyer reads (the id when the order has none).
+pub fn page(reference: &str, created_at: &str, currency: &str, receipt: &Receipt) -> String {
     let lines: String = receipt
         .lines
         .iter()
@@ -235,7 +236,7 @@ pub fn page(order_id: &str, created_at: &str, currency: &str, receipt: &Receipt)
     if let Some(to) = &receipt.deliver_to {
         details.push_str(&format!("<dt>Sent to</dt><dd>{}</dd>", escape(to)));
     }
-    details.push_str(&format!("<dt>Order</dt><dd>{}</dd>", escape(order_id)));
+    details.push_str(&format!("<dt>Order</dt><dd>{}</dd>", escape(reference)));
     format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
@@ -247,7 +248,7 @@ pub fn page(order_id: &str, created_at: &str, currency: &str, receipt: &Receipt)
          <thead class=\"visually-hidden\"><tr><th>Item</th><th class=\"amount\">Amount</th></tr></thead>\
          <tbody>{lines}</tbody><tfoot>{totals}</tfoot></table>\
          <dl>{details}</dl></section></main></body></html>",
-        id = escape(order_id),
+        id = escape(reference),
         placed = escape(&when(created_at)),
     )
 }

@@ -44,6 +44,21 @@ impl Session {
         self.delivery_options.iter().find(|o| o.id == id)
     }
 
+    /// Whether what is bought is delivered digitally (an emailed ticket): the chosen delivery
+    /// options, or the only ones offered, are all `digital`. The sheet then says "Sent to" an
+    /// email address, never "Ship to".
+    pub fn is_digital(&self) -> bool {
+        let chosen: Vec<&DeliveryOption> = if self.chosen.is_empty() {
+            self.delivery_options.iter().collect()
+        } else {
+            self.chosen
+                .iter()
+                .filter_map(|id| self.delivery_option(id))
+                .collect()
+        };
+        !chosen.is_empty() && chosen.iter().all(|o| o.kind == "digital")
+    }
+
     /// Whether a problem of this kind is reported (as an error or a warning).
     pub fn has(&self, kind: &ProblemKind) -> bool {
         self.problems.iter().any(|p| &p.kind == kind)
@@ -219,6 +234,10 @@ pub struct Order {
     /// The order's page; empty when the merchant gave none.
     #[serde(default)]
     pub permalink_url: String,
+    /// The reference the buyer reads ("LP-4F7K-2Q9X"), when the merchant gives one (ACP
+    /// 2026-01-30 and later). The card never shows the system's `id` instead.
+    #[serde(default, rename = "order_number")]
+    pub number: Option<String>,
 }
 
 /// The few fields of ACP's `CheckoutSession` the card reads, as they are on the wire.

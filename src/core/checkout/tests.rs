@@ -156,6 +156,7 @@ fn the_specifications_sessions_read_into_the_cards_models() {
             id: "ord_abc123".into(),
             checkout_session_id: "checkout_session_123".into(),
             permalink_url: "https://www.testshop.com/orders/ord_abc123".into(),
+            number: Some("#1001".into()),
         })
     );
     assert_eq!(done.chosen, ["fulfillment_option_456"]);
@@ -694,5 +695,46 @@ fn the_wallet_gets_the_card_and_the_allowance_and_its_answers_read() {
     assert_eq!(
         answer::read_delegated_token(&declined),
         Err(CheckoutError::PaymentDeclined)
+    );
+}
+
+#[test]
+fn an_emailed_ticket_is_digital_and_a_parcel_is_not() {
+    let with = |options: Value, selected: Value| -> Session {
+        serde_json::from_value(json!({
+            "id": "cs", "status": "ready_for_payment", "currency": "usd",
+            "fulfillment_options": options,
+            "selected_fulfillment_options": selected,
+        }))
+        .expect("a session")
+    };
+    let email = json!({"type": "digital", "id": "email", "title": "Email"});
+    let post = json!({"type": "shipping", "id": "post", "title": "Post"});
+    assert!(
+        with(json!([email]), json!([])).is_digital(),
+        "the only option offered"
+    );
+    assert!(
+        with(
+            json!([email, post]),
+            json!([{"type": "digital", "option_id": "email", "item_ids": ["x"]}])
+        )
+        .is_digital(),
+        "the chosen option"
+    );
+    assert!(
+        !with(json!([email, post]), json!([])).is_digital(),
+        "nothing chosen, a parcel possible"
+    );
+    assert!(
+        !with(
+            json!([email, post]),
+            json!([{"type": "shipping", "option_id": "post", "item_ids": ["x"]}])
+        )
+        .is_digital()
+    );
+    assert!(
+        !with(json!([]), json!([])).is_digital(),
+        "no options: say nothing"
     );
 }
