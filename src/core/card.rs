@@ -45,6 +45,9 @@ pub struct CardModel {
     pub seller: Option<String>,
     /// The product's variants, when there are several to choose from (size, edition, …).
     pub choices: Vec<VariantChoice>,
+    /// What the variants differ by, in the feed's words ("Size", "Format", "Size / Colour"):
+    /// the picker's label. `None` when the variants name no options, or not the same ones.
+    pub option_name: Option<String>,
 }
 
 /// One entry of the variant picker.
@@ -200,8 +203,12 @@ impl CardModel {
         } else {
             Vec::new()
         };
+        let option_name = (!choices.is_empty())
+            .then(|| option_name(&product.variants))
+            .flatten();
         Ok(Self {
             choices,
+            option_name,
             product_id: product.id.clone(),
             variant_id: variant.id.clone(),
             title,
@@ -213,6 +220,22 @@ impl CardModel {
             seller,
         })
     }
+}
+
+/// The option names every variant shares, in order ("Size / Colour"), if they all name the same.
+fn option_name(variants: &[Variant]) -> Option<String> {
+    let names = |v: &Variant| -> Vec<String> {
+        v.variant_options
+            .iter()
+            .flatten()
+            .map(|o| o.name.trim().to_owned())
+            .collect()
+    };
+    let first = names(variants.first()?);
+    let shared = !first.is_empty()
+        && first.iter().all(|n| !n.is_empty())
+        && variants.iter().all(|v| names(v) == first);
+    shared.then(|| bounded(&first.join(" / ")))
 }
 
 fn pick_variant<'p>(product: &'p Product, wanted: Option<&str>) -> Result<&'p Variant, CardError> {
@@ -333,6 +356,31 @@ mod tests {
             .map(|c| c.label)
             .collect();
         assert_eq!(labels, ["M / Blue", "L"]);
+        assert_eq!(
+            CardModel::from_product(&product(options), None)
+                .expect("card")
+                .option_name,
+            None,
+            "variants that differ by different options have no one name"
+        );
+        let sizes = r#"{"id":"p","variants":[
+            {"id":"a","title":"A","variant_options":[{"name":"Size","value":"M"},{"name":"Colour","value":"Blue"}]},
+            {"id":"b","title":"B","variant_options":[{"name":" Size ","value":"L"},{"name":"Colour","value":"Red"}]}]}"#;
+        assert_eq!(
+            CardModel::from_product(&product(sizes), None)
+                .expect("card")
+                .option_name
+                .as_deref(),
+            Some("Size / Colour"),
+            "the picker is labelled with the feed's option names"
+        );
+        assert_eq!(
+            CardModel::from_product(&product(TEE), None)
+                .expect("card")
+                .option_name,
+            None,
+            "no options, no name: the picker falls back on a generic label"
+        );
     }
 
     #[test]

@@ -102,6 +102,39 @@ pub enum Msg {
     ErrPaymentDeclined,
     ErrNeedsAuthentication,
     ErrCheckDetails,
+    /// A payment whose outcome is unknown could not be checked yet.
+    ErrUnconfirmed,
+    /// The payment never reached the merchant: no order, no charge.
+    ErrNotCharged,
+    /// "Try again" when it means looking at the order again.
+    CheckAgain,
+    /// The saved buyer's primary button, with the amount: "Pay $13.58".
+    PayAmount,
+    /// The sheet's button while the payment is sent.
+    Paying,
+    /// The sheet's button while the bank's step is shown.
+    WaitingForBank,
+    /// The bank's step: who asks.
+    BankTitle,
+    /// The bank's step: "Approve a payment of $13.58 to Lantern Press." (amount, merchant).
+    BankAsks,
+    /// The bank's step without a merchant name: "Approve a payment of $13.58."
+    BankAsksAmount,
+    BankApprove,
+    BankFail,
+    /// The test bank says it is one.
+    BankTestNote,
+    /// "Order LP-4F7K2Q".
+    OrderNumber,
+    /// Digital goods: "Sent to ada@example.com".
+    SentTo,
+    /// A pre-order's button.
+    PreOrder,
+    /// A sold-out card's next step: the product's page.
+    SeeProduct,
+    /// The sheet's product line: "Sold by Lantern Press" is [`Msg::SoldBy`]; this labels the
+    /// order summary for screen readers.
+    OrderSummary,
     Buy,
     Confirm,
     Cancel,
@@ -117,6 +150,12 @@ pub enum Msg {
     SoldOut,
     DetailsUnavailable,
     CheckingOrder,
+    /// Under "Checking your order…": why, and that nothing is charged twice.
+    CheckingHint,
+    /// The sheet's heading after a failure.
+    NotPlacedTitle,
+    /// The sheet's heading when a payment's outcome could not be checked.
+    UnconfirmedTitle,
     YourDetails,
     Continue,
     Pay,
@@ -166,6 +205,35 @@ pub enum Msg {
 }
 
 impl Msg {
+    /// The text with its `{0}`, `{1}`… replaced by `args` (amounts, names, references the
+    /// caller has formatted).
+    pub fn fill(self, lang: Lang, args: &[&str]) -> String {
+        let template = self.text(lang);
+        let mut out = String::with_capacity(template.len() + 16);
+        let mut rest = template.as_str();
+        // One pass, so an argument's own braces are never taken for a placeholder.
+        while let Some(start) = rest.find('{') {
+            out.push_str(&rest[..start]);
+            let after = &rest[start + 1..];
+            let arg = after
+                .find('}')
+                .and_then(|end| Some((after[..end].parse::<usize>().ok()?, end)))
+                .and_then(|(i, end)| Some((args.get(i)?, end)));
+            match arg {
+                Some((arg, end)) => {
+                    out.push_str(arg);
+                    rest = &after[end + 1..];
+                }
+                None => {
+                    out.push('{');
+                    rest = after;
+                }
+            }
+        }
+        out.push_str(rest);
+        out
+    }
+
     pub fn text(self, lang: Lang) -> String {
         use Availability as A;
         use Lang::{En, Fr};
@@ -180,8 +248,8 @@ impl Msg {
             (Msg::Availability(A::Preorder), Fr) => "En précommande",
             (Msg::Availability(A::Backorder), En) => "On backorder: ships when restocked",
             (Msg::Availability(A::Backorder), Fr) => "Sur commande : expédié dès le réassort",
-            (Msg::Availability(A::OutOfStock), En) => "Out of stock",
-            (Msg::Availability(A::OutOfStock), Fr) => "En rupture de stock",
+            (Msg::Availability(A::OutOfStock), En) => "Sold out",
+            (Msg::Availability(A::OutOfStock), Fr) => "Épuisé",
             (Msg::Availability(A::Discontinued), En) => "No longer available",
             (Msg::Availability(A::Discontinued), Fr) => "Plus disponible",
             (Msg::Availability(A::Unknown), _) => "",
@@ -281,6 +349,48 @@ impl Msg {
             (Msg::ErrNeedsAuthentication, Fr) => "Votre banque doit confirmer ce paiement.",
             (Msg::ErrCheckDetails, En) => "Please check the highlighted details.",
             (Msg::ErrCheckDetails, Fr) => "Vérifiez les informations signalées.",
+            (Msg::ErrUnconfirmed, En) => {
+                "We could not check whether your order went through. Check again before buying again."
+            }
+            (Msg::ErrUnconfirmed, Fr) => {
+                "Impossible de vérifier si votre commande est passée. Vérifiez de nouveau avant de racheter."
+            }
+            (Msg::ErrNotCharged, En) => {
+                "Your order was not placed and you were not charged. Try again."
+            }
+            (Msg::ErrNotCharged, Fr) => {
+                "Votre commande n’est pas passée et rien n’a été débité. Réessayez."
+            }
+            (Msg::CheckAgain, En) => "Check again",
+            (Msg::CheckAgain, Fr) => "Vérifier de nouveau",
+            (Msg::PayAmount, En) => "Pay {0}",
+            (Msg::PayAmount, Fr) => "Payer {0}",
+            (Msg::Paying, En) => "Paying…",
+            (Msg::Paying, Fr) => "Paiement…",
+            (Msg::WaitingForBank, En) => "Waiting for your bank…",
+            (Msg::WaitingForBank, Fr) => "En attente de votre banque…",
+            (Msg::BankTitle, En) => "Your bank: confirm this payment",
+            (Msg::BankTitle, Fr) => "Votre banque : confirmez ce paiement",
+            (Msg::BankAsks, En) => "Approve a payment of {0} to {1}.",
+            (Msg::BankAsks, Fr) => "Autorisez un paiement de {0} à {1}.",
+            (Msg::BankAsksAmount, En) => "Approve a payment of {0}.",
+            (Msg::BankAsksAmount, Fr) => "Autorisez un paiement de {0}.",
+            (Msg::BankApprove, En) => "Approve",
+            (Msg::BankApprove, Fr) => "Autoriser",
+            (Msg::BankFail, En) => "Fail",
+            (Msg::BankFail, Fr) => "Refuser",
+            (Msg::BankTestNote, En) => "Test bank: choose what your bank answers.",
+            (Msg::BankTestNote, Fr) => "Banque de test : choisissez la réponse de la banque.",
+            (Msg::OrderNumber, En) => "Order {0}",
+            (Msg::OrderNumber, Fr) => "Commande {0}",
+            (Msg::SentTo, En) => "Sent to",
+            (Msg::SentTo, Fr) => "Envoyé à",
+            (Msg::PreOrder, En) => "Pre-order",
+            (Msg::PreOrder, Fr) => "Précommander",
+            (Msg::SeeProduct, En) => "See the product page",
+            (Msg::SeeProduct, Fr) => "Voir la page du produit",
+            (Msg::OrderSummary, En) => "Order summary",
+            (Msg::OrderSummary, Fr) => "Récapitulatif de la commande",
             (Msg::Buy, En) => "Buy",
             (Msg::Buy, Fr) => "Acheter",
             (Msg::Confirm, En) => "Confirm",
@@ -313,8 +423,18 @@ impl Msg {
             (Msg::DetailsUnavailable, Fr) => {
                 "Connectez-vous sur ce site avec vos informations enregistrées pour acheter en un clic."
             }
-            (Msg::CheckingOrder, En) => "Checking whether your order went through…",
+            (Msg::CheckingOrder, En) => "Checking your order…",
             (Msg::CheckingOrder, Fr) => "Vérification de votre commande…",
+            (Msg::CheckingHint, En) => {
+                "The shop’s answer was lost on the way. We are asking it whether your order went through: keep this open, you will not be charged twice."
+            }
+            (Msg::CheckingHint, Fr) => {
+                "La réponse de la boutique s’est perdue en chemin. Nous lui demandons si votre commande est passée : gardez cette fenêtre ouverte, vous ne serez pas débité deux fois."
+            }
+            (Msg::NotPlacedTitle, En) => "Your order is not placed",
+            (Msg::NotPlacedTitle, Fr) => "Votre commande n’est pas passée",
+            (Msg::UnconfirmedTitle, En) => "Is your order placed?",
+            (Msg::UnconfirmedTitle, Fr) => "Votre commande est-elle passée ?",
             (Msg::YourDetails, En) => "Your details",
             (Msg::YourDetails, Fr) => "Vos coordonnées",
             (Msg::Continue, En) => "Continue",
@@ -468,6 +588,23 @@ mod tests {
             Msg::ErrPaymentDeclined,
             Msg::ErrNeedsAuthentication,
             Msg::ErrCheckDetails,
+            Msg::ErrUnconfirmed,
+            Msg::ErrNotCharged,
+            Msg::CheckAgain,
+            Msg::PayAmount,
+            Msg::Paying,
+            Msg::WaitingForBank,
+            Msg::BankTitle,
+            Msg::BankAsks,
+            Msg::BankAsksAmount,
+            Msg::BankApprove,
+            Msg::BankFail,
+            Msg::BankTestNote,
+            Msg::OrderNumber,
+            Msg::SentTo,
+            Msg::PreOrder,
+            Msg::SeeProduct,
+            Msg::OrderSummary,
             Msg::Buy,
             Msg::Confirm,
             Msg::Cancel,
@@ -482,6 +619,9 @@ mod tests {
             Msg::SoldOut,
             Msg::DetailsUnavailable,
             Msg::CheckingOrder,
+            Msg::CheckingHint,
+            Msg::NotPlacedTitle,
+            Msg::UnconfirmedTitle,
             Msg::YourDetails,
             Msg::Continue,
             Msg::Pay,
@@ -539,5 +679,36 @@ mod tests {
         assert!(Msg::ErrHttp(503).text(Lang::Fr).contains("503"));
         assert_eq!(Msg::Showing(3, 5, 12).text(Lang::En), "3–5 of 12");
         assert_eq!(Msg::Showing(3, 3, 12).text(Lang::Fr), "3 sur 12");
+    }
+
+    #[test]
+    fn fill_puts_the_arguments_in_their_places() {
+        assert_eq!(
+            Msg::BankAsks.fill(Lang::En, &["$13.58", "Lantern Press"]),
+            "Approve a payment of $13.58 to Lantern Press."
+        );
+        assert_eq!(
+            Msg::BankAsks.fill(Lang::Fr, &["13,58 $", "Lantern Press"]),
+            "Autorisez un paiement de 13,58 $ à Lantern Press."
+        );
+        assert_eq!(Msg::PayAmount.fill(Lang::En, &["$1.00"]), "Pay $1.00");
+        // An argument that looks like a placeholder is not filled again.
+        assert_eq!(
+            Msg::BankAsks.fill(Lang::En, &["{1}", "Shop"]),
+            "Approve a payment of {1} to Shop."
+        );
+        for msg in [
+            Msg::PayAmount,
+            Msg::BankAsks,
+            Msg::BankAsksAmount,
+            Msg::OrderNumber,
+        ] {
+            for lang in [Lang::En, Lang::Fr] {
+                assert!(
+                    !msg.fill(lang, &["a", "b"]).contains('{'),
+                    "{msg:?} in {lang:?} keeps a placeholder"
+                );
+            }
+        }
     }
 }
