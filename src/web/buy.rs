@@ -14,7 +14,7 @@ use crate::core::checkout_error::CheckoutError;
 use crate::core::flow::{
     Effect as FlowEffect, Entropy, Event, Flow, HostEvent, Purchase, SavedBuyer, Stage,
 };
-use crate::core::i18n::{Locale, Msg};
+use crate::core::i18n::{Lang, Locale, Msg};
 use crate::core::money::{Currency, Money};
 use crate::core::url::safe_http_url;
 
@@ -196,15 +196,61 @@ pub(super) fn summary(
     }
 }
 
-/// The Buy button and its sheet, for one purchase.
+/// What the sheet shows of the product it sells: the sheet covers the card on a phone, so it
+/// names the product, its photo and its seller itself.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SheetItem {
+    pub title: String,
+    /// The product photo's URL, shown as a small thumbnail.
+    pub image: Option<String>,
+    pub seller: Option<String>,
+}
+
+/// What the sheet is showing: focus moves to its heading whenever this changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Screen {
+    Closed,
+    Details,
+    Confirm,
+    Paying,
+    Bank,
+    Checking,
+    Placed,
+    SoldOut,
+    Failed,
+}
+
+impl Screen {
+    fn of(stage: &Stage) -> Self {
+        match stage {
+            Stage::Idle | Stage::Starting | Stage::SoldOut { open: false } => Screen::Closed,
+            Stage::Details => Screen::Details,
+            Stage::Confirming { .. } => Screen::Confirm,
+            Stage::Placing => Screen::Paying,
+            Stage::Authenticating => Screen::Bank,
+            Stage::Checking => Screen::Checking,
+            Stage::Placed(_) => Screen::Placed,
+            Stage::SoldOut { open: true } => Screen::SoldOut,
+            Stage::Failed(_) => Screen::Failed,
+        }
+    }
+}
+
+/// The Buy button and its sheet, for one purchase. The sheet is a modal `<dialog>`: a bottom
+/// sheet on a phone, a centred panel on a wider screen (ARCHITECTURE.md says why).
 #[component]
 pub fn BuyFlow(
     backend: Backend,
     purchase: Purchase,
     host: HtmlElement,
     locale: Locale,
+    /// The product as the sheet names it.
+    item: SheetItem,
     /// The unit price the card showed (minor units), to notice a change.
     shown_price: Option<i64>,
+    /// A pre-order: the button says "Pre-order".
+    #[prop(optional)]
+    preorder: bool,
     /// Start buying as soon as it is shown: the tap that showed it (a banner's slide) was the Buy
     /// tap.
     #[prop(optional)]
@@ -225,45 +271,62 @@ pub fn BuyFlow(
         host: StoredValue::new_local(host),
     };
     let lang = locale.lang;
-    let form = Form::new(if lang == crate::core::i18n::Lang::Fr {
-        "FR"
-    } else {
-        "US"
-    });
+    let form = Form::new(if lang == Lang::Fr { "FR" } else { "US" });
     let buy_button = NodeRef::<leptos::html::Button>::new();
+    let dialog = NodeRef::<leptos::html::Dialog>::new();
     let sheet_title = NodeRef::<leptos::html::H2>::new();
+    let bank_title = NodeRef::<leptos::html::H3>::new();
 
     // Whether the sheet is open (the Buy button is hidden meanwhile), and whether the card
     // still offers Buy at all (not once the merchant said the item sold out).
     let open = Memo::new(move |_| ctx.stage.with(Stage::sheet_open));
     let offers_buy = Memo::new(move |_| ctx.stage.with(Stage::offers_buy));
+    let screen = Memo::new(move |_| ctx.stage.with(Screen::of));
 
-    // The host's data-state follows the flow; the card hears of a sell-out; focus moves into
-    // the sheet (again when it turns to a result: the sheet is drawn anew) and back to Buy.
-    Effect::new(move |previous: Option<(bool, bool)>| {
+    // The host's data-state follows the flow, and the card hears of a sell-out.
+    Effect::new(move |_| {
         let stage = ctx.stage.get();
         ctx.host
             .with_value(|host| _ = host.set_attribute("data-state", stage.as_str()));
         if matches!(stage, Stage::SoldOut { open: true }) {
             on_sold_out.run(());
         }
-        let (was_open, was_result) = previous.unwrap_or_default();
-        let (open, result) = (stage.sheet_open(), stage.is_result());
-        if open && (!was_open || (result && !was_result)) {
-            if let Some(title) = sheet_title.get() {
-                _ = title.focus();
-            }
-        } else if !open
-            && was_open
-            && stage.offers_buy()
-            && let Some(button) = buy_button.get()
-        {
-            // The button's `hidden` follows the same stage, in a render effect this effect
-            // may run before: show it now, or `focus()` would do nothing.
-            button.set_hidden(false);
-            _ = button.focus();
+    });
+
+    // The dialog opens and closes with the flow; focus goes to the heading of whatever the sheet
+    // now shows (the bank's own heading for its step), and back to Buy when it closes.
+    Effect::new(move |previous: Option<Screen>| {
+        let now = screen.get();
+        let before = previous.unwrap_or(Screen::Closed);
+        if now == before {
+            return now;
         }
-        (open, result)
+        let Some(dialog) = dialog.get() else {
+            return before; // Not mounted yet: try again on the next change.
+        };
+        if now == Screen::Closed {
+            dialog.close();
+            if offers_buy.get_untracked()
+                && let Some(button) = buy_button.get()
+            {
+                // The button's `hidden` follows the same stage, in a render effect this effect
+                // may run before: show it now, or `focus()` would do nothing.
+                button.set_hidden(false);
+                _ = button.focus();
+            }
+            return now;
+        }
+        if !dialog.open() {
+            _ = dialog.show_modal();
+        }
+        let heading: Option<HtmlElement> = match now {
+            Screen::Bank => bank_title.get().map(Into::into),
+            _ => sheet_title.get().map(Into::into),
+        };
+        if let Some(heading) = heading {
+            _ = heading.focus();
+        }
+        now
     });
 
     if autostart {
@@ -271,12 +334,28 @@ pub fn BuyFlow(
         Effect::new(move |_| untrack(|| dispatch(ctx, Event::Buy)));
     }
 
-    // Escape closes a result and cancels a checkout.
+    // Escape closes a result and cancels a checkout; while paying or checking, the flow ignores
+    // it and the sheet stays.
     let on_key = move |event: web_sys::KeyboardEvent| {
         if event.key() == "Escape" {
             event.prevent_default();
             let result = ctx.stage.with_untracked(Stage::is_result);
             dispatch(ctx, if result { Event::Close } else { Event::Cancel });
+        }
+    };
+    // The browser's own close request (Escape, the back gesture) goes through the flow too.
+    let on_cancel = move |event: web_sys::Event| {
+        event.prevent_default();
+        let result = ctx.stage.with_untracked(Stage::is_result);
+        dispatch(ctx, if result { Event::Close } else { Event::Cancel });
+    };
+    // A browser may close a modal dialog despite `preventDefault` (repeated close requests): if
+    // the flow still has it open, it opens again.
+    let on_close = move |_| {
+        if open.get_untracked()
+            && let Some(dialog) = dialog.get_untracked()
+        {
+            _ = dialog.show_modal();
         }
     };
     let close_button = move || {
@@ -290,67 +369,134 @@ pub fn BuyFlow(
     };
     let status_text = move || match ctx.stage.get() {
         Stage::Placing => Msg::Placing.text(lang),
+        Stage::Checking => Msg::CheckingOrder.text(lang),
+        Stage::Authenticating => Msg::ErrNeedsAuthentication.text(lang),
         Stage::Placed(_) => Msg::Placed.text(lang),
         Stage::Failed(error) => error.text(lang),
         Stage::SoldOut { .. } => Msg::SoldOut.text(lang),
         _ => String::new(),
     };
 
-    let sheet = move || {
-        let stage = ctx.stage.get();
-        if !stage.sheet_open() {
-            return None;
+    let seller = item.seller.clone();
+    let product = {
+        let thumb = match item.image.clone() {
+            Some(url) => {
+                view! { <img class="thumb" src=url alt="" width="48" height="48" /> }.into_any()
+            }
+            None => view! { <span class="thumb" aria-hidden="true"></span> }.into_any(),
+        };
+        let seller = item.seller.clone().map(
+            |seller| view! { <p class="item-seller">{Msg::SoldBy.text(lang)} " " {seller}</p> },
+        );
+        view! {
+            <div class="item">
+                {thumb}
+                <div class="item-text">
+                    <p class="item-title">{item.title.clone()}</p>
+                    {seller}
+                </div>
+            </div>
         }
+    };
+
+    let body = move || {
+        let stage = ctx.stage.get();
         let locale = locale.clone();
-        let title = match stage {
-            Stage::Details => Msg::YourDetails,
-            Stage::Placed(_) => Msg::Placed,
-            Stage::SoldOut { .. } => Msg::SoldOut,
-            _ => Msg::ConfirmTitle,
-        };
-        // A placed order's heading is the news itself.
-        let title_class = if matches!(stage, Stage::Placed(_)) {
-            "sheet-title placed"
-        } else {
-            "sheet-title"
-        };
-        let body = match stage {
+        match stage {
             Stage::Confirming { .. } | Stage::Placing | Stage::Authenticating => {
                 let session = ctx.session.get();
                 let saved = ctx.saved.get();
+                let total = session
+                    .as_ref()
+                    .and_then(|s| s.total().map(|t| money(&locale, s, t)));
+                let digital = session.as_ref().is_some_and(Session::is_digital);
+                let card_name = saved.as_ref().map(|saved| {
+                    format!(
+                        "{} •••• {}",
+                        capitalise(&saved.card.brand),
+                        saved.card.last4
+                    )
+                });
                 let summary = session.map(|session| summary(&locale, &session, shown_price));
                 let payer = saved.map(|saved| {
-                    let card = format!("{} •••• {}", capitalise(&saved.card.brand), saved.card.last4);
-                    let ship = saved.ship_to();
+                    // An emailed ticket is sent to an address, never shipped.
+                    let to = if digital {
+                        Some((Msg::SentTo, saved.contact.email.clone()))
+                    } else {
+                        saved.ship_to().map(|ship| (Msg::ShipTo, ship))
+                    };
                     view! {
-                        <p class="payer">{Msg::PayWith.text(lang)} " " <span class="card-name">{card}</span></p>
-                        {ship.map(|ship| view! { <p class="ship">{Msg::ShipTo.text(lang)} " " {ship}</p> })}
+                        <dl class="payer">
+                            <div>
+                                <dt>{Msg::PayWith.text(lang)}</dt>
+                                <dd class="card-name">{card_name.clone()}</dd>
+                            </div>
+                            {to.map(|(label, to)| view! {
+                                <div class="ship">
+                                    <dt>{label.text(lang)}</dt>
+                                    <dd>{to}</dd>
+                                </div>
+                            })}
+                        </dl>
                     }
                 });
-                let authenticating = matches!(ctx.stage.get_untracked(), Stage::Authenticating);
+                let authenticating = matches!(stage, Stage::Authenticating);
                 let challenge = authenticating.then(|| {
+                    let asks = match (total.as_deref(), seller.as_deref()) {
+                        (Some(amount), Some(merchant)) => Msg::BankAsks.fill(lang, &[amount, merchant]),
+                        (Some(amount), None) => Msg::BankAsksAmount.fill(lang, &[amount]),
+                        _ => Msg::ErrNeedsAuthentication.text(lang),
+                    };
+                    let answer = move |outcome: &'static str| {
+                        move |_| {
+                            dispatch(
+                                ctx,
+                                Event::Authenticated(Authentication {
+                                    outcome: outcome.into(),
+                                    details: (outcome == "authenticated")
+                                        .then(test_challenge_details),
+                                }),
+                            )
+                        }
+                    };
                     view! {
-                        <div class="challenge" role="group" aria-label=Msg::ErrNeedsAuthentication.text(lang)>
-                            <p>{Msg::ErrNeedsAuthentication.text(lang)}</p>
-                            <button
-                                type="button"
-                                class="approve"
-                                on:click=move |_| {
-                                    dispatch(
-                                        ctx,
-                                        Event::Authenticated(Authentication {
-                                            outcome: "authenticated".into(),
-                                            details: Some(test_challenge_details()),
-                                        }),
-                                    )
-                                }
-                            >
-                                {Msg::Confirm.text(lang)}
-                            </button>
-                        </div>
+                        <section class="challenge" aria-labelledby="buycard-bank-title">
+                            <p class="bank-card">{card_name.clone()}</p>
+                            <h3 id="buycard-bank-title" tabindex="-1" node_ref=bank_title>
+                                {Msg::BankTitle.text(lang)}
+                            </h3>
+                            <p class="bank-asks">{asks}</p>
+                            <p class="bank-note">{Msg::BankTestNote.text(lang)}</p>
+                            <div class="bank-actions">
+                                <button type="button" class="approve" on:click=answer("authenticated")>
+                                    {Msg::BankApprove.text(lang)}
+                                </button>
+                                <button type="button" class="fail" on:click=answer("denied")>
+                                    {Msg::BankFail.text(lang)}
+                                </button>
+                            </div>
+                        </section>
                     }
                 });
                 let armed = move || matches!(ctx.stage.get(), Stage::Confirming { armed: true });
+                // The one primary action names the amount; while paying, it says what it waits
+                // for.
+                let label = match stage {
+                    Stage::Placing => Msg::Paying.text(lang),
+                    Stage::Authenticating => Msg::WaitingForBank.text(lang),
+                    _ => total.as_deref().map_or_else(
+                        || Msg::Confirm.text(lang),
+                        |t| Msg::PayAmount.fill(lang, &[t]),
+                    ),
+                };
+                let busy = matches!(stage, Stage::Placing | Stage::Authenticating);
+                let cancel = (!matches!(stage, Stage::Placing)).then(|| {
+                    view! {
+                        <button type="button" class="cancel" on:click=move |_| dispatch(ctx, Event::Cancel)>
+                            {Msg::Cancel.text(lang)}
+                        </button>
+                    }
+                });
                 view! {
                     {summary}
                     {payer}
@@ -358,29 +504,40 @@ pub fn BuyFlow(
                     <div class="actions">
                         <button
                             type="button"
-                            class="confirm"
+                            class="confirm primary"
                             aria-disabled=move || (!armed()).to_string()
+                            aria-busy=busy.to_string()
                             on:click=move |_| dispatch(ctx, Event::Confirm)
                         >
-                            {Msg::Confirm.text(lang)}
+                            {label}
                         </button>
-                        <button type="button" class="cancel" on:click=move |_| dispatch(ctx, Event::Cancel)>
-                            {Msg::Cancel.text(lang)}
-                        </button>
+                        {cancel}
                     </div>
                 }
-                    .into_any()
+                .into_any()
             }
+            Stage::Checking => view! {
+                <div class="checking">
+                    <span class="spinner" aria-hidden="true"></span>
+                    <p>{Msg::CheckingHint.text(lang)}</p>
+                </div>
+            }
+            .into_any(),
             Stage::Placed(order) => {
                 let link = safe_http_url(&order.permalink_url).map(|url| {
                     view! {
                         <a class="order-link" href=url.to_owned() target="_blank" rel="noopener noreferrer">
                             {Msg::ViewOrder.text(lang)}
+                            <span class="sr-only">" " {Msg::OpensInNewTab.text(lang)}</span>
                         </a>
                     }
                 });
+                let number = order
+                    .number
+                    .filter(|n| !n.trim().is_empty())
+                    .map(|n| view! { <p class="order-number">{Msg::OrderNumber.fill(lang, &[n.trim()])}</p> });
                 view! {
-                    {(!order.id.is_empty()).then(|| view! { <p class="order-id">{order.id.clone()}</p> })}
+                    {number}
                     {link}
                     {close_button()}
                 }
@@ -388,10 +545,15 @@ pub fn BuyFlow(
             }
             Stage::Failed(error) => {
                 // No "Try again" that would fail the same way (a shop that refuses this page).
+                let again = if ctx.flow.with_value(Flow::checks_again) {
+                    Msg::CheckAgain
+                } else {
+                    Msg::Retry
+                };
                 let retry = ctx.can_retry.get().then(|| {
                     view! {
-                        <button type="button" class="retry" on:click=move |_| dispatch(ctx, Event::Retry)>
-                            {Msg::Retry.text(lang)}
+                        <button type="button" class="retry primary" on:click=move |_| dispatch(ctx, Event::Retry)>
+                            {again.text(lang)}
                         </button>
                     }
                 });
@@ -404,7 +566,7 @@ pub fn BuyFlow(
                         </button>
                     </div>
                 }
-                    .into_any()
+                .into_any()
             }
             Stage::SoldOut { .. } => view! {
                 <p class="problem">{Msg::ErrSoldOut.text(lang)}</p>
@@ -414,34 +576,47 @@ pub fn BuyFlow(
             Stage::Details | Stage::Idle | Stage::Starting => details_sheet(
                 ctx,
                 form,
-                locale.clone(),
+                locale,
                 ctx.flow.with_value(Flow::can_save),
                 shown_price,
             ),
+        }
+    };
+    let title = move || {
+        let msg = match ctx.stage.get() {
+            Stage::Details => Msg::YourDetails,
+            Stage::Checking => Msg::CheckingOrder,
+            Stage::Failed(CheckoutError::Unconfirmed) => Msg::UnconfirmedTitle,
+            Stage::Failed(_) => Msg::NotPlacedTitle,
+            Stage::Placed(_) => Msg::Placed,
+            Stage::SoldOut { .. } => Msg::SoldOut,
+            _ => Msg::ConfirmTitle,
         };
-        Some(view! {
-            <div class="sheet" role="dialog" aria-modal="true" aria-labelledby="buycard-sheet-title" on:keydown=on_key>
-                <h2 id="buycard-sheet-title" class=title_class tabindex="-1" node_ref=sheet_title>
-                    {title.text(lang)}
-                </h2>
-                {body}
-            </div>
-        })
+        msg.text(lang)
+    };
+    // A placed order's heading is the news itself.
+    let title_class = move || {
+        if matches!(ctx.stage.get(), Stage::Placed(_)) {
+            "sheet-title placed"
+        } else {
+            "sheet-title"
+        }
     };
 
     // The Buy button is hidden, not just disabled, while the sheet is open; gone once sold out.
+    let buy_label = if preorder { Msg::PreOrder } else { Msg::Buy };
     let buy = move || {
         offers_buy.get().then(|| {
             view! {
                 <button
                     type="button"
-                    class="buy-button"
+                    class="buy-button primary"
                     node_ref=buy_button
                     hidden=open
                     aria-busy=move || matches!(ctx.stage.get(), Stage::Starting).to_string()
                     on:click=move |_| dispatch(ctx, Event::Buy)
                 >
-                    {Msg::Buy.text(lang)}
+                    {buy_label.text(lang)}
                 </button>
             }
         })
@@ -450,7 +625,20 @@ pub fn BuyFlow(
     view! {
         <div class="buy">
             {buy}
-            {sheet}
+            <dialog
+                class="sheet"
+                node_ref=dialog
+                aria-labelledby="buycard-sheet-title"
+                on:keydown=on_key
+                on:cancel=on_cancel
+                on:close=on_close
+            >
+                <h2 id="buycard-sheet-title" class=title_class tabindex="-1" node_ref=sheet_title>
+                    {title}
+                </h2>
+                {product}
+                {move || open.get().then(body.clone())}
+            </dialog>
             <p class="sr-only" role="status" aria-live="polite">{status_text}</p>
         </div>
     }

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use web_sys::HtmlElement;
 
-use super::buy::BuyFlow;
+use super::buy::{BuyFlow, SheetItem};
 use super::checkout::Backend;
 use super::element::attributes;
 use super::intl::format_money;
@@ -170,6 +170,12 @@ pub(super) fn ProductView(
 ) -> impl IntoView {
     let lang = locale.lang;
     let title = model.title.clone();
+    let item = SheetItem {
+        title: model.title.clone(),
+        image: model.image.as_ref().map(|image| image.url.clone()),
+        seller: model.seller.clone(),
+    };
+    let product_page = model.url.clone();
     let media = match model.image {
         Some(image) => {
             let ratio = format!("{} / {}", image.width, image.height);
@@ -238,6 +244,7 @@ pub(super) fn ProductView(
         view! { <p class="seller">{Msg::SoldBy.text(lang)} " " {seller}</p> }
     });
     // Buying needs a backend and a price; sold-out items show no Buy button.
+    let preorder = model.availability == Availability::Preorder;
     let buy = match (backend, model.price, model.availability.is_buyable()) {
         (Some(backend), Some(price), true) => {
             let purchase = Purchase {
@@ -248,11 +255,27 @@ pub(super) fn ProductView(
             let shown_price = i64::try_from(price.minor).ok();
             let on_sold_out = Callback::new(move |()| sold_out.set(true));
             Some(view! {
-                <BuyFlow backend purchase host locale=locale.clone() shown_price autostart on_sold_out />
+                <BuyFlow backend purchase host locale=locale.clone() item shown_price preorder autostart on_sold_out />
             })
         }
         _ => None,
     };
+    // A sold-out card's next step, when the feed gives one: the product's own page.
+    let next_step = move || {
+        let sold_out = sold_out.get() || !feed_availability.is_buyable();
+        sold_out.then(|| product_page.clone()).flatten().map(|url| {
+            view! {
+                <a class="next-step" href=url target="_blank" rel="noopener noreferrer">
+                    {Msg::SeeProduct.text(lang)}
+                    <span class="sr-only">" " {Msg::OpensInNewTab.text(lang)}</span>
+                </a>
+            }
+        })
+    };
+    let option_name = model
+        .option_name
+        .clone()
+        .unwrap_or_else(|| Msg::ChooseVariant.text(lang));
     let picker = (model.choices.len() > 1).then(|| {
         let current = model.variant_id.clone();
         let options = model
@@ -273,7 +296,7 @@ pub(super) fn ProductView(
             .collect_view();
         view! {
             <label class="variant">
-                <span>{Msg::ChooseVariant.text(lang)}</span>
+                <span>{option_name}</span>
                 <select on:change=move |event| chosen.set(Some(event_target_value(&event)))>{options}</select>
             </label>
         }
@@ -287,6 +310,7 @@ pub(super) fn ProductView(
             {seller}
             {picker}
             {buy}
+            {next_step}
         </div>
     }
 }

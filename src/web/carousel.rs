@@ -153,6 +153,7 @@ pub fn ProductCarousel(
                         view! {
                             <div class="frame rail-skeleton" role="status">
                                 <p class="sr-only">{Msg::Loading.text(lang)}</p>
+                                <h2 class="heading">{label.get()}</h2>
                                 <div class="controls"></div>
                                 <div class="track">{placeholders}</div>
                                 <div class="dots"></div>
@@ -182,6 +183,7 @@ pub fn ProductCarousel(
                                 host=host.clone()
                                 catalog
                                 backend=backend.get()
+                                heading=label
                             />
                         }
                             .into_any()
@@ -270,6 +272,8 @@ fn Slides(
     host: HtmlElement,
     catalog: StoredValue<Rc<Catalog>, LocalStorage>,
     backend: Option<Backend>,
+    /// The banner's name, shown as its heading.
+    heading: Memo<String>,
 ) -> impl IntoView {
     let count = slides.len();
     let lang = locale.lang;
@@ -615,6 +619,8 @@ fn Slides(
             on:focusout=on_focus_out
         >
         <div class="frame">
+            // The banner's name, visible: a reader sees what the row of photos is.
+            <h2 class="heading">{heading}</h2>
             <div class="controls">
                 <Show when=move || autoplay.with(Autoplay::available)>
                     <button
@@ -692,10 +698,15 @@ fn Slide(
     };
     let badge = match model.availability {
         Availability::OutOfStock | Availability::Discontinued => Some(("soldout", Msg::SoldOut)),
-        Availability::Preorder => Some(("preorder", Msg::Availability(Availability::Preorder))),
+        Availability::Preorder => Some(("preorder", Msg::PreOrder)),
         _ => None,
     }
     .map(|(kind, msg)| view! { <span class="badge" data-badge=kind>{msg.text(lang)}</span> });
+    let buy_word = if model.availability == Availability::Preorder {
+        Msg::PreOrder
+    } else {
+        Msg::Buy
+    };
     let text = view! {
         // A title in another script than the page reads in its own direction, aligned with the page.
         <span class="slide-title">
@@ -714,8 +725,8 @@ fn Slide(
             >
                 {media}
                 {text}
-                <span class="chip" aria-hidden="true">{Msg::Buy.text(lang)}</span>
-                <span class="sr-only">", " {Msg::Buy.text(lang)}</span>
+                <span class="chip" aria-hidden="true">{buy_word.text(lang)}</span>
+                <span class="sr-only">", " {buy_word.text(lang)}</span>
             </button>
         }
         .into_any(),
