@@ -312,7 +312,7 @@ async fn every_availability_status_has_words() {
     let feed = serve_feed("statuses", 200, FEED);
     let cases = [
         ("tee", "tee-s", "In stock", "En stock"),
-        ("tee", "tee-l", "Out of stock", "En rupture de stock"),
+        ("tee", "tee-l", "Sold out", "Épuisé"),
         ("book", "book-1", "Pre-order", "En précommande"),
         (
             "ticket",
@@ -846,9 +846,14 @@ async fn the_confirmation_sheet_renders_the_merchants_totals_and_takes_focus() {
     take_events();
     assert_eq!(shadow_text(&el, "button.buy-button"), "Buy");
     click(&el, "button.buy-button");
-    wait_for("the sheet", || shadow_query(&el, "[role=dialog]").is_some()).await;
-    let dialog = shadow_query(&el, "[role=dialog]").expect("dialog");
-    assert_eq!(dialog.get_attribute("aria-modal").as_deref(), Some("true"));
+    wait_for("the sheet", || {
+        shadow_query(&el, "dialog.sheet[open]").is_some()
+    })
+    .await;
+    let dialog = shadow_query(&el, "dialog.sheet[open]").expect("dialog");
+    // A modal dialog: the page behind it is inert until it closes.
+    assert_eq!(dialog.tag_name(), "DIALOG");
+    assert!(dialog.matches(":modal").unwrap_or(false), "shown modally");
     let title_id = dialog.get_attribute("aria-labelledby").expect("labelled");
     assert_eq!(
         shadow_text(&el, &format!("#{title_id}")),
@@ -973,7 +978,10 @@ async fn escape_cancels_and_focus_returns_to_buy() {
         .expect("title")
         .dispatch_event(&escape)
         .expect("dispatch");
-    wait_for("closed", || shadow_query(&el, "[role=dialog]").is_none()).await;
+    wait_for("closed", || {
+        shadow_query(&el, "dialog.sheet[open]").is_none()
+    })
+    .await;
     assert_eq!(state(&el), "ready");
     wait_for("focus back on Buy", || {
         active_in_shadow(&el) == "buy-button"
@@ -1054,7 +1062,10 @@ async fn a_price_change_is_said_before_anything_is_charged() {
     ready(&el).await;
     assert_eq!(shadow_text(&el, ".now"), "Price: $19.99");
     click(&el, "button.buy-button");
-    wait_for("the sheet", || shadow_query(&el, "[role=dialog]").is_some()).await;
+    wait_for("the sheet", || {
+        shadow_query(&el, "dialog.sheet[open]").is_some()
+    })
+    .await;
     assert_eq!(
         shadow_text(&el, ".price-changed"),
         "The price has changed since this post was shown. The total below is what you will pay."
@@ -1068,10 +1079,13 @@ async fn a_price_change_is_said_before_anything_is_charged() {
         false,
     );
     click(&el, "button.cancel");
-    wait_for("closed", || shadow_query(&el, "[role=dialog]").is_none()).await;
+    wait_for("closed", || {
+        shadow_query(&el, "dialog.sheet[open]").is_none()
+    })
+    .await;
     click(&el, "button.buy-button");
     wait_for("the sheet again", || {
-        shadow_query(&el, "[role=dialog]").is_some()
+        shadow_query(&el, "dialog.sheet[open]").is_some()
     })
     .await;
     assert!(shadow_query(&el, ".price-changed").is_none());
@@ -1272,13 +1286,19 @@ async fn the_buy_button_is_hidden_while_the_sheet_is_open_and_back_after_cancel(
     ready(&el).await;
     assert!(shown(&el, "button.buy-button"));
     click(&el, "button.buy-button");
-    wait_for("the sheet", || shadow_query(&el, "[role=dialog]").is_some()).await;
+    wait_for("the sheet", || {
+        shadow_query(&el, "dialog.sheet[open]").is_some()
+    })
+    .await;
     assert!(
         !shown(&el, "button.buy-button"),
         "no Buy beside the open confirmation"
     );
     click(&el, "button.cancel");
-    wait_for("closed", || shadow_query(&el, "[role=dialog]").is_none()).await;
+    wait_for("closed", || {
+        shadow_query(&el, "dialog.sheet[open]").is_none()
+    })
+    .await;
     assert!(shown(&el, "button.buy-button"), "Buy is back");
     wait_for("focus back on Buy", || {
         active_in_shadow(&el) == "buy-button"
@@ -1301,7 +1321,10 @@ async fn close_on_a_placed_order_returns_to_the_card_and_gives_focus_to_buy() {
     );
     assert_eq!(shadow_text(&el, "button.done"), "Close");
     click(&el, "button.done");
-    wait_for("closed", || shadow_query(&el, "[role=dialog]").is_none()).await;
+    wait_for("closed", || {
+        shadow_query(&el, "dialog.sheet[open]").is_none()
+    })
+    .await;
     assert_eq!(state(&el), "ready");
     assert!(shown(&el, "button.buy-button"));
     wait_for("focus back on Buy", || {
@@ -1321,7 +1344,10 @@ async fn escape_closes_a_placed_order_in_french() {
     let el = placed_card("/shopclosefr", "/walletclosefr", "fr-FR").await;
     assert_eq!(shadow_text(&el, "button.done"), "Fermer");
     press_escape(&el);
-    wait_for("closed", || shadow_query(&el, "[role=dialog]").is_none()).await;
+    wait_for("closed", || {
+        shadow_query(&el, "dialog.sheet[open]").is_none()
+    })
+    .await;
     assert_eq!(state(&el), "ready");
     wait_for("focus back on Buy", || {
         active_in_shadow(&el) == "buy-button"
@@ -1353,7 +1379,7 @@ async fn sold_out_during_checkout_shows_on_the_card_and_leaves_no_buy_after_clos
         "Sorry, this has just sold out."
     );
     wait_for("the card says so", || {
-        shadow_text(&el, ".availability") == "Out of stock"
+        shadow_text(&el, ".availability") == "Sold out"
     })
     .await;
     assert_eq!(
@@ -1365,13 +1391,16 @@ async fn sold_out_during_checkout_shows_on_the_card_and_leaves_no_buy_after_clos
     );
     assert!(!shown(&el, "button.buy-button"));
     click(&el, "button.done");
-    wait_for("closed", || shadow_query(&el, "[role=dialog]").is_none()).await;
+    wait_for("closed", || {
+        shadow_query(&el, "dialog.sheet[open]").is_none()
+    })
+    .await;
     assert_eq!(state(&el), "soldout");
     assert!(
         shadow_query(&el, "button.buy-button").is_none(),
         "no Buy for a sold-out item"
     );
-    assert_eq!(shadow_text(&el, ".availability"), "Out of stock");
+    assert_eq!(shadow_text(&el, ".availability"), "Sold out");
     wait_for("the merchant's session canceled", || {
         fetch_calls("/shopgone/checkout_sessions/cs_t/cancel") == 1
     })

@@ -46,11 +46,14 @@ export async function signIn(page, buyer) {
   }, buyer);
 }
 
-// axe-core's violations on the page, one line each ("rule: selectors").
-export async function axeViolations(page) {
-  const require = createRequire(import.meta.url);
-  await page.addScriptTag({ content: readFileSync(require.resolve("axe-core/axe.min.js"), "utf8") });
-  const results = await page.evaluate(() => window.axe.run(document));
+// axe-core's violations on the page, or only in the element `selector` names (its shadow tree
+// included), one line each ("rule: selectors").
+export async function axeViolations(page, selector) {
+  if (!(await page.evaluate(() => !!window.axe))) {
+    const require = createRequire(import.meta.url);
+    await page.addScriptTag({ content: readFileSync(require.resolve("axe-core/axe.min.js"), "utf8") });
+  }
+  const results = await page.evaluate((s) => window.axe.run(s ? document.querySelector(s) : document), selector);
   return results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
 }
 

@@ -36,7 +36,7 @@ test("a signed-in saved buyer buys in two clicks and the order exists", async ()
   const orders = nextEvent(page, "buycard:order");
   // Tap 1: Buy opens the confirmation with the merchant's totals.
   await card.locator("button.buy-button").click();
-  const sheet = card.locator("[role=dialog]");
+  const sheet = card.locator("dialog.sheet[open]");
   await sheet.waitFor();
   assert.equal(await card.getAttribute("data-state"), "confirming");
   assert.equal(await card.locator("button.buy-button").isVisible(), false, "no Buy beside the open sheet");
@@ -77,9 +77,9 @@ test("a signed-in saved buyer buys in two clicks and the order exists", async ()
   // Close goes back to the card, with Buy shown again and focused.
   await card.locator("button.done").click();
   await page.waitForFunction(() => document.querySelector('buy-card[product="enamel-pin"]').dataset.state === "ready");
-  assert.equal(await card.locator("[role=dialog]").count(), 0);
+  assert.equal(await card.locator("dialog.sheet[open]").count(), 0);
   assert.equal(await card.locator("button.buy-button").isVisible(), true);
-  assert.equal(await page.evaluate(() => document.querySelector('buy-card[product="enamel-pin"]').shadowRoot.activeElement?.className), "buy-button");
+  assert.equal(await page.evaluate(() => document.querySelector('buy-card[product="enamel-pin"]').shadowRoot.activeElement?.classList[0]), "buy-button");
   assert.deepEqual(page.errors, []);
   await page.context().close();
 });
@@ -91,7 +91,7 @@ async function openAndArm(page, product) {
   const card = page.locator(`buy-card[product="${product}"]`);
   await page.waitForFunction((p) => document.querySelector(`buy-card[product="${p}"]`).dataset.state === "ready", product);
   await card.locator("button.buy-button").click();
-  await card.locator("[role=dialog]").waitFor();
+  await card.locator("dialog.sheet[open]").waitFor();
   await page.waitForFunction(
     (p) => document.querySelector(`buy-card[product="${p}"]`).shadowRoot.querySelector("button.confirm")?.getAttribute("aria-disabled") === "false",
     product,
@@ -123,8 +123,11 @@ test("at 375 px the open confirmation fits the phone, with no Buy beside it", as
       .map((b) => b.className);
   });
   assert.deepEqual(outside, []);
-  await card.scrollIntoViewIfNeeded();
-  await card.screenshot({ path: artifact("sheet-375.png") });
+  // A bottom sheet across the phone's whole width, not the card's narrow text column.
+  const box = await card.evaluate((host) => host.shadowRoot.querySelector("dialog.sheet").getBoundingClientRect().toJSON());
+  assert.equal(Math.round(box.width), 375);
+  assert.equal(Math.round(box.bottom), await page.evaluate(() => window.innerHeight));
+  await page.screenshot({ path: artifact("sheet-375.png") });
   await page.keyboard.press("Escape");
   await page.waitForFunction(() => document.querySelector('buy-card[product="enamel-pin"]').dataset.state === "ready");
   assert.equal(await card.locator("button.buy-button").isVisible(), true);
@@ -151,7 +154,7 @@ test("keyboard only: Tab to Buy, Enter, Tab to Confirm, Enter", async () => {
   await page.keyboard.press("Enter");
   await page.waitForFunction(() => document.querySelector('buy-card[product="tour-tee"]').shadowRoot.querySelector("button.confirm")?.getAttribute("aria-disabled") === "false");
   await page.keyboard.press("Tab"); // from the focused sheet title to Confirm
-  assert.equal(await page.evaluate(() => document.querySelector('buy-card[product="tour-tee"]').shadowRoot.activeElement?.className), "confirm");
+  assert.equal(await page.evaluate(() => document.querySelector('buy-card[product="tour-tee"]').shadowRoot.activeElement?.classList[0]), "confirm");
   await page.keyboard.press("Enter");
   await page.waitForFunction(() => document.querySelector('buy-card[product="tour-tee"]').dataset.state === "placed");
   await page.context().close();
@@ -181,7 +184,7 @@ test("Escape cancels the checkout on the server and gives focus back to Buy", as
   await page.keyboard.press("Escape");
   const detail = await canceled;
   await page.waitForFunction(() => document.querySelector('buy-card[product="enamel-pin"]').dataset.state === "ready");
-  assert.equal(await page.evaluate(() => document.querySelector('buy-card[product="enamel-pin"]').shadowRoot.activeElement?.className), "buy-button");
+  assert.equal(await page.evaluate(() => document.querySelector('buy-card[product="enamel-pin"]').shadowRoot.activeElement?.classList[0]), "buy-button");
   await waitForSessionStatus(page, detail.checkout_session_id, "canceled");
   await page.context().close();
 });
@@ -206,16 +209,17 @@ test("the same in French", async () => {
   // The publisher's post is in French: the card is too.
   const card = page.locator('buy-card[product="long-thread"]');
   await page.waitForFunction(() => document.querySelector('buy-card[product="long-thread"]').dataset.state === "ready");
-  assert.equal(await cardText(card.locator("button.buy-button")), "Acheter");
+  // A pre-order says so on its button.
+  assert.equal(await cardText(card.locator("button.buy-button")), "Précommander");
   await card.locator("button.buy-button").click();
-  await card.locator("[role=dialog]").waitFor();
+  await card.locator("dialog.sheet[open]").waitFor();
   assert.equal(await cardText(card.locator(".sheet-title")), "Confirmez votre commande");
   assert.match(await cardText(card.locator(".total")), /^Total\d/, "a total in euros, formatted for French");
   assert.match(await cardText(card.locator(".total")), /€$/);
   // A pre-order says when it ships (the merchant's fulfillable_on, in the reader's language).
   assert.equal(await cardText(card.locator(".ships")), "Précommande : expédition à partir du 15 janvier 2027");
   await page.waitForFunction(() => document.querySelector('buy-card[product="long-thread"]').shadowRoot.querySelector("button.confirm").getAttribute("aria-disabled") === "false");
-  assert.equal(await cardText(card.locator("button.confirm")), "Confirmer");
+  assert.match(await cardText(card.locator("button.confirm")), /^Payer \d+,\d\d €$/, "the one primary action names the amount");
   await card.locator("button.confirm").click();
   await page.waitForFunction(() => document.querySelector('buy-card[product="long-thread"]').dataset.state === "placed");
   assert.match(await cardText(card.locator(".placed")), /Merci/);
@@ -290,7 +294,7 @@ test("a variant picker lists every variant and the purchase follows the choice",
   );
   assert.equal(await cardText(card.locator(".now")), "Price: $150.00");
   await card.locator("button.buy-button").click();
-  await card.locator("[role=dialog]").waitFor();
+  await card.locator("dialog.sheet[open]").waitFor();
   assert.match(await cardText(card.locator(".lines")), /VIP, with meet and greet × 1\$150\.00/);
   await card.locator("button.cancel").click();
   // A sold-out variant is listed but cannot be chosen.

@@ -211,10 +211,11 @@ test('action="buy": a saved buyer completes an order from the banner in two taps
   // Tap 1: the slide. The buy panel opens with the confirmation and the merchant's total.
   const slide = banner.locator('.slide[data-product="tour-tee"] button.slide-main');
   await slide.click();
-  const sheet = banner.locator(".panel [role=dialog]");
+  const sheet = banner.locator(".panel dialog.sheet[open]");
   await sheet.waitFor();
-  // Tapping the same slide again does not start a second checkout.
-  await slide.click();
+  // The sheet is modal: the banner behind it takes no taps. Even a click the page itself sends
+  // to the slide does not start a second checkout.
+  await slide.dispatchEvent("click");
   await page.waitForTimeout(300);
   assert.equal(await page.evaluate(() => window.__checkouts), 1);
   assert.match(await cardText(sheet.locator(".total")), /^Total\$/);
@@ -230,7 +231,8 @@ test('action="buy": a saved buyer completes an order from the banner in two taps
   const session = await checkoutSession(page, order.checkout_session_id);
   assert.equal(session.status, "completed");
   assert.equal(session.order.id, order.order_id);
-  // Close returns focus to the slide.
+  // Close on the result, then the panel's own close, returns focus to the slide.
+  await banner.locator(".panel dialog.sheet button.done").click();
   await banner.locator(".panel button.close").click();
   await waitForFocusedSlide(page, "3");
   assert.equal(await banner.locator(".panel").count(), 0);
@@ -240,12 +242,14 @@ test('action="buy": a saved buyer completes an order from the banner in two taps
   await page.context().close();
 });
 
-test("closing the buy panel mid-checkout cancels the session and returns to the slide", async () => {
+test("Cancel in the banner's sheet cancels the session; closing the panel returns to the slide", async () => {
   const page = await profileSignedIn("ada");
   const banner = page.locator("product-carousel");
   const canceled = nextEvent(page, "buycard:cancel");
   await banner.locator('.slide[data-product="fillmore-tickets"] button.slide-main').click();
-  await banner.locator(".panel [role=dialog]").waitFor();
+  await banner.locator(".panel dialog.sheet[open]").waitFor();
+  // The sheet is modal: its Cancel is the way out; then the panel closes.
+  await banner.locator(".panel dialog.sheet button.cancel").click();
   await banner.locator(".panel button.close").click();
   const { checkout_session_id } = await canceled;
   await waitForSessionStatus(page, checkout_session_id, "canceled");

@@ -30,12 +30,12 @@ async function buyInTwoTaps(page, product) {
   await page.waitForFunction((s) => document.querySelector(s).dataset.state === "ready", selector);
   const order = nextEvent(page, "buycard:order");
   await card.locator("button.buy-button").click();
-  await card.locator("[role=dialog]").waitFor();
+  await card.locator("dialog.sheet[open]").waitFor();
   await page.waitForFunction(
     (s) => document.querySelector(s).shadowRoot.querySelector("button.confirm")?.getAttribute("aria-disabled") === "false",
     selector,
   );
-  const total = await cardText(card.locator("[role=dialog] .total"));
+  const total = await cardText(card.locator("dialog.sheet[open] .total"));
   await card.locator("button.confirm").click();
   const placed = await order;
   await page.waitForFunction((s) => document.querySelector(s).dataset.state === "placed", selector);

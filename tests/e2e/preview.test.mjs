@@ -41,7 +41,7 @@ test("every card on the timeline renders its product from the server", async () 
 
   const tee = card(page, "tour-tee");
   assert.equal(await cardText(tee.locator(".was")), "Original price: $30.00");
-  assert.equal(await cardText(card(page, "debut-vinyl").locator(".availability")), "Out of stock");
+  assert.equal(await cardText(card(page, "debut-vinyl").locator(".availability")), "Sold out");
   assert.equal(await card(page, "debut-vinyl").locator("button.buy-button").count(), 0, "a sold-out item cannot be bought");
   assert.equal(await card(page, "enamel-pin").locator("button.buy-button").count(), 1);
 
