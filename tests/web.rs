@@ -867,11 +867,16 @@ async fn the_confirmation_sheet_renders_the_merchants_totals_and_takes_focus() {
         "Total$30.25",
         "the session's total, not the feed's price"
     );
-    assert_eq!(shadow_text(&el, ".payer"), "Pay with Visa •••• 4242");
+    assert_eq!(
+        shadow_text(&el, ".payer"),
+        "Pay withVisa •••• 4242Ship toAda Lovelace, San Francisco"
+    );
     assert_eq!(
         shadow_text(&el, ".ship"),
-        "Ship to Ada Lovelace, San Francisco"
+        "Ship toAda Lovelace, San Francisco"
     );
+    // One primary action, and it names the amount.
+    assert_eq!(shadow_text(&el, "button.confirm"), "Pay $30.25");
     wait_for("focus in the sheet", || {
         active_in_shadow(&el) == "sheet-title"
     })

@@ -286,6 +286,8 @@ test("a variant picker lists every variant and the purchase follows the choice",
   const card = page.locator('buy-card[product="fillmore-tickets"]');
   await page.waitForFunction(() => document.querySelector('buy-card[product="fillmore-tickets"]').dataset.state === "ready");
   const picker = card.locator(".variant select");
+  // The picker is labelled with the feed's option name, not a generic "Option".
+  assert.equal(await cardText(card.locator(".variant > span")), "Ticket");
   assert.deepEqual(await picker.locator("option").allTextContents(), ["General admission", "VIP"]);
   assert.equal(await cardText(card.locator(".now")), "Price: $45.00");
   await picker.selectOption("fillmore-vip");
@@ -296,11 +298,15 @@ test("a variant picker lists every variant and the purchase follows the choice",
   await card.locator("button.buy-button").click();
   await card.locator("dialog.sheet[open]").waitFor();
   assert.match(await cardText(card.locator(".lines")), /VIP, with meet and greet × 1\$150\.00/);
+  // A ticket sent by email is "Sent to" the buyer's address, never "Ship to" it.
+  await card.locator("dl.payer .ship").waitFor();
+  assert.equal(await cardText(card.locator("dl.payer .ship")), "Sent toada@example.com");
   await card.locator("button.cancel").click();
   // A sold-out variant is listed but cannot be chosen.
   const tee = page.locator('buy-card[product="tour-tee"]');
   const sizes = tee.locator(".variant select option");
   assert.deepEqual(await sizes.allTextContents(), ["M", "L (sold out)"]);
+  assert.equal(await cardText(tee.locator(".variant > span")), "Size");
   assert.equal(await sizes.nth(1).isDisabled(), true);
   await page.context().close();
 });

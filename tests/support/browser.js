@@ -132,7 +132,8 @@ export function peekEvents() {
   return JSON.stringify(window.__buycardEvents || []);
 }
 
+// The focused element's first class (its role in the view: "buy-button", "sheet-title"), or tag.
 export function activeInShadow(host) {
   const active = host.shadowRoot && host.shadowRoot.activeElement;
-  return active ? active.className || active.tagName : "";
+  return active ? active.classList[0] || active.tagName : "";
 }
