@@ -57,12 +57,14 @@ pub(super) fn dispatch(ctx: Ctx, event: Event) {
     else {
         return; // The card was removed meanwhile.
     };
+    // Only what changed is set: a view drawn again for nothing would take focus from the
+    // control the buyer is in.
     ctx.flow.with_value(|flow| {
-        ctx.can_retry.set(flow.can_retry());
-        ctx.stage.set(flow.stage().clone());
-        ctx.session.set(flow.session().cloned());
-        ctx.saved.set(flow.saved_buyer().cloned());
-        ctx.notice.set(flow.notice().cloned());
+        set_if_changed(ctx.can_retry, flow.can_retry());
+        set_if_changed(ctx.stage, flow.stage().clone());
+        set_if_changed(ctx.session, flow.session().cloned());
+        set_if_changed(ctx.saved, flow.saved_buyer().cloned());
+        set_if_changed(ctx.notice, flow.notice().cloned());
     });
     for effect in effects {
         match effect {
@@ -82,6 +84,12 @@ pub(super) fn dispatch(ctx: Ctx, event: Event) {
             FlowEffect::Emit(event) => emit(ctx, event),
             FlowEffect::Challenge => {} // The sheet shows the challenge for Stage::Authenticating.
         }
+    }
+}
+
+fn set_if_changed<T: PartialEq + Send + Sync + 'static>(signal: RwSignal<T>, value: T) {
+    if signal.with_untracked(|now| *now != value) {
+        signal.set(value);
     }
 }
 
@@ -399,8 +407,14 @@ pub fn BuyFlow(
         }
     };
 
+    // The body is drawn again when what it shows changes; arming Confirm only enables the
+    // button (its `aria-disabled` follows the stage by itself).
+    let drawn = Memo::new(move |_| match ctx.stage.get() {
+        Stage::Confirming { .. } => Stage::Confirming { armed: false },
+        stage => stage,
+    });
     let body = move || {
-        let stage = ctx.stage.get();
+        let stage = drawn.get();
         let locale = locale.clone();
         match stage {
             Stage::Confirming { .. } | Stage::Placing | Stage::Authenticating => {

@@ -345,3 +345,20 @@ test("latency a saved buyer sees: Buy → sheet with the merchant's total, Confi
   console.log(line("Confirm → placed", confirmToPlaced));
   assert.equal(buyToTotal.length, 5);
 });
+
+test("a sold-out card offers its product page as the next step; a pre-order says Pre-order", async () => {
+  const page = await timeline("en", null);
+  const vinyl = page.locator('buy-card[product="debut-vinyl"]');
+  await stateIs(page, 'buy-card[product="debut-vinyl"]', "ready");
+  assert.equal((await vinyl.locator(".availability").textContent()).trim(), "Sold out");
+  assert.equal(await vinyl.locator("button.buy-button").count(), 0);
+  const next = vinyl.locator("a.next-step");
+  assert.equal(await next.getAttribute("href"), "https://shop.buycard.example/products/debut-vinyl");
+  assert.match(await next.textContent(), /^See the product page/);
+  const book = page.locator('buy-card[product="long-thread"]');
+  await stateIs(page, 'buy-card[product="long-thread"]', "ready");
+  await page.evaluate(() => document.querySelector('buy-card[product="long-thread"]').setAttribute("locale", "en"));
+  await page.waitForFunction(() => document.querySelector('buy-card[product="long-thread"]').shadowRoot.querySelector("button.buy-button")?.textContent.trim() === "Pre-order");
+  assert.equal((await book.locator(".availability").textContent()).trim(), "Pre-order");
+  await page.context().close();
+});
