@@ -235,6 +235,8 @@ pub fn e2e_tests(files: &[String]) -> StepResult {
             "dist".into(),
             "--merchants".into(),
             registry.clone(),
+            // The preview's "reset demo data", which the preview pages' tests use.
+            "--demo-reset".into(),
         ],
         &demo::HARBOR_ENV,
     )?;
@@ -348,6 +350,8 @@ pub fn serve() -> Result<(), String> {
                 &data.join("buycard.sqlite").display().to_string(),
             ])
             .args(["--merchants", &registry.display().to_string()])
+            // The demo switch's "reset demo data" (a demo-only route).
+            .arg("--demo-reset")
             // The preview page's origin may call the gateway, the checkout API and the wallet.
             .args(["--allow-origin", &format!("http://{PAGE}")])
             .envs(demo::HARBOR_ENV),
