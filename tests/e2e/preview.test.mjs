@@ -190,7 +190,11 @@ test("the README's pictures: the timeline and the sheet on a phone, the banner",
     () => document.querySelector('buy-card[product="night-market-print"]').shadowRoot.querySelector("button.confirm")?.getAttribute("aria-disabled") === "false",
   );
   await photosInView(page);
-  await print.evaluate((el) => el.scrollIntoView({ block: "center" }));
+  // The post from its author's name down, under the top bar.
+  await print.evaluate((el) => {
+    const post = el.closest("article").getBoundingClientRect();
+    scrollBy(0, post.top - document.querySelector("header.topbar").getBoundingClientRect().height);
+  });
   await page.screenshot({ path: artifact("readme-sheet-phone.png") });
   await page.keyboard.press("Escape");
   await page.context().close();
