@@ -270,13 +270,12 @@ pub fn e2e_tests(files: &[String]) -> StepResult {
     )
 }
 
-/// A file or folder removed when dropped: what a step wrote for itself only.
+/// A file removed when dropped: what a step wrote for itself only.
 struct Scratch(PathBuf);
 
 impl Drop for Scratch {
     fn drop(&mut self) {
         _ = std::fs::remove_file(&self.0);
-        _ = std::fs::remove_dir_all(&self.0);
     }
 }
 
@@ -301,11 +300,11 @@ pub const SERVE_TEST: &str = "serve-noreload.mjs";
 /// that it does when a watched source changes. The release profile reuses the release build.
 pub fn serve_no_reload() -> StepResult {
     build_server()?;
-    let work = target_dir().join("serve-no-reload");
-    let data = Scratch(root().join(".data/serve-no-reload"));
-    _ = std::fs::remove_dir_all(&data.0);
-    std::fs::create_dir_all(&data.0)
-        .map_err(|e| format!("cannot create {}: {e}", data.0.display()))?;
+    // Everything of this step's own (database, registry, Trunk's output and log) in one folder of
+    // this checkout, emptied first and kept afterwards for a look at the log.
+    let work = root().join(".data/serve-no-reload");
+    _ = std::fs::remove_dir_all(&work);
+    std::fs::create_dir_all(&work).map_err(|e| format!("cannot create {}: {e}", work.display()))?;
     let port = free_port()?;
     let page = format!("http://127.0.0.1:{port}");
     let (_harbor, harbor) = start_server(
@@ -314,7 +313,7 @@ pub fn serve_no_reload() -> StepResult {
         &demo::harbor_server_env(),
     )?;
     let registry = demo::write_registry(&work, &harbor)?;
-    let database = data.0.join("buycard.sqlite");
+    let database = work.join("buycard.sqlite");
     let (_platform, platform) = start_server_on(
         "server/catalog",
         &database.display().to_string(),
