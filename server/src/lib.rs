@@ -55,6 +55,8 @@ pub struct AppState {
     pub allow_origins: Vec<String>,
     /// The demo wallet's signed-in visitors.
     pub wallet_sessions: wallet::Sessions,
+    /// With `--demo-reset`: the demo buyers `POST /wallet/demo/reset` restores.
+    pub demo_wallets: Option<wallet::DemoWallets>,
     /// Key of the idempotency fingerprints (HMAC), kept beside the database, not in it.
     pub fingerprint_key: Vec<u8>,
     /// Key of the wallet's sealed card numbers, kept beside the database, not in it.
@@ -140,6 +142,8 @@ pub struct Config {
     pub error_style: ErrorStyle,
     /// A merchant registry: this server is also the platform gateway for those merchants.
     pub merchants: Option<PathBuf>,
+    /// Demo only: mount `POST /wallet/demo/reset` (the preview's "reset demo data").
+    pub demo_reset: bool,
 }
 
 /// How the merchant shapes its error bodies.
@@ -183,6 +187,7 @@ impl Config {
             signing_secret: None,
             error_style: ErrorStyle::Acp,
             merchants: None,
+            demo_reset: false,
         }
     }
 }
@@ -238,6 +243,11 @@ pub fn build_state(config: &Config, public_url: &str) -> Result<Arc<AppState>, S
         api_key: config.api_key.clone(),
         allow_origins: config.allow_origins.clone(),
         wallet_sessions: wallet::Sessions::default(),
+        demo_wallets: if config.demo_reset {
+            Some(wallet::DemoWallets::load(&config.catalog_dir)?)
+        } else {
+            None
+        },
         fingerprint_key: secret_beside(&config.database, ".key")?,
         vault_key,
         versions: config.acp_versions.clone(),
@@ -405,7 +415,11 @@ pub fn router(state: Arc<AppState>, config: &Config) -> Router {
     .layer(checkout_cors(&config.allow_origins));
     let api = feeds.merge(acp);
     // The host site's wallet (not part of the merchant's ACP API).
-    let wallet = Router::new()
+    let mut wallet = Router::new();
+    if config.demo_reset {
+        wallet = wallet.route("/wallet/demo/reset", post(wallet::demo_reset));
+    }
+    let wallet = wallet
         .route("/wallet/sign_in", post(wallet::sign_in))
         .route("/wallet/sign_out", post(wallet::sign_out))
         .route("/wallet/buyer", get(wallet::buyer))

@@ -67,6 +67,10 @@ struct Args {
     /// Be the platform gateway for the merchants of this registry (TOML; see the README).
     #[arg(long, value_name = "FILE")]
     merchants: Option<PathBuf>,
+    /// Demo only: let the host's pages put the demo wallet back as the catalog's buyers.json
+    /// has it (`POST /wallet/demo/reset`; the preview's "reset demo data"). Never in production.
+    #[arg(long)]
+    demo_reset: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -156,6 +160,7 @@ async fn main() -> ExitCode {
         signing_secret: args.signing_secret,
         error_style: args.error_style,
         merchants: args.merchants,
+        demo_reset: args.demo_reset,
     };
     let shutdown = async {
         _ = tokio::signal::ctrl_c().await;

@@ -101,6 +101,15 @@ pub trait Store: Send + Sync + 'static {
         now: i64,
     ) -> Result<bool, StoreError>;
 
+    /// Empties `tables` and writes `rows` (table, id, JSON document) in their place, in one
+    /// transaction: the demo wallet's reset, which readers never see half done.
+    fn replace_all(
+        &self,
+        tables: &[Table],
+        rows: &[(Table, String, String)],
+        now: i64,
+    ) -> Result<(), StoreError>;
+
     fn stock(&self, variant_ids: &[String]) -> Result<HashMap<String, i64>, StoreError>;
     /// Sets stock for variants that have no row yet (catalog load).
     fn seed_stock(&self, stock: &[(String, i64)]) -> Result<(), StoreError>;
@@ -383,6 +392,30 @@ impl Store for Sqlite {
         })
     }
 
+    fn replace_all(
+        &self,
+        tables: &[Table],
+        rows: &[(Table, String, String)],
+        now: i64,
+    ) -> Result<(), StoreError> {
+        self.with(|conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            for table in tables {
+                tx.execute(&format!("DELETE FROM {}", table.name()), [])?;
+            }
+            for (table, id, json) in rows {
+                let sql = format!(
+                    "INSERT INTO {} (id, doc, updated_at) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (id) DO UPDATE SET doc = excluded.doc, updated_at = excluded.updated_at",
+                    table.name()
+                );
+                tx.execute(&sql, params![id, json, now])?;
+            }
+            tx.commit()?;
+            Ok(())
+        })
+    }
+
     fn stock(&self, variant_ids: &[String]) -> Result<HashMap<String, i64>, StoreError> {
         self.with(|conn| {
             let mut stmt =
@@ -602,6 +635,34 @@ mod tests {
             s.get_json(Table::Sessions, "cs").expect("get").as_deref(),
             Some("{\"done\":1}")
         );
+    }
+
+    #[test]
+    fn replace_all_empties_the_tables_and_leaves_the_others() {
+        let s = store();
+        s.put_json(Table::Buyers, "ada", "{\"v\":1}", None, 0)
+            .expect("put");
+        s.put_json(Table::Buyers, "newt", "{}", None, 0)
+            .expect("put");
+        s.put_json(Table::PaymentMethods, "pm_newt", "{}", None, 0)
+            .expect("put");
+        s.put_json(Table::Orders, "o", "{}", None, 0).expect("put");
+        s.replace_all(
+            &[Table::Buyers, Table::PaymentMethods],
+            &[(Table::Buyers, "ada".into(), "{\"v\":0}".into())],
+            1,
+        )
+        .expect("replace");
+        assert_eq!(
+            s.get_json(Table::Buyers, "ada").expect("get").as_deref(),
+            Some("{\"v\":0}")
+        );
+        assert_eq!(s.get_json(Table::Buyers, "newt").expect("get"), None);
+        assert_eq!(
+            s.get_json(Table::PaymentMethods, "pm_newt").expect("get"),
+            None
+        );
+        assert!(s.get_json(Table::Orders, "o").expect("get").is_some());
     }
 
     #[test]

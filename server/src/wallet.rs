@@ -12,6 +12,9 @@
 //! - `POST /wallet/payment_token {payment_method_id, checkout_session_id, merchant_id, max_amount,
 //!   currency}`: a single-use ACP delegated token for exactly that session and amount.
 //!
+//! - `POST /wallet/demo/reset`: demo only (`--demo-reset`): the demo buyers as `buyers.json` has
+//!   them, every card saved since forgotten.
+//!
 //! Every POST must come from an allowed origin (the host site's pages): a third-party page cannot
 //! spend a signed-in buyer's card. The merchant never sees a card number.
 
@@ -121,47 +124,81 @@ struct DemoBuyer {
     card: Option<CardInput>,
 }
 
+/// The demo buyers of the catalog's `buyers.json`, as the wallet keeps them on first start.
+#[derive(Debug, Default)]
+pub struct DemoWallets {
+    path: std::path::PathBuf,
+    buyers: Vec<DemoBuyer>,
+}
+
+impl DemoWallets {
+    /// Reads `dir/buyers.json`; none when the file is missing (every visitor starts empty).
+    pub fn load(dir: &Path) -> Result<Self, crate::ServeError> {
+        let path = dir.join("buyers.json");
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            return Ok(Self::default());
+        };
+        let buyers = serde_json::from_str(&text).map_err(|source| {
+            crate::catalog::CatalogError::Metadata {
+                path: path.clone(),
+                source,
+            }
+        })?;
+        Ok(Self { path, buyers })
+    }
+
+    /// Each demo buyer's wallet, and its card as the PSP keeps it (the number only sealed).
+    fn wallets(
+        &self,
+        vault: &VaultKey,
+    ) -> Result<Vec<(String, Saved, Option<StoredMethod>)>, crate::ServeError> {
+        let today = (2026, 1);
+        let mut out = Vec::with_capacity(self.buyers.len());
+        for demo in &self.buyers {
+            let mut saved = Saved {
+                buyer: demo.buyer.clone(),
+                fulfillment_details: demo.fulfillment_details.clone(),
+                payment_method_id: None,
+            };
+            let method = match &demo.card {
+                Some(demo_card) => {
+                    let card = psp::vault(&demo_card.as_acp(), today).map_err(|e| {
+                        crate::ServeError::Io(std::io::Error::other(format!(
+                            "{}: buyer {}: {e}",
+                            self.path.display(),
+                            demo.id
+                        )))
+                    })?;
+                    let method = StoredMethod {
+                        id: format!("pm_{}", demo.id),
+                        owner: demo.id.clone(),
+                        sealed_number: Some(vault.seal(&demo_card.number)),
+                        name: demo_card.name.clone(),
+                        card,
+                        billing_address: saved
+                            .fulfillment_details
+                            .as_ref()
+                            .and_then(|f| f.address.clone()),
+                    };
+                    saved.payment_method_id = Some(method.id.clone());
+                    Some(method)
+                }
+                None => None,
+            };
+            out.push((demo.id.clone(), saved, method));
+        }
+        Ok(out)
+    }
+}
+
 /// Seeds the demo buyers of `buyers.json` (once: existing wallets are kept). Cards go to the
 /// vault: the number only sealed.
 pub fn seed(dir: &Path, store: &dyn Store, vault: &VaultKey) -> Result<(), crate::ServeError> {
-    let path = dir.join("buyers.json");
-    let Ok(text) = std::fs::read_to_string(&path) else {
-        return Ok(()); // No demo buyers: every visitor starts with an empty wallet.
-    };
-    let buyers: Vec<DemoBuyer> =
-        serde_json::from_str(&text).map_err(|source| crate::catalog::CatalogError::Metadata {
-            path: path.clone(),
-            source,
-        })?;
-    let today = (2026, 1);
-    for demo in buyers {
-        if store.get_json(Table::Buyers, &demo.id)?.is_some() {
+    for (id, saved, method) in DemoWallets::load(dir)?.wallets(vault)? {
+        if store.get_json(Table::Buyers, &id)?.is_some() {
             continue;
         }
-        let mut saved = Saved {
-            buyer: demo.buyer,
-            fulfillment_details: demo.fulfillment_details,
-            payment_method_id: None,
-        };
-        if let Some(demo_card) = &demo.card {
-            let card = psp::vault(&demo_card.as_acp(), today).map_err(|e| {
-                crate::ServeError::Io(std::io::Error::other(format!(
-                    "{}: buyer {}: {e}",
-                    path.display(),
-                    demo.id
-                )))
-            })?;
-            let method = StoredMethod {
-                id: format!("pm_{}", demo.id),
-                owner: demo.id.clone(),
-                sealed_number: Some(vault.seal(&demo_card.number)),
-                name: demo_card.name.clone(),
-                card,
-                billing_address: saved
-                    .fulfillment_details
-                    .as_ref()
-                    .and_then(|f| f.address.clone()),
-            };
+        if let Some(method) = method {
             store::put(
                 store,
                 Table::PaymentMethods,
@@ -170,11 +207,42 @@ pub fn seed(dir: &Path, store: &dyn Store, vault: &VaultKey) -> Result<(), crate
                 None,
                 now(),
             )?;
-            saved.payment_method_id = Some(method.id);
         }
-        store::put(store, Table::Buyers, &demo.id, &saved, None, now())?;
+        store::put(store, Table::Buyers, &id, &saved, None, now())?;
     }
     Ok(())
+}
+
+/// `POST /wallet/demo/reset`, mounted only with `--demo-reset` (the preview and the tests):
+/// every wallet goes back to what `buyers.json` says, in one transaction. Cards and details
+/// anyone saved since (the new buyer's, a test's) are forgotten; who is signed in stays so.
+pub async fn demo_reset(State(app): State<Arc<AppState>>) -> Result<Response, ApiError> {
+    let demo = app
+        .demo_wallets
+        .as_ref()
+        .ok_or_else(ApiError::route_not_found)?;
+    let mut rows = Vec::new();
+    for (id, saved, method) in demo.wallets(&app.vault_key).map_err(|e| {
+        tracing::error!("demo reset: {e}");
+        ApiError::internal()
+    })? {
+        if let Some(method) = method {
+            rows.push((
+                Table::PaymentMethods,
+                method.id.clone(),
+                serde_json::to_string(&method).map_err(StoreError::from)?,
+            ));
+        }
+        rows.push((
+            Table::Buyers,
+            id,
+            serde_json::to_string(&saved).map_err(StoreError::from)?,
+        ));
+    }
+    app.db(move |s| s.replace_all(&[Table::Buyers, Table::PaymentMethods], &rows, now()))
+        .await?;
+    tracing::info!("demo wallet reset to buyers.json");
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 pub(crate) fn cookie(headers: &HeaderMap) -> Option<String> {

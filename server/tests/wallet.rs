@@ -3,6 +3,7 @@
 
 mod common;
 
+use buycard_server::Config;
 use common::*;
 use hyper::StatusCode;
 use serde_json::{Value, json};
@@ -170,6 +171,109 @@ async fn a_new_buyer_saves_and_is_one_click_next_time() {
     );
     let done = one_click(&newbie, "tour-tee-m").await;
     assert_eq!(done["status"], "completed", "{done}");
+    server.stop().await;
+}
+
+/// `POST /wallet/payment_methods` with "save", as the details sheet sends it for a new buyer.
+async fn save_card(visitor: &Visitor, number: &str) -> Reply {
+    let details = json!({"name": "New Buyer", "email": "newbie@example.com", "address": address()});
+    visitor
+        .call(
+            "POST",
+            "/wallet/payment_methods",
+            Some(&json!({"card": {"number": number, "exp_month": "09", "exp_year": "2032", "cvc": "123"},
+                         "billing_address": address(), "save": true,
+                         "buyer": {"email": "newbie@example.com"}, "fulfillment_details": details})),
+        )
+        .await
+}
+
+#[tokio::test]
+async fn the_demo_reset_restores_the_demo_buyers_and_forgets_saved_cards() {
+    let server = Server::start(Config {
+        demo_reset: true,
+        ..demo_config()
+    })
+    .await;
+    let mut newbie = Visitor::new(&server.base);
+    newbie.sign_in("newbie").await;
+    let mut ada = Visitor::new(&server.base);
+    ada.sign_in("ada").await;
+    let mut newt = Visitor::new(&server.base);
+    newt.sign_in("newt-from-a-test").await;
+    // The new buyer saves a card; Ada replaces hers; a visitor of its own saves one too.
+    assert_eq!(
+        save_card(&newbie, "4242424242424242").await.status,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        newbie.call("GET", "/wallet/buyer", None).await.status,
+        StatusCode::OK,
+        "saved: one-click from now on"
+    );
+    let replaced = save_card(&ada, "4000002760003184").await;
+    assert_eq!(replaced.status, StatusCode::CREATED);
+    let ada_new_method = replaced.body["id"].as_str().expect("id").to_owned();
+    assert_eq!(
+        save_card(&newt, "4242424242424242").await.status,
+        StatusCode::CREATED
+    );
+
+    // Only the host's own pages may reset, as for every wallet POST.
+    let foreign = send(
+        "POST",
+        &format!("{}/wallet/demo/reset", server.base),
+        &[("origin", "https://evil.example")],
+        None,
+    )
+    .await;
+    assert_eq!(foreign.status, StatusCode::FORBIDDEN);
+    let reset = Visitor::new(&server.base)
+        .call("POST", "/wallet/demo/reset", None)
+        .await;
+    assert_eq!(reset.status, StatusCode::NO_CONTENT, "{}", reset.body);
+
+    // Everyone stays signed in; the wallets are as buyers.json has them.
+    assert_eq!(
+        newbie.call("GET", "/wallet/buyer", None).await.status,
+        StatusCode::NO_CONTENT,
+        "the new buyer has nothing saved again"
+    );
+    assert_eq!(
+        newt.call("GET", "/wallet/buyer", None).await.status,
+        StatusCode::NO_CONTENT,
+        "other visitors' saved cards are forgotten"
+    );
+    let saved = ada.call("GET", "/wallet/buyer", None).await;
+    assert_eq!(saved.status, StatusCode::OK);
+    assert_eq!(saved.body["payment_method"]["id"], "pm_ada");
+    assert_eq!(saved.body["payment_method"]["last4"], "4242");
+    // The replaced card is gone from the vault: it cannot be spent any more.
+    let session = ready_session(&server.base, &["enamel-pin-gold"]).await;
+    let token = ada
+        .call(
+            "POST",
+            "/wallet/payment_token",
+            Some(
+                &json!({"payment_method_id": ada_new_method, "checkout_session_id": session["id"],
+                         "merchant_id": "buycard-demo", "max_amount": 100000, "currency": "usd"}),
+            ),
+        )
+        .await;
+    assert_eq!(token.status, StatusCode::BAD_REQUEST, "{}", token.body);
+    // And Ada is one-click again with the demo card.
+    let done = one_click(&ada, "enamel-pin-gold").await;
+    assert_eq!(done["status"], "completed", "{done}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn there_is_no_demo_reset_without_the_flag() {
+    let server = Server::start(demo_config()).await;
+    let reply = Visitor::new(&server.base)
+        .call("POST", "/wallet/demo/reset", None)
+        .await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
     server.stop().await;
 }
 

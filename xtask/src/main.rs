@@ -58,7 +58,8 @@ usage: cargo xtask <command>
           server on loopback (BUYCARD_BENCH_N, BUYCARD_BENCH_CONCURRENCY, BUYCARD_BENCH_DB)
   e2e [FILE...]
           release build, then only the end-to-end tests (or only the named test files,
-          e.g. `buy.test.mjs`): for working on the pages
+          e.g. `buy.test.mjs`; `serve-noreload.mjs` runs the purchase under `trunk serve`
+          that `test` runs after them): for working on the pages
   setup   only install what is missing (wasm32 target, Trunk, wasm-bindgen-cli, wasm-opt,
           Chromium and ChromeDriver, the end-to-end tests' npm packages)
 ";
@@ -78,7 +79,20 @@ fn e2e(files: &[String]) -> Result<(), String> {
     setup::ensure(setup::Needs::Browser)?;
     steps::trunk_release_build()?;
     let mut report = Report::default();
-    report.run("end-to-end tests", || steps::e2e_tests(files));
+    // serve-noreload.mjs runs against `trunk serve`, not against the release build: its own step.
+    let (serve, files): (Vec<&String>, Vec<&String>) = files
+        .iter()
+        .partition(|f| f.trim_start_matches("./") == steps::SERVE_TEST);
+    if serve.is_empty() || !files.is_empty() {
+        let files: Vec<String> = files.into_iter().cloned().collect();
+        report.run("end-to-end tests", || steps::e2e_tests(&files));
+    }
+    if !serve.is_empty() {
+        report.run(
+            "trunk serve: no reload on a purchase",
+            steps::serve_no_reload,
+        );
+    }
     report.finish()
 }
 
@@ -96,11 +110,19 @@ fn test() -> Result<(), String> {
     });
     if built {
         report.run("end-to-end tests", || steps::e2e_tests(&[]));
+        report.run(
+            "trunk serve: no reload on a purchase",
+            steps::serve_no_reload,
+        );
         if let Err(e) = size::print() {
             eprintln!("xtask: size report failed: {e}");
         }
     } else {
         report.skip("end-to-end tests", "the release build failed");
+        report.skip(
+            "trunk serve: no reload on a purchase",
+            "the release build failed",
+        );
     }
     report.finish()
 }

@@ -180,6 +180,16 @@ fn start_server(
     args: &[String],
     env: &[(&str, &str)],
 ) -> Result<(Guard, String), String> {
+    start_server_on(catalog, ":memory:", args, env)
+}
+
+/// [`start_server`] with its database in a file (or `:memory:`).
+fn start_server_on(
+    catalog: &str,
+    database: &str,
+    args: &[String],
+    env: &[(&str, &str)],
+) -> Result<(Guard, String), String> {
     let binary = target_dir().join("debug/buycard-server");
     let mut child = Command::new(&binary)
         .args([
@@ -188,7 +198,7 @@ fn start_server(
             "--catalog",
             catalog,
             "--database",
-            ":memory:",
+            database,
         ])
         .args(args)
         .current_dir(root())
@@ -235,6 +245,8 @@ pub fn e2e_tests(files: &[String]) -> StepResult {
             "dist".into(),
             "--merchants".into(),
             registry.clone(),
+            // The preview's "reset demo data", which the preview pages' tests use.
+            "--demo-reset".into(),
         ],
         &demo::HARBOR_ENV,
     )?;
@@ -255,6 +267,132 @@ pub fn e2e_tests(files: &[String]) -> StepResult {
             )
             .env("CHROMIUM", CHROMIUM)
             .env("ARTIFACTS", &artifacts),
+    )
+}
+
+/// A file removed when dropped: what a step wrote for itself only.
+struct Scratch(PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// A free port on 127.0.0.1 (free when asked; the caller binds it right away).
+fn free_port() -> Result<u16, String> {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|addr| addr.port())
+        .map_err(|e| format!("no free port on 127.0.0.1: {e}"))
+}
+
+/// The end-to-end test that runs against `trunk serve` (not part of the default file set: its
+/// name does not end in `.test.mjs`).
+pub const SERVE_TEST: &str = "serve-noreload.mjs";
+
+/// What `cargo xtask serve` runs, checked for the bug it once had: `trunk serve` watched the
+/// repository while the server wrote SQLite into it, so every checkout write rebuilt and reloaded
+/// the page under the buyer. Here the platform keeps its database inside the repository
+/// (`.data/`, the server's default place), Trunk serves the page with the repository's own
+/// Trunk.toml (watch list, hooks, proxies; only the platform's port differs), and
+/// `tests/e2e/serve-noreload.mjs` buys through it and checks that the page did not reload, and
+/// that it does when a watched source changes. The release profile reuses the release build.
+pub fn serve_no_reload() -> StepResult {
+    build_server()?;
+    // Everything of this step's own (database, registry, Trunk's output and log) in one folder of
+    // this checkout, emptied first and kept afterwards for a look at the log.
+    let work = root().join(".data/serve-no-reload");
+    _ = std::fs::remove_dir_all(&work);
+    std::fs::create_dir_all(&work).map_err(|e| format!("cannot create {}: {e}", work.display()))?;
+    let port = free_port()?;
+    let page = format!("http://127.0.0.1:{port}");
+    let (_harbor, harbor) = start_server(
+        &demo::harbor_catalog(),
+        &demo::harbor_args(),
+        &demo::harbor_server_env(),
+    )?;
+    let registry = demo::write_registry(&work, &harbor)?;
+    let database = work.join("buycard.sqlite");
+    let (_platform, platform) = start_server_on(
+        "server/catalog",
+        &database.display().to_string(),
+        &[
+            "--merchants".into(),
+            registry.display().to_string(),
+            "--allow-origin".into(),
+            page.clone(),
+            "--demo-reset".into(),
+        ],
+        &demo::HARBOR_ENV,
+    )?;
+    // The repository's Trunk.toml with its proxies pointed at this platform. It must sit in the
+    // repository's root: Trunk resolves the config's paths from the config's own folder.
+    let trunk_toml = std::fs::read_to_string(root().join("Trunk.toml"))
+        .map_err(|e| format!("cannot read Trunk.toml: {e}"))?;
+    const SERVE_PLATFORM: &str = "http://127.0.0.1:8787/";
+    if !trunk_toml.contains(SERVE_PLATFORM) {
+        return Err(format!(
+            "Trunk.toml no longer proxies to {SERVE_PLATFORM}: update this step"
+        ));
+    }
+    let config = Scratch(root().join(".trunk-serve-test.toml"));
+    std::fs::write(
+        &config.0,
+        trunk_toml.replace(SERVE_PLATFORM, &format!("{platform}/")),
+    )
+    .map_err(|e| format!("cannot write {}: {e}", config.0.display()))?;
+    let log_path = work.join("trunk.log");
+    let log = std::fs::File::create(&log_path)
+        .map_err(|e| format!("cannot create {}: {e}", log_path.display()))?;
+    let log_err = log.try_clone().map_err(|e| e.to_string())?;
+    println!("xtask: trunk serve on {page} (log: {})", log_path.display());
+    let mut trunk = Guard(
+        Command::new(setup::cargo_tool("trunk"))
+            .arg("--config")
+            .arg(&config.0)
+            .args(["serve", "--release", "--port", &port.to_string(), "--dist"])
+            .arg(work.join("dist"))
+            .current_dir(root())
+            .env("PATH", setup::tool_path())
+            .env("NO_COLOR", "true")
+            .stdout(log)
+            .stderr(log_err)
+            .spawn()
+            .map_err(|e| format!("cannot start trunk: {e}"))?,
+    );
+    let addr: SocketAddr = format!("127.0.0.1:{port}")
+        .parse()
+        .map_err(|e| format!("{e}"))?;
+    let started = Instant::now();
+    while !http_ok(addr) {
+        if let Ok(Some(status)) = trunk.0.try_wait() {
+            return Err(format!(
+                "trunk serve stopped ({status}); see {}",
+                log_path.display()
+            ));
+        }
+        if started.elapsed() > Duration::from_secs(10 * 60) {
+            return Err(format!(
+                "trunk serve did not serve the page within 10 minutes; see {}",
+                log_path.display()
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    println!(
+        "xtask: trunk serve built the page in {} s",
+        started.elapsed().as_secs()
+    );
+    run_counted(
+        Command::new("node")
+            .args(["--test", "--test-reporter=spec", SERVE_TEST])
+            .current_dir(root().join("tests/e2e"))
+            .env("BUYCARD_URL", &page)
+            .env("TRUNK_LOG", &log_path)
+            .env("BUYCARD_DATABASE", &database)
+            .env("CHROMIUM", CHROMIUM)
+            .env("ARTIFACTS", root().join("tests/e2e/artifacts")),
     )
 }
 
@@ -348,6 +486,8 @@ pub fn serve() -> Result<(), String> {
                 &data.join("buycard.sqlite").display().to_string(),
             ])
             .args(["--merchants", &registry.display().to_string()])
+            // The demo switch's "reset demo data" (a demo-only route).
+            .arg("--demo-reset")
             // The preview page's origin may call the gateway, the checkout API and the wallet.
             .args(["--allow-origin", &format!("http://{PAGE}")])
             .envs(demo::HARBOR_ENV),
