@@ -296,8 +296,11 @@ pub fn BuyFlow(
         _ => String::new(),
     };
 
+    // The sheet is drawn again when the stage changes, not on every event (each sets the stage):
+    // redrawing would take focus from the field the buyer is in.
+    let stage_now = Memo::new(move |_| ctx.stage.get());
     let sheet = move || {
-        let stage = ctx.stage.get();
+        let stage = stage_now.get();
         if !stage.sheet_open() {
             return None;
         }
