@@ -50,6 +50,11 @@ pub(super) struct Ctx {
     host: StoredValue<HtmlElement, LocalStorage>,
 }
 
+/// Whether the flow is waiting for a request or a timer (a new intent would be ignored).
+pub(super) fn waiting(ctx: Ctx) -> bool {
+    ctx.flow.try_with_value(Flow::waiting).unwrap_or(true)
+}
+
 pub(super) fn dispatch(ctx: Ctx, event: Event) {
     let Some(effects) = ctx
         .flow
@@ -213,6 +218,8 @@ pub fn BuyFlow(
     on_sold_out: Callback<()>,
 ) -> impl IntoView {
     let has_wallet = backend.wallet.is_some();
+    // What a new buyer types is kept per shop and item for this tab, until an order is placed.
+    let draft_key = format!("buycard:details:{}:{}", backend.endpoint, purchase.item_id);
     let ctx = Ctx {
         flow: StoredValue::new_local(Flow::new(purchase, has_wallet)),
         stage: RwSignal::new(Stage::Idle),
@@ -225,11 +232,8 @@ pub fn BuyFlow(
         host: StoredValue::new_local(host),
     };
     let lang = locale.lang;
-    let form = Form::new(if lang == crate::core::i18n::Lang::Fr {
-        "FR"
-    } else {
-        "US"
-    });
+    let placed = Signal::derive(move || matches!(ctx.stage.get(), Stage::Placed(_)));
+    let form = Form::new(&locale, draft_key, placed);
     let buy_button = NodeRef::<leptos::html::Button>::new();
     let sheet_title = NodeRef::<leptos::html::H2>::new();
 
