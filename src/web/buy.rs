@@ -232,7 +232,7 @@ pub fn BuyFlow(
         host: StoredValue::new_local(host),
     };
     let lang = locale.lang;
-    let placed = Signal::derive(move || matches!(ctx.stage.get(), Stage::Placed(_)));
+    let placed = Memo::new(move |_| matches!(ctx.stage.get(), Stage::Placed(_)));
     let form = Form::new(&locale, draft_key, placed);
     let buy_button = NodeRef::<leptos::html::Button>::new();
     let sheet_title = NodeRef::<leptos::html::H2>::new();

@@ -17,10 +17,10 @@ use crate::core::checkout_error::CheckoutError;
 use crate::core::details::card::{
     Edit, Typed, card_brand, digits_of, format_card_number, format_cvc, format_expiry,
 };
-use crate::core::details::postal::{default_country_with_hints, postal_label, postal_rule};
+use crate::core::details::postal::default_country_with_hints;
 use crate::core::details::{
     AddressForm, COUNTRIES, CardForm, Field, Problems, check_address, check_card, country_name,
-    needs_state, state_label,
+    needs_state,
 };
 use crate::core::flow::{AddressEntry, CardPayment, Event};
 use crate::core::i18n::{Lang, Locale, Msg, pay_label};
@@ -52,7 +52,7 @@ impl Form {
     /// A form for one card's purchases: the draft this tab kept under `draft_key`, or an empty
     /// one in the reader's country. The draft follows what is typed and is forgotten once
     /// `placed`.
-    pub(super) fn new(locale: &Locale, draft_key: String, placed: Signal<bool>) -> Self {
+    pub(super) fn new(locale: &Locale, draft_key: String, placed: Memo<bool>) -> Self {
         let draft = draft::load(&draft_key).unwrap_or_default();
         let country = Some(draft.country.clone())
             .filter(|code| COUNTRIES.iter().any(|(listed, ..)| listed == code))
@@ -144,16 +144,15 @@ mod draft {
     }
 
     pub fn load(key: &str) -> Option<AddressForm> {
-        let text = storage()?.get_item(key).ok()??;
-        serde_json::from_str(&text).ok()
+        AddressForm::from_draft(&storage()?.get_item(key).ok()??)
     }
 
     pub fn store(key: &str, form: &AddressForm) {
         let Some(storage) = storage() else { return };
         if form.is_blank() {
             _ = storage.remove_item(key);
-        } else if let Ok(text) = serde_json::to_string(form) {
-            _ = storage.set_item(key, &text);
+        } else {
+            _ = storage.set_item(key, &form.to_draft());
         }
     }
 
@@ -191,47 +190,6 @@ fn focus_first_problem(event: &web_sys::SubmitEvent, problems: &Problems) {
     });
 }
 
-/// How a field rewrites what is typed into it.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Format {
-    Plain,
-    CardNumber,
-    Expiry,
-    Cvc,
-}
-
-/// The `<input>` of a field.
-#[derive(Clone, Copy)]
-struct Input {
-    field: Field,
-    value: RwSignal<String>,
-    kind: &'static str,
-    inputmode: Signal<Option<&'static str>>,
-    format: Format,
-    placeholder: Option<Msg>,
-}
-
-impl Input {
-    fn new(field: Field, value: RwSignal<String>) -> Self {
-        Self {
-            field,
-            value,
-            kind: "text",
-            inputmode: Signal::stored(None),
-            format: Format::Plain,
-            placeholder: None,
-        }
-    }
-
-    fn numeric(self, format: Format) -> Self {
-        Self {
-            inputmode: Signal::stored(Some("numeric")),
-            format,
-            ..self
-        }
-    }
-}
-
 /// What the sheet's parts share.
 #[derive(Clone, Copy)]
 struct Sheet {
@@ -259,8 +217,9 @@ impl Sheet {
             .map(|m| m.text(self.lang))
     }
 
-    /// What was typed, rewritten as the field writes it, with the caret after the same digit.
-    fn on_input(self, input: Input, event: web_sys::Event) {
+    /// What was typed, rewritten as the field writes it (the card's fields), with the caret
+    /// after the same digit.
+    fn on_input(self, field: Field, value: RwSignal<String>, event: web_sys::Event) {
         let Some(element) = event
             .target()
             .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
@@ -268,8 +227,8 @@ impl Sheet {
             return;
         };
         let typed = element.value();
-        self.form.clear(input.field);
-        let previous = input.value.get_untracked();
+        self.form.clear(field);
+        let previous = value.get_untracked();
         let edit = event
             .dyn_ref::<web_sys::InputEvent>()
             .map_or(Edit::Insert, |e| Edit::from_input_type(&e.input_type()));
@@ -278,11 +237,10 @@ impl Sheet {
             .ok()
             .flatten()
             .map_or(typed.encode_utf16().count(), |c| c as usize);
-        let rewritten = match input.format {
-            Format::Plain => None,
-            Format::CardNumber => Some(format_card_number(&previous, &typed, caret, edit)),
-            Format::Expiry => Some(format_expiry(&previous, &typed, caret, edit)),
-            Format::Cvc => {
+        let rewritten = match field {
+            Field::CardNumber => Some(format_card_number(&previous, &typed, caret, edit)),
+            Field::Expiry => Some(format_expiry(&previous, &typed, caret, edit)),
+            Field::Cvc => {
                 let brand = self
                     .form
                     .number
@@ -291,9 +249,10 @@ impl Sheet {
                 let caret = text.len();
                 Some(Typed { text, caret })
             }
+            _ => None,
         };
         let Some(rewritten) = rewritten else {
-            input.value.set(typed);
+            value.set(typed);
             return;
         };
         if rewritten.text != typed {
@@ -302,59 +261,60 @@ impl Sheet {
             let caret = u32::try_from(rewritten.caret).unwrap_or(u32::MAX);
             _ = element.set_selection_range(caret, caret);
         }
-        input.value.set(rewritten.text);
+        value.set(rewritten.text);
     }
 
-    /// One labelled input, its problem beside it (`aria-invalid`, `aria-describedby`), and the
-    /// card's brand beside the label when given (`{id}-brand`, also describing the input).
-    fn field(
-        self,
-        input: Input,
-        label: impl Fn() -> Msg + Send + Sync + 'static,
-        brand: Option<AnyView>,
-        node: NodeRef<leptos::html::Input>,
-    ) -> impl IntoView {
-        let lang = self.lang;
-        let field = input.field;
+    /// One labelled input, its problem beside it (`aria-invalid`, `aria-describedby`); the card
+    /// number's brand beside its label (`bc-card_number-brand`, also describing the input).
+    /// One function for every field, not one per field: each distinct view is more wasm.
+    fn field(self, field: Field, value: RwSignal<String>) -> impl IntoView {
+        let Sheet { ctx: _, form, lang } = self;
         let id = format!("bc-{}", field.as_str());
         let error_id = format!("{id}-error");
-        let described = match brand {
-            Some(_) => format!("{id}-brand {error_id}"),
-            None => error_id.clone(),
+        let card_number = field == Field::CardNumber;
+        let described = if card_number {
+            format!("{id}-brand {error_id}")
+        } else {
+            error_id.clone()
         };
-        let error = Memo::new(move |_| self.message(field));
+        let error = move || self.message(field);
+        let brand = move || form.number.with(|n| card_brand(&digits_of(n)));
+        let badge = card_number.then(|| {
+            view! {
+                <span
+                    class="brand"
+                    id="bc-card_number-brand"
+                    data-brand=move || brand().map(|b| b.as_str())
+                    hidden=move || brand().is_none()
+                >
+                    {move || brand().map(|b| b.name())}
+                </span>
+            }
+        });
         view! {
             <div class="field" data-field=field.as_str()>
                 <div class="label-row">
-                    <label for=id.clone()>{move || label().text(lang)}</label>
-                    {brand}
+                    <label for=id.clone()>
+                        {move || form.country.with(|c| field.label_in(c)).text(lang)}
+                    </label>
+                    {badge}
                 </div>
                 <input
                     id=id
                     name=field.as_str()
-                    type=input.kind
+                    type=field.input_type()
                     autocomplete=field.autocomplete()
-                    inputmode=move || input.inputmode.get()
-                    placeholder=input.placeholder.map(|m| m.text(lang))
+                    inputmode=move || form.country.with(|c| field.inputmode(c))
+                    placeholder=field.placeholder().map(|m| m.text(lang))
                     spellcheck="false"
-                    prop:value=move || input.value.get()
-                    on:input=move |event| self.on_input(input, event)
-                    aria-invalid=move || error.with(Option::is_some).to_string()
+                    prop:value=move || value.get()
+                    on:input=move |event| self.on_input(field, value, event)
+                    aria-invalid=move || error().is_some().to_string()
                     aria-describedby=described
-                    node_ref=node
                 />
-                <p class="field-error" id=error_id>{move || error.get()}</p>
+                <p class="field-error" id=error_id>{error}</p>
             </div>
         }
-    }
-
-    fn plain(self, field: Field, value: RwSignal<String>) -> impl IntoView {
-        self.field(
-            Input::new(field, value),
-            move || field.label(),
-            None,
-            NodeRef::new(),
-        )
     }
 }
 
@@ -438,48 +398,31 @@ pub(super) fn details_sheet(
             </p>
         </div>
     };
-    let has_state = Memo::new(move |_| needs_state(&form.country.get()));
+    let has_state = Memo::new(move |_| form.country.with(|c| needs_state(c)));
     let state = move || {
-        has_state.get().then(|| {
-            sheet.field(
-                Input::new(Field::State, form.state),
-                move || state_label(&form.country.get()),
-                None,
-                NodeRef::new(),
-            )
+        has_state
+            .get()
+            .then(|| sheet.field(Field::State, form.state))
+    };
+    // Continue until the address is in; again once it changes.
+    let continue_button = move || {
+        (!ready.get() || changed.get()).then(|| {
+            view! { <button type="submit" class="continue">{Msg::Continue.text(lang)}</button> }
         })
-    };
-    // Letters in Canadian, British and Dutch codes; a number pad elsewhere.
-    let postal_letters = move || postal_rule(&form.country.get()).is_none_or(|rule| rule.letters);
-    let postal = Input {
-        inputmode: Signal::derive(move || (!postal_letters()).then_some("numeric")),
-        ..Input::new(Field::PostalCode, form.postal_code)
-    };
-    let postal = sheet.field(
-        postal,
-        move || postal_label(&form.country.get()),
-        None,
-        NodeRef::new(),
-    );
-    let email = Input {
-        kind: "email",
-        ..Input::new(Field::Email, form.email)
     };
     let address_form = view! {
         <form class="details address" on:submit=on_address novalidate>
             {country}
-            {sheet.field(email, || Field::Email.label(), None, NodeRef::new())}
-            {sheet.plain(Field::Name, form.name)}
-            {sheet.plain(Field::LineOne, form.line_one)}
-            {sheet.plain(Field::LineTwo, form.line_two)}
+            {sheet.field(Field::Email, form.email)}
+            {sheet.field(Field::Name, form.name)}
+            {sheet.field(Field::LineOne, form.line_one)}
+            {sheet.field(Field::LineTwo, form.line_two)}
             <div class="row place" class:with-state=move || has_state.get()>
-                {sheet.plain(Field::City, form.city)}
+                {sheet.field(Field::City, form.city)}
                 {state}
-                {postal}
+                {sheet.field(Field::PostalCode, form.postal_code)}
             </div>
-            <Show when=move || !ready.get() || changed.get()>
-                <button type="submit" class="continue">{Msg::Continue.text(lang)}</button>
-            </Show>
+            {continue_button}
         </form>
     };
     let payment = move || {
@@ -511,7 +454,7 @@ pub(super) fn details_sheet(
 }
 
 /// A delivery option as the radio list shows it.
-#[derive(Clone, PartialEq, Eq, Hash)]
+#[derive(Clone, PartialEq, Eq)]
 struct OptionRow {
     id: String,
     title: String,
@@ -529,8 +472,8 @@ fn payment(
 ) -> impl IntoView {
     let Sheet { ctx, form, lang } = sheet;
     let rows_locale = locale.clone();
-    // Keyed by what they show, so a new session redraws only an option that changed and the
-    // radio just chosen keeps focus.
+    // What the options show, as a memo: a new session with the same options (the answer to a
+    // choice) does not redraw them, so the radio just chosen keeps focus.
     let rows = Memo::new(move |_| {
         ctx.session.with(|session| {
             let Some(session) = session.as_ref().filter(|s| s.delivery_options.len() > 1) else {
@@ -550,12 +493,14 @@ fn payment(
                 .collect::<Vec<_>>()
         })
     });
-    let chosen = Memo::new(move |_| ctx.session.with(|s| s.as_ref().map(|s| s.chosen.clone())));
     let option = move |row: OptionRow| {
-        let id = row.id.clone();
-        let checked = {
+        let id = row.id;
+        let chosen = {
             let id = id.clone();
-            move || chosen.with(|c| c.as_ref().is_some_and(|c| c.contains(&id)))
+            move || {
+                ctx.session
+                    .with(|s| s.as_ref().is_some_and(|s| s.chosen.contains(&id)))
+            }
         };
         view! {
             <label class="option">
@@ -563,7 +508,7 @@ fn payment(
                     type="radio"
                     name="delivery"
                     value=id.clone()
-                    prop:checked=checked
+                    prop:checked=chosen
                     on:change=move |_| dispatch(ctx, Event::ChooseOption(id.clone()))
                 />
                 <span class="option-title">{row.title}</span>
@@ -572,11 +517,12 @@ fn payment(
         }
     };
     let options = move || {
-        (!rows.with(Vec::is_empty)).then(|| {
+        let rows = rows.get();
+        (!rows.is_empty()).then(|| {
             view! {
                 <fieldset class="options">
                     <legend>{Msg::Delivery.text(lang)}</legend>
-                    <For each=move || rows.get() key=|row| row.clone() children=option />
+                    {rows.into_iter().map(option).collect_view()}
                 </fieldset>
             }
         })
@@ -593,47 +539,17 @@ fn payment(
         });
         pay_label(lang, amount.as_deref())
     };
-
-    let number_input = NodeRef::<leptos::html::Input>::new();
-    let brand = Memo::new(move |_| form.number.with(|n| card_brand(&digits_of(n))));
-    let badge = view! {
-        <span
-            class="brand"
-            id="bc-card_number-brand"
-            data-brand=move || brand.get().map(|b| b.as_str())
-            hidden=move || brand.get().is_none()
-        >
-            {move || brand.get().map(|b| b.name())}
-        </span>
-    }
-    .into_any();
-    let number = sheet.field(
-        Input::new(Field::CardNumber, form.number).numeric(Format::CardNumber),
-        || Field::CardNumber.label(),
-        Some(badge),
-        number_input,
-    );
-    let expiry = sheet.field(
-        Input {
-            placeholder: Some(Msg::ExpiryPlaceholder),
-            ..Input::new(Field::Expiry, form.expiry).numeric(Format::Expiry)
-        },
-        || Field::Expiry.label(),
-        None,
-        NodeRef::new(),
-    );
-    let cvc = sheet.field(
-        Input::new(Field::Cvc, form.cvc).numeric(Format::Cvc),
-        || Field::Cvc.label(),
-        None,
-        NodeRef::new(),
-    );
-    // A declined card: the field holding it is focused, ready for another number.
+    // A declined card: the field holding it is focused, its text selected for another number.
+    let section = NodeRef::<leptos::html::Section>::new();
     if untrack(|| sheet.declined()) {
-        Effect::new(move |_| {
-            if let Some(input) = number_input.get_untracked() {
-                _ = input.focus();
-                input.select();
+        request_animation_frame(move || {
+            let number = section
+                .get_untracked()
+                .and_then(|s| s.query_selector("#bc-card_number").ok().flatten())
+                .and_then(|n| n.dyn_into::<HtmlInputElement>().ok());
+            if let Some(number) = number {
+                _ = number.focus();
+                number.select();
             }
         });
     }
@@ -693,14 +609,17 @@ fn payment(
         }
     });
     view! {
-        <section class="payment">
+        <section class="payment" node_ref=section>
             {totals}
             {options}
             <form class="details card-form" on:submit=on_pay novalidate>
                 <fieldset class="card-fields">
                     <legend>{Msg::CardDetails.text(lang)}</legend>
-                    {number}
-                    <div class="row pair">{expiry} {cvc}</div>
+                    {sheet.field(Field::CardNumber, form.number)}
+                    <div class="row pair">
+                        {sheet.field(Field::Expiry, form.expiry)}
+                        {sheet.field(Field::Cvc, form.cvc)}
+                    </div>
                 </fieldset>
                 {save}
                 {pay_problem}

@@ -8,12 +8,10 @@
 pub mod card;
 pub mod postal;
 
-use serde::{Deserialize, Serialize};
-
 use super::checkout::{Address, CardEntry, Contact, Delivery};
 use super::i18n::{Lang, Msg};
 use card::{Brand, card_brand, digits_of, luhn};
-use postal::{normalise_postal_code, postal_error};
+use postal::{normalise_postal_code, postal_error, postal_label, postal_rule};
 
 /// Countries the sheet offers, with their names in English and French. Shipping elsewhere is the
 /// merchant's call; the list only shapes the form.
@@ -85,8 +83,17 @@ impl Field {
         }
     }
 
-    /// The label, where it does not depend on the country ([`state_label`],
-    /// [`postal::postal_label`]).
+    /// The label in `country`: a ZIP code and a state in the United States, a province in
+    /// Canada, a postcode in the United Kingdom.
+    pub fn label_in(self, country: &str) -> Msg {
+        match self {
+            Field::State => state_label(country),
+            Field::PostalCode => postal_label(country),
+            other => other.label(),
+        }
+    }
+
+    /// The label, where it does not depend on the country (see [`Field::label_in`]).
     pub fn label(self) -> Msg {
         match self {
             Field::Country => Msg::FieldCountry,
@@ -101,6 +108,30 @@ impl Field {
             Field::Expiry => Msg::FieldExpiry,
             Field::Cvc => Msg::FieldCvc,
         }
+    }
+
+    /// The `<input>`'s `type`.
+    pub fn input_type(self) -> &'static str {
+        match self {
+            Field::Email => "email",
+            _ => "text",
+        }
+    }
+
+    /// The `inputmode` in `country`: a number pad for the card's fields and for postal codes
+    /// that are only digits.
+    pub fn inputmode(self, country: &str) -> Option<&'static str> {
+        let digits = match self {
+            Field::CardNumber | Field::Expiry | Field::Cvc => true,
+            Field::PostalCode => postal_rule(country).is_some_and(|rule| !rule.letters),
+            _ => false,
+        };
+        digits.then_some("numeric")
+    }
+
+    /// The hint shown in the empty field, where the format is not obvious.
+    pub fn placeholder(self) -> Option<Msg> {
+        (self == Field::Expiry).then_some(Msg::ExpiryPlaceholder)
     }
 
     /// The HTML `autocomplete` token, so the browser can fill the field.
@@ -123,8 +154,7 @@ impl Field {
 
 /// What the buyer typed in the address step. It is kept in the tab's session storage, so a
 /// reload does not lose it (the card never is).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AddressForm {
     pub email: String,
     pub name: String,
@@ -136,7 +166,58 @@ pub struct AddressForm {
     pub postal_code: String,
 }
 
+/// The first line of a stored draft: its format, so that another one is never misread.
+const DRAFT_FORMAT: &str = "buycard-address-1";
+
 impl AddressForm {
+    fn fields(&self) -> [&String; 8] {
+        [
+            &self.email,
+            &self.name,
+            &self.country,
+            &self.line_one,
+            &self.line_two,
+            &self.city,
+            &self.state,
+            &self.postal_code,
+        ]
+    }
+
+    /// The form as stored in the tab: one field per line (a single-line field holds no line
+    /// break; one that does gets a space instead). Smaller in the wasm than a JSON codec.
+    pub fn to_draft(&self) -> String {
+        let mut draft = DRAFT_FORMAT.to_owned();
+        for field in self.fields() {
+            draft.push('\n');
+            draft.extend(
+                field
+                    .chars()
+                    .map(|c| if c == '\n' || c == '\r' { ' ' } else { c }),
+            );
+        }
+        draft
+    }
+
+    /// A form read back from [`AddressForm::to_draft`]; `None` for anything else.
+    pub fn from_draft(draft: &str) -> Option<Self> {
+        let mut lines = draft.split('\n');
+        if lines.next() != Some(DRAFT_FORMAT) {
+            return None;
+        }
+        let mut next = || lines.next().map(str::to_owned);
+        let form = Self {
+            email: next()?,
+            name: next()?,
+            country: next()?,
+            line_one: next()?,
+            line_two: next()?,
+            city: next()?,
+            state: next()?,
+            postal_code: next()?,
+        };
+        lines.next().is_none().then_some(form)
+    }
+
     /// Whether nothing was typed (the country alone is a default, not something typed).
     pub fn is_blank(&self) -> bool {
         [
@@ -187,39 +268,53 @@ fn plausible_email(email: &str) -> bool {
 /// The buyer's contact and delivery details, or every problem at once: "Required" for an empty
 /// field, else what the field should look like (a postal code of the chosen country).
 pub fn check_address(form: &AddressForm) -> Result<(Contact, Delivery), Problems> {
-    let mut problems = Vec::new();
-    let mut require = |field: Field, text: &str| {
-        let empty = blank(text);
-        if empty {
-            problems.push((field, Msg::ErrFieldRequired));
-        }
-        !empty
-    };
     let country = form.country.trim().to_ascii_uppercase();
     let email = form.email.trim();
     let postal = form.postal_code.trim();
     let listed = COUNTRIES.iter().any(|(code, ..)| *code == country);
-    let country_given = require(Field::Country, &country);
-    let email_given = require(Field::Email, email);
-    require(Field::Name, &form.name);
-    require(Field::LineOne, &form.line_one);
-    require(Field::City, &form.city);
-    if needs_state(&country) {
-        require(Field::State, &form.state);
-    }
-    let postal_given = require(Field::PostalCode, postal);
-    if country_given && !listed {
-        problems.push((Field::Country, Msg::ErrFieldCountry));
-    }
-    if email_given && !plausible_email(email) {
-        problems.push((Field::Email, Msg::ErrFieldEmail));
-    }
     let postal_code = normalise_postal_code(&country, postal);
-    if listed && postal_given && postal_code.is_none() {
-        problems.push((Field::PostalCode, postal_error(&country)));
-    }
+    // "Required" first; then whether what was typed can be right.
+    let check = |text: &str, ok: bool, wrong: Msg| {
+        if blank(text) {
+            Some(Msg::ErrFieldRequired)
+        } else {
+            (!ok).then_some(wrong)
+        }
+    };
+    let required = |text: &str| blank(text).then_some(Msg::ErrFieldRequired);
+    // In the order the sheet shows the fields: the first is the one focused.
+    let problems: Problems = [
+        (
+            Field::Country,
+            check(&country, listed, Msg::ErrFieldCountry),
+        ),
+        (
+            Field::Email,
+            check(email, plausible_email(email), Msg::ErrFieldEmail),
+        ),
+        (Field::Name, required(&form.name)),
+        (Field::LineOne, required(&form.line_one)),
+        (Field::City, required(&form.city)),
+        (
+            Field::State,
+            needs_state(&country)
+                .then(|| required(&form.state))
+                .flatten(),
+        ),
+        (
+            Field::PostalCode,
+            // Where the country is not known, neither is the shape of its codes.
+            check(
+                postal,
+                !listed || postal_code.is_some(),
+                postal_error(&country),
+            ),
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(field, problem)| Some((field, problem?)))
+    .collect();
     let (Some(postal_code), true) = (postal_code, problems.is_empty()) else {
-        problems.sort_by_key(|(field, _)| *field as u8);
         return Err(problems);
     };
     let name = form.name.trim().to_owned();
@@ -581,19 +676,47 @@ mod tests {
     }
 
     #[test]
-    fn a_draft_survives_storage_but_never_holds_a_card() {
-        let draft = paris();
-        let stored = serde_json::to_string(&draft).expect("json");
+    fn a_draft_reads_back_as_it_was_written() {
+        let draft = AddressForm {
+            line_two: "Bât. B\nétage 2".into(),
+            ..paris()
+        };
+        let stored = draft.to_draft();
+        let back = AddressForm::from_draft(&stored).expect("read");
         assert_eq!(
-            serde_json::from_str::<AddressForm>(&stored).expect("read"),
+            back.line_two, "Bât. B étage 2",
+            "a line break cannot shift the fields"
+        );
+        assert_eq!(
+            AddressForm {
+                line_two: draft.line_two.clone(),
+                ..back
+            },
             draft
         );
-        // An older or partial draft still reads.
-        let partial: AddressForm = serde_json::from_str(r#"{"email":"a@b.c"}"#).expect("read");
-        assert_eq!(partial.email, "a@b.c");
-        assert!(!partial.is_blank());
-        assert!(AddressForm::default().is_blank());
-        assert!(!stored.contains("number") && !stored.contains("cvc"));
+        assert_eq!(
+            AddressForm::from_draft(&AddressForm::default().to_draft()),
+            Some(AddressForm::default())
+        );
+        // Anything else is not a draft: another format, too few or too many lines.
+        let longer = format!("{stored}\nmore");
+        for other in [
+            "",
+            "{\"email\":\"a@b.c\"}",
+            "buycard-address-1\na@b.c",
+            &longer,
+        ] {
+            assert_eq!(AddressForm::from_draft(other), None, "{other}");
+        }
+        assert!(!paris().is_blank());
+        assert!(
+            AddressForm {
+                country: "US".into(),
+                ..Default::default()
+            }
+            .is_blank(),
+            "a country alone is the default, not something typed"
+        );
     }
 
     #[test]
@@ -614,6 +737,32 @@ mod tests {
         ];
         let tokens: HashSet<&str> = all.iter().map(|f| f.autocomplete()).collect();
         assert_eq!(tokens.len(), all.len(), "one token per field");
+        let numeric = |country| -> Vec<Field> {
+            all.into_iter()
+                .filter(|f| f.inputmode(country) == Some("numeric"))
+                .collect()
+        };
+        assert_eq!(
+            numeric("US"),
+            [
+                Field::PostalCode,
+                Field::CardNumber,
+                Field::Expiry,
+                Field::Cvc
+            ]
+        );
+        assert_eq!(
+            numeric("GB"),
+            [Field::CardNumber, Field::Expiry, Field::Cvc],
+            "letters in a postcode"
+        );
+        assert_eq!(Field::Email.input_type(), "email");
+        assert_eq!(
+            Field::PostalCode.label_in("US"),
+            Msg::FieldPostal(PostalWord::Zip)
+        );
+        assert_eq!(Field::State.label_in("CA"), Msg::FieldProvince);
+        assert_eq!(Field::City.label_in("CA"), Msg::FieldCity);
         assert_eq!(country_name("CA", Lang::Fr), Some("Canada"));
         assert_eq!(country_name("GB", Lang::Fr), Some("Royaume-Uni"));
         assert_eq!(state_label("CA"), Msg::FieldProvince);
