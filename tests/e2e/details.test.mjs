@@ -118,6 +118,7 @@ test("a declined card is marked on its field and beside Pay; a good card then gi
     { timeout: 2000 },
   );
   assert.equal(await stateOf(page, "enamel-pin"), "details", "the sheet stays open");
+  await card.screenshot({ path: artifact("details-declined.png") });
   assert.equal(await card.locator("#bc-email").inputValue(), "dora@example.com", "what was typed is kept");
   // Another number: the field is no longer marked.
   await card.locator("#bc-card_number").fill("4242 4242 4242 4242");
@@ -163,6 +164,7 @@ test("an empty field says Required, and every field names its autocomplete token
   }
   assert.equal(await focusedIn(page, "tour-tee"), "bc-email", "focus on the first field to fix");
   assert.deepEqual(await axeViolations(page), [], "the open sheet, its messages showing");
+  await card.screenshot({ path: artifact("details-required.png") });
   // Typing in a field takes its message away until the next check.
   await card.locator("#bc-name").fill("Newt Buyer");
   assert.equal(await card.locator("#bc-name").getAttribute("aria-invalid"), "false");
