@@ -410,7 +410,8 @@ test("at 375 px the filled form fits the phone, pairs sharing a row where the sh
     await fillAddress(card, "phone@example.com");
     await typeCard(card, "4242 4242 4242 4242");
     await checkLayout(card, []);
-    await card.screenshot({ path: artifact(`details-375-${colorScheme}.png`) });
+    // The sheet itself, wherever it is drawn (in the card, or as a dialog over the page).
+    await card.locator(".sheet").screenshot({ path: artifact(`details-375-${colorScheme}.png`) });
     await page.context().close();
   }
   for (const [width, pairs] of [
