@@ -62,6 +62,17 @@ impl Locale {
     }
 }
 
+/// What a country calls its postal codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PostalWord {
+    /// The United States.
+    Zip,
+    /// The United Kingdom.
+    Postcode,
+    /// Everywhere else (Canada Post says "postal code" too).
+    PostalCode,
+}
+
 /// A message the card can show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Msg {
@@ -165,20 +176,36 @@ pub enum Msg {
     FieldName,
     FieldCountry,
     FieldLineOne,
+    /// The optional second address line.
+    FieldLineTwo,
     FieldCity,
+    /// "State or province", for a country without its own word.
     FieldState,
-    FieldPostalCode,
+    FieldUsState,
+    FieldProvince,
+    FieldPostal(PostalWord),
     FieldCardNumber,
     FieldExpiry,
     FieldCvc,
     ErrFieldRequired,
     ErrFieldEmail,
     ErrFieldCountry,
-    ErrFieldPostalCode,
+    /// A postal code that does not fit the country: "Enter a ZIP code like 94103."
+    ErrFieldPostal(PostalWord, &'static str),
     ErrFieldCardNumber,
+    /// Fewer digits than the card's brand has.
+    ErrFieldCardIncomplete,
+    /// The card number field after the bank declined the card (the sheet also says so by Pay).
+    ErrFieldCardDeclined,
     ErrFieldExpiry,
     ErrFieldExpired,
     ErrFieldCvc,
+    /// American Express: four digits on the front.
+    ErrFieldCvcFront,
+    /// Other cards: three digits on the back.
+    ErrFieldCvcBack,
+    /// The expiry field's placeholder.
+    ExpiryPlaceholder,
     ChooseVariant,
     SoldOutSuffix,
     ShipsFrom,
@@ -453,12 +480,20 @@ impl Msg {
             (Msg::FieldCountry, Fr) => "Pays",
             (Msg::FieldLineOne, En) => "Street address",
             (Msg::FieldLineOne, Fr) => "Adresse",
+            (Msg::FieldLineTwo, En) => "Apartment, suite (optional)",
+            (Msg::FieldLineTwo, Fr) => "Complément d’adresse (facultatif)",
             (Msg::FieldCity, En) => "City",
             (Msg::FieldCity, Fr) => "Ville",
             (Msg::FieldState, En) => "State or province",
             (Msg::FieldState, Fr) => "État ou province",
-            (Msg::FieldPostalCode, En) => "Postal code",
-            (Msg::FieldPostalCode, Fr) => "Code postal",
+            (Msg::FieldUsState, En) => "State",
+            (Msg::FieldUsState, Fr) => "État",
+            (Msg::FieldProvince, _) => "Province",
+            (Msg::FieldPostal(PostalWord::Zip), En) => "ZIP code",
+            (Msg::FieldPostal(PostalWord::Zip), Fr) => "Code ZIP",
+            (Msg::FieldPostal(PostalWord::Postcode), En) => "Postcode",
+            (Msg::FieldPostal(PostalWord::PostalCode), En) => "Postal code",
+            (Msg::FieldPostal(PostalWord::Postcode | PostalWord::PostalCode), Fr) => "Code postal",
             (Msg::FieldCardNumber, En) => "Card number",
             (Msg::FieldCardNumber, Fr) => "Numéro de carte",
             (Msg::FieldExpiry, En) => "Expiry (MM/YY)",
@@ -471,18 +506,41 @@ impl Msg {
             (Msg::ErrFieldEmail, Fr) => "Saisissez une adresse e-mail du type nom@exemple.fr.",
             (Msg::ErrFieldCountry, En) => "Choose a country from the list.",
             (Msg::ErrFieldCountry, Fr) => "Choisissez un pays dans la liste.",
-            (Msg::ErrFieldPostalCode, En) => {
-                "This postal code does not look right for the country."
+            (Msg::ErrFieldPostal(word, example), En) => {
+                let word = match word {
+                    PostalWord::Zip => "ZIP code",
+                    PostalWord::Postcode => "postcode",
+                    PostalWord::PostalCode => "postal code",
+                };
+                return format!("Enter a {word} like {example}.");
             }
-            (Msg::ErrFieldPostalCode, Fr) => "Ce code postal ne correspond pas au pays.",
+            (Msg::ErrFieldPostal(word, example), Fr) => {
+                let word = match word {
+                    PostalWord::Zip => "code ZIP",
+                    PostalWord::Postcode | PostalWord::PostalCode => "code postal",
+                };
+                return format!("Saisissez un {word} du type {example}.");
+            }
             (Msg::ErrFieldCardNumber, En) => "Check the card number.",
             (Msg::ErrFieldCardNumber, Fr) => "Vérifiez le numéro de carte.",
+            (Msg::ErrFieldCardIncomplete, En) => "This card number is incomplete.",
+            (Msg::ErrFieldCardIncomplete, Fr) => "Ce numéro de carte est incomplet.",
+            (Msg::ErrFieldCardDeclined, En) => "This card was declined.",
+            (Msg::ErrFieldCardDeclined, Fr) => "Cette carte a été refusée.",
             (Msg::ErrFieldExpiry, En) => "Enter the expiry as MM/YY.",
             (Msg::ErrFieldExpiry, Fr) => "Saisissez l’expiration au format MM/AA.",
             (Msg::ErrFieldExpired, En) => "This card has expired.",
             (Msg::ErrFieldExpired, Fr) => "Cette carte a expiré.",
             (Msg::ErrFieldCvc, En) => "Enter the 3 or 4 digits on the card.",
             (Msg::ErrFieldCvc, Fr) => "Saisissez les 3 ou 4 chiffres inscrits sur la carte.",
+            (Msg::ErrFieldCvcFront, En) => "Enter the 4-digit code on the front of the card.",
+            (Msg::ErrFieldCvcFront, Fr) => {
+                "Saisissez les 4 chiffres inscrits au recto de la carte."
+            }
+            (Msg::ErrFieldCvcBack, En) => "Enter the 3-digit code on the back of the card.",
+            (Msg::ErrFieldCvcBack, Fr) => "Saisissez les 3 chiffres inscrits au verso de la carte.",
+            (Msg::ExpiryPlaceholder, En) => "MM / YY",
+            (Msg::ExpiryPlaceholder, Fr) => "MM / AA",
             (Msg::ChooseVariant, En) => "Option",
             (Msg::ChooseVariant, Fr) => "Choix",
             (Msg::SoldOutSuffix, En) => "sold out",
@@ -540,6 +598,15 @@ impl Msg {
     }
 }
 
+/// The Pay button, naming the amount when the session gives one ("Pay $133.70",
+/// "Payer 133,70 $US"); `amount` is already formatted for the reader's locale.
+pub fn pay_label(lang: Lang, amount: Option<&str>) -> String {
+    match amount {
+        Some(amount) => Msg::PayAmount.fill(lang, &[amount]),
+        None => Msg::Pay.text(lang),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -554,6 +621,16 @@ mod tests {
         assert_eq!(l.lang, Lang::Fr);
         let l = Locale::negotiate([None, Some("x"), Some("12-34")]);
         assert_eq!((l.tag(), l.lang), ("en", Lang::En));
+    }
+
+    #[test]
+    fn pay_names_the_amount() {
+        assert_eq!(pay_label(Lang::En, Some("$133.70")), "Pay $133.70");
+        assert_eq!(
+            pay_label(Lang::Fr, Some("133,70\u{a0}$US")),
+            "Payer 133,70\u{a0}$US"
+        );
+        assert_eq!(pay_label(Lang::Fr, None), "Payer");
     }
 
     #[test]
@@ -631,20 +708,31 @@ mod tests {
             Msg::FieldName,
             Msg::FieldCountry,
             Msg::FieldLineOne,
+            Msg::FieldLineTwo,
             Msg::FieldCity,
             Msg::FieldState,
-            Msg::FieldPostalCode,
+            Msg::FieldUsState,
+            Msg::FieldPostal(PostalWord::Zip),
+            Msg::FieldPostal(PostalWord::Postcode),
+            Msg::FieldPostal(PostalWord::PostalCode),
             Msg::FieldCardNumber,
             Msg::FieldExpiry,
             Msg::FieldCvc,
             Msg::ErrFieldRequired,
             Msg::ErrFieldEmail,
             Msg::ErrFieldCountry,
-            Msg::ErrFieldPostalCode,
+            Msg::ErrFieldPostal(PostalWord::Zip, "94103"),
+            Msg::ErrFieldPostal(PostalWord::Postcode, "SW1A 1AA"),
+            Msg::ErrFieldPostal(PostalWord::PostalCode, "K1A 0B1"),
             Msg::ErrFieldCardNumber,
+            Msg::ErrFieldCardIncomplete,
+            Msg::ErrFieldCardDeclined,
             Msg::ErrFieldExpiry,
             Msg::ErrFieldExpired,
             Msg::ErrFieldCvc,
+            Msg::ErrFieldCvcFront,
+            Msg::ErrFieldCvcBack,
+            Msg::ExpiryPlaceholder,
             Msg::ChooseVariant,
             Msg::SoldOutSuffix,
             Msg::ShipsFrom,
@@ -677,6 +765,16 @@ mod tests {
             assert_ne!(en, fr, "{msg:?} is not translated");
         }
         assert!(Msg::ErrHttp(503).text(Lang::Fr).contains("503"));
+        // "Province" is the same word in both languages.
+        assert_eq!(Msg::FieldProvince.text(Lang::Fr), "Province");
+        assert_eq!(
+            Msg::ErrFieldPostal(PostalWord::Zip, "94103").text(Lang::En),
+            "Enter a ZIP code like 94103."
+        );
+        assert_eq!(
+            Msg::ErrFieldPostal(PostalWord::PostalCode, "K1A 0B1").text(Lang::Fr),
+            "Saisissez un code postal du type K1A 0B1."
+        );
         assert_eq!(Msg::Showing(3, 5, 12).text(Lang::En), "3–5 of 12");
         assert_eq!(Msg::Showing(3, 3, 12).text(Lang::Fr), "3 sur 12");
     }

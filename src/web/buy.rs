@@ -50,6 +50,11 @@ pub(super) struct Ctx {
     host: StoredValue<HtmlElement, LocalStorage>,
 }
 
+/// Whether the flow is waiting for a request or a timer (a new intent would be ignored).
+pub(super) fn waiting(ctx: Ctx) -> bool {
+    ctx.flow.try_with_value(Flow::waiting).unwrap_or(true)
+}
+
 pub(super) fn dispatch(ctx: Ctx, event: Event) {
     let Some(effects) = ctx
         .flow
@@ -130,7 +135,7 @@ fn emit(ctx: Ctx, event: HostEvent) {
             "buycard:error",
             vec![
                 ("code", error.code().into()),
-                ("message", error.text(crate::core::i18n::Lang::En).into()),
+                ("message", error.text(Lang::En).into()),
                 ("retryable", error.retryable().into()),
             ],
         ),
@@ -267,6 +272,8 @@ pub fn BuyFlow(
     on_sold_out: Callback<()>,
 ) -> impl IntoView {
     let has_wallet = backend.wallet.is_some();
+    // What a new buyer types is kept per shop and item for this tab, until an order is placed.
+    let draft_key = format!("buycard:details:{}:{}", backend.endpoint, purchase.item_id);
     let ctx = Ctx {
         flow: StoredValue::new_local(Flow::new(purchase, has_wallet)),
         stage: RwSignal::new(Stage::Idle),
@@ -279,7 +286,8 @@ pub fn BuyFlow(
         host: StoredValue::new_local(host),
     };
     let lang = locale.lang;
-    let form = Form::new(if lang == Lang::Fr { "FR" } else { "US" });
+    let placed = Memo::new(move |_| matches!(ctx.stage.get(), Stage::Placed(_)));
+    let form = Form::new(&locale, draft_key, placed);
     let buy_button = NodeRef::<leptos::html::Button>::new();
     let dialog = NodeRef::<leptos::html::Dialog>::new();
     let sheet_title = NodeRef::<leptos::html::H2>::new();
@@ -386,7 +394,8 @@ pub fn BuyFlow(
     };
 
     let seller = item.seller.clone();
-    let product = {
+    // Drawn only while the sheet is open: a closed sheet loads no thumbnail.
+    let product = move || {
         let thumb = match item.image.clone() {
             Some(url) => {
                 view! { <img class="thumb" src=url alt="" width="48" height="48" /> }.into_any()
@@ -498,10 +507,7 @@ pub fn BuyFlow(
                 let label = match stage {
                     Stage::Placing => Msg::Paying.text(lang),
                     Stage::Authenticating => Msg::WaitingForBank.text(lang),
-                    _ => total.as_deref().map_or_else(
-                        || Msg::Confirm.text(lang),
-                        |t| Msg::PayAmount.fill(lang, &[t]),
-                    ),
+                    _ => crate::core::i18n::pay_label(lang, total.as_deref()),
                 };
                 let busy = matches!(stage, Stage::Placing | Stage::Authenticating);
                 let cancel = (!matches!(stage, Stage::Placing)).then(|| {
@@ -650,8 +656,7 @@ pub fn BuyFlow(
                 <h2 id="buycard-sheet-title" class=title_class tabindex="-1" node_ref=sheet_title>
                     {title}
                 </h2>
-                {product}
-                {move || open.get().then(body.clone())}
+                {move || open.get().then(|| view! { {product.clone()()} {body.clone()()} })}
             </dialog>
             <p class="sr-only" role="status" aria-live="polite">{status_text}</p>
         </div>

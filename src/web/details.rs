@@ -1,14 +1,29 @@
-//! The new buyer's sheet: contact and address, then the merchant's totals, delivery and the card.
+//! The new buyer's sheet, one path from top to bottom: the country, contact and address (sent
+//! to the merchant with Continue, so delivery and tax follow), then the delivery choice and the
+//! merchant's total, then the card and a Pay button that names the amount.
+//!
+//! What is typed lives in [`Form`], owned by the buy flow rather than by the sheet, so nothing
+//! is lost when the sheet is drawn again (after an error, a declined card). The contact and
+//! address are also kept in the tab's session storage until an order is placed, so a reload
+//! does not lose them; the card's number, expiry and security code never are.
 
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{HtmlElement, HtmlInputElement};
 
-use super::buy::{Ctx, dispatch, money, summary};
+use super::buy::{Ctx, dispatch, money, summary, waiting};
 use crate::core::checkout::Session;
+use crate::core::checkout_error::CheckoutError;
+use crate::core::details::card::{
+    Edit, Typed, card_brand, digits_of, format_card_number, format_cvc, format_expiry,
+};
+use crate::core::details::postal::default_country_with_hints;
 use crate::core::details::{
-    AddressForm, COUNTRIES, CardForm, Field, Problems, check_address, check_card, needs_state,
+    AddressForm, COUNTRIES, CardForm, Field, Problems, check_address, check_card, country_name,
+    needs_state,
 };
 use crate::core::flow::{AddressEntry, CardPayment, Event};
-use crate::core::i18n::{Locale, Msg};
+use crate::core::i18n::{Lang, Locale, Msg, pay_label};
 
 /// What a new buyer types, kept across re-renders and errors.
 #[derive(Clone, Copy)]
@@ -17,46 +32,76 @@ pub(super) struct Form {
     name: RwSignal<String>,
     country: RwSignal<String>,
     line_one: RwSignal<String>,
+    line_two: RwSignal<String>,
     city: RwSignal<String>,
     state: RwSignal<String>,
     postal_code: RwSignal<String>,
     number: RwSignal<String>,
     expiry: RwSignal<String>,
     cvc: RwSignal<String>,
+    /// "Save for one-click": off until the buyer ticks it.
     save: RwSignal<bool>,
     problems: RwSignal<Problems>,
+    /// The address last sent to the merchant: the total shown is for it.
+    sent: RwSignal<Option<AddressForm>>,
+    /// The card number last paid with, to mark the field while it still holds a declined card.
+    paid_with: RwSignal<String>,
 }
 
 impl Form {
-    pub(super) fn new(country: &str) -> Self {
-        let text = || RwSignal::new(String::new());
-        Self {
-            email: text(),
-            name: text(),
-            country: RwSignal::new(country.to_owned()),
-            line_one: text(),
-            city: text(),
-            state: text(),
-            postal_code: text(),
-            number: text(),
-            expiry: text(),
-            cvc: text(),
-            save: RwSignal::new(true),
+    /// A form for one card's purchases: the draft this tab kept under `draft_key`, or an empty
+    /// one in the reader's country. The draft follows what is typed and is forgotten once
+    /// `placed`.
+    pub(super) fn new(locale: &Locale, draft_key: String, placed: Memo<bool>) -> Self {
+        let draft = draft::load(&draft_key).unwrap_or_default();
+        let country = Some(draft.country.clone())
+            .filter(|code| COUNTRIES.iter().any(|(listed, ..)| listed == code))
+            .unwrap_or_else(|| default_country(locale).to_owned());
+        let form = Self {
+            email: RwSignal::new(draft.email),
+            name: RwSignal::new(draft.name),
+            country: RwSignal::new(country),
+            line_one: RwSignal::new(draft.line_one),
+            line_two: RwSignal::new(draft.line_two),
+            city: RwSignal::new(draft.city),
+            state: RwSignal::new(draft.state),
+            postal_code: RwSignal::new(draft.postal_code),
+            number: RwSignal::new(String::new()),
+            expiry: RwSignal::new(String::new()),
+            cvc: RwSignal::new(String::new()),
+            save: RwSignal::new(false),
             problems: RwSignal::new(Vec::new()),
+            sent: RwSignal::new(None),
+            paid_with: RwSignal::new(String::new()),
+        };
+        // An effect rather than the fields' handlers: whatever changes the address (typing,
+        // autofill, the country picker, the postal code rewritten on Continue) is kept.
+        let key = draft_key.clone();
+        Effect::new(move |_| draft::store(&key, &form.address()));
+        Effect::new(move |_| {
+            if placed.get() {
+                draft::forget(&draft_key);
+            }
+        });
+        form
+    }
+
+    /// The address step as typed (tracked: an effect or a memo reading it follows every key).
+    fn address(&self) -> AddressForm {
+        AddressForm {
+            email: self.email.get(),
+            name: self.name.get(),
+            country: self.country.get(),
+            line_one: self.line_one.get(),
+            line_two: self.line_two.get(),
+            city: self.city.get(),
+            state: self.state.get(),
+            postal_code: self.postal_code.get(),
         }
     }
 
-    fn address(&self) -> AddressForm {
-        AddressForm {
-            email: self.email.get_untracked(),
-            name: self.name.get_untracked(),
-            country: self.country.get_untracked(),
-            line_one: self.line_one.get_untracked(),
-            line_two: String::new(),
-            city: self.city.get_untracked(),
-            state: self.state.get_untracked(),
-            postal_code: self.postal_code.get_untracked(),
-        }
+    fn address_untracked(&self) -> AddressForm {
+        untrack(|| self.address())
     }
 
     fn card(&self) -> CardForm {
@@ -64,6 +109,56 @@ impl Form {
             number: self.number.get_untracked(),
             expiry: self.expiry.get_untracked(),
             cvc: self.cvc.get_untracked(),
+        }
+    }
+
+    fn problem(&self, field: Field) -> Option<Msg> {
+        self.problems
+            .with(|p| p.iter().find(|(f, _)| *f == field).map(|(_, m)| *m))
+    }
+
+    /// The buyer is fixing `field`: its message goes until the next check.
+    fn clear(&self, field: Field) {
+        if self.problem(field).is_some() {
+            self.problems.update(|p| p.retain(|(f, _)| *f != field));
+        }
+    }
+}
+
+/// The country a new form starts with: the reader's locale, or their browser's region when the
+/// locale names only a language.
+fn default_country(locale: &Locale) -> &'static str {
+    let browser: Vec<String> = web_sys::window()
+        .map(|w| w.navigator().languages())
+        .map(|languages| languages.iter().filter_map(|l| l.as_string()).collect())
+        .unwrap_or_default();
+    default_country_with_hints(locale.tag(), browser.iter().map(String::as_str))
+}
+
+/// The contact and address in the tab's session storage (best effort: storage may be off).
+mod draft {
+    use crate::core::details::AddressForm;
+
+    fn storage() -> Option<web_sys::Storage> {
+        web_sys::window()?.session_storage().ok()?
+    }
+
+    pub fn load(key: &str) -> Option<AddressForm> {
+        AddressForm::from_draft(&storage()?.get_item(key).ok()??)
+    }
+
+    pub fn store(key: &str, form: &AddressForm) {
+        let Some(storage) = storage() else { return };
+        if form.is_blank() {
+            _ = storage.remove_item(key);
+        } else {
+            _ = storage.set_item(key, &form.to_draft());
+        }
+    }
+
+    pub fn forget(key: &str) {
+        if let Some(storage) = storage() {
+            _ = storage.remove_item(key);
         }
     }
 }
@@ -74,38 +169,152 @@ fn today() -> (i32, u32) {
     (now.get_full_year() as i32, now.get_month() + 1)
 }
 
-/// One labelled input, its value kept in `value`, its problem shown beside it.
-fn field(
-    form: Form,
-    lang: crate::core::i18n::Lang,
-    which: Field,
-    value: RwSignal<String>,
-    kind: &'static str,
-    autocomplete: &'static str,
-) -> impl IntoView + use<> {
-    let id = format!("bc-{}", which.as_str());
-    let error_id = format!("{id}-error");
-    let error = move || {
-        form.problems.with(|p| {
-            p.iter()
-                .find(|(f, _)| *f == which)
-                .map(|(_, m)| m.text(lang))
-        })
+/// Moves focus to the first field with a problem, once the messages are drawn (so a screen
+/// reader reads the field with its message). The field may be in the other form of the sheet
+/// (Pay sends a changed address first).
+fn focus_first_problem(event: &web_sys::SubmitEvent, problems: &Problems) {
+    let sheet = event
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .and_then(|form| form.closest(".new-buyer").ok().flatten());
+    let (Some((field, _)), Some(sheet)) = (problems.first(), sheet) else {
+        return;
     };
-    view! {
-        <div class="field" data-field=which.as_str()>
-            <label for=id.clone()>{which.label().text(lang)}</label>
-            <input
-                id=id
-                name=which.as_str()
-                type=kind
-                autocomplete=autocomplete
-                bind:value=value
-                aria-invalid=move || error().is_some().to_string()
-                aria-describedby=error_id.clone()
-            />
-            <p class="field-error" id=error_id>{error}</p>
-        </div>
+    let selector = format!("#bc-{}", field.as_str());
+    request_animation_frame(move || {
+        if let Ok(Some(element)) = sheet.query_selector(&selector)
+            && let Ok(element) = element.dyn_into::<HtmlElement>()
+        {
+            _ = element.focus();
+        }
+    });
+}
+
+/// What the sheet's parts share.
+#[derive(Clone, Copy)]
+struct Sheet {
+    ctx: Ctx,
+    form: Form,
+    lang: Lang,
+}
+
+impl Sheet {
+    /// Whether the card-number field holds the card the bank just declined.
+    fn declined(self) -> bool {
+        let notice = self
+            .ctx
+            .notice
+            .with(|n| n == &Some(CheckoutError::PaymentDeclined));
+        notice && self.form.number.with(|n| *n == self.form.paid_with.get())
+    }
+
+    /// The message beside `field`, if any.
+    fn message(self, field: Field) -> Option<String> {
+        let declined = field == Field::CardNumber && self.declined();
+        self.form
+            .problem(field)
+            .or(declined.then_some(Msg::ErrFieldCardDeclined))
+            .map(|m| m.text(self.lang))
+    }
+
+    /// What was typed, rewritten as the field writes it (the card's fields), with the caret
+    /// after the same digit.
+    fn on_input(self, field: Field, value: RwSignal<String>, event: web_sys::Event) {
+        let Some(element) = event
+            .target()
+            .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
+        else {
+            return;
+        };
+        let typed = element.value();
+        self.form.clear(field);
+        let previous = value.get_untracked();
+        let edit = event
+            .dyn_ref::<web_sys::InputEvent>()
+            .map_or(Edit::Insert, |e| Edit::from_input_type(&e.input_type()));
+        let caret = element
+            .selection_start()
+            .ok()
+            .flatten()
+            .map_or(typed.encode_utf16().count(), |c| c as usize);
+        let rewritten = match field {
+            Field::CardNumber => Some(format_card_number(&previous, &typed, caret, edit)),
+            Field::Expiry => Some(format_expiry(&previous, &typed, caret, edit)),
+            Field::Cvc => {
+                let brand = self
+                    .form
+                    .number
+                    .with_untracked(|n| card_brand(&digits_of(n)));
+                let text = format_cvc(&typed, brand);
+                let caret = text.len();
+                Some(Typed { text, caret })
+            }
+            _ => None,
+        };
+        let Some(rewritten) = rewritten else {
+            value.set(typed);
+            return;
+        };
+        if rewritten.text != typed {
+            // Setting the value puts the caret at the end: put it back after the digit typed.
+            element.set_value(&rewritten.text);
+            let caret = u32::try_from(rewritten.caret).unwrap_or(u32::MAX);
+            _ = element.set_selection_range(caret, caret);
+        }
+        value.set(rewritten.text);
+    }
+
+    /// One labelled input, its problem beside it (`aria-invalid`, `aria-describedby`); the card
+    /// number's brand beside its label (`bc-card_number-brand`, also describing the input).
+    /// One function for every field, not one per field: each distinct view is more wasm.
+    fn field(self, field: Field, value: RwSignal<String>) -> impl IntoView {
+        let Sheet { ctx: _, form, lang } = self;
+        let id = format!("bc-{}", field.as_str());
+        let error_id = format!("{id}-error");
+        let card_number = field == Field::CardNumber;
+        let described = if card_number {
+            format!("{id}-brand {error_id}")
+        } else {
+            error_id.clone()
+        };
+        let error = move || self.message(field);
+        let brand = move || form.number.with(|n| card_brand(&digits_of(n)));
+        let badge = card_number.then(|| {
+            view! {
+                <span
+                    class="brand"
+                    id="bc-card_number-brand"
+                    data-brand=move || brand().map(|b| b.as_str())
+                    hidden=move || brand().is_none()
+                >
+                    {move || brand().map(|b| b.name())}
+                </span>
+            }
+        });
+        view! {
+            <div class="field" data-field=field.as_str()>
+                <div class="label-row">
+                    <label for=id.clone()>
+                        {move || form.country.with(|c| field.label_in(c)).text(lang)}
+                    </label>
+                    {badge}
+                </div>
+                <input
+                    id=id
+                    name=field.as_str()
+                    type=field.input_type()
+                    autocomplete=field.autocomplete()
+                    inputmode=move || form.country.with(|c| field.inputmode(c))
+                    placeholder=field.placeholder().map(|m| m.text(lang))
+                    spellcheck="false"
+                    prop:value=move || value.get()
+                    on:input=move |event| self.on_input(field, value, event)
+                    aria-invalid=move || error().is_some().to_string()
+                    aria-describedby=described
+                />
+                <p class="field-error" id=error_id>{error}</p>
+            </div>
+        }
     }
 }
 
@@ -118,126 +327,304 @@ pub(super) fn details_sheet(
     shown_price: Option<i64>,
 ) -> AnyView {
     let lang = locale.lang;
-    let session = ctx.session.get();
-    let ready = session.as_ref().is_some_and(Session::is_ready);
-    let notice = ctx
-        .notice
-        .get()
-        .map(|n| view! { <p class="problem" role="alert">{n.text(lang)}</p> });
+    let sheet = Sheet { ctx, form, lang };
+    // Everything below reads the flow's signals inside closures, so the sheet is drawn once per
+    // visit and only its parts follow the session: focus and the caret stay where they are.
+    let ready = Memo::new(move |_| {
+        ctx.session
+            .with(|s| s.as_ref().is_some_and(Session::is_ready))
+    });
+    // The total shown is for the address sent: an address changed since must be sent again.
+    let changed = Memo::new(move |_| {
+        form.sent
+            .with(|sent| sent.as_ref() != Some(&form.address()))
+    });
+
+    let submit_address = move || -> Result<(), Problems> {
+        let address = form.address_untracked();
+        let (contact, delivery) = check_address(&address)?;
+        if waiting(ctx) {
+            // The flow would ignore it: the address stays "changed", Continue stays shown.
+            return Ok(());
+        }
+        form.problems.set(Vec::new());
+        // Sent as the country writes it (`K1A 0B1`), and shown so.
+        if let Some(postal) = delivery.address.as_ref().map(|a| a.postal_code.clone()) {
+            form.postal_code.set(postal);
+        }
+        form.sent.set(Some(form.address_untracked()));
+        dispatch(
+            ctx,
+            Event::SubmitAddress(Box::new(AddressEntry { contact, delivery })),
+        );
+        Ok(())
+    };
+    let on_address = move |event: web_sys::SubmitEvent| {
+        event.prevent_default();
+        if let Err(problems) = submit_address() {
+            focus_first_problem(&event, &problems);
+            form.problems.set(problems);
+        }
+    };
+
     let countries = COUNTRIES
         .iter()
-        .map(|(code, en, fr)| {
-            let name = if lang == crate::core::i18n::Lang::Fr {
-                *fr
-            } else {
-                *en
-            };
-            view! { <option value=*code>{name}</option> }
+        .map(|(code, ..)| {
+            let name = country_name(code, lang).unwrap_or(code);
+            view! { <option value=*code selected=move || form.country.get() == *code>{name}</option> }
         })
         .collect_view();
-    let submit_address = move |event: web_sys::SubmitEvent| {
+    let on_country = move |event: web_sys::Event| {
+        form.country.set(event_target_value(&event));
+        // Their messages named the last country's codes.
+        form.clear(Field::PostalCode);
+        form.clear(Field::State);
+    };
+    let country = view! {
+        <div class="field" data-field="country">
+            <label for="bc-country">{Field::Country.label().text(lang)}</label>
+            <select
+                id="bc-country"
+                name="country"
+                autocomplete=Field::Country.autocomplete()
+                on:change=on_country
+                aria-invalid=move || form.problem(Field::Country).is_some().to_string()
+                aria-describedby="bc-country-error"
+            >
+                {countries}
+            </select>
+            <p class="field-error" id="bc-country-error">
+                {move || form.problem(Field::Country).map(|m| m.text(lang))}
+            </p>
+        </div>
+    };
+    let has_state = Memo::new(move |_| form.country.with(|c| needs_state(c)));
+    let state = move || {
+        has_state
+            .get()
+            .then(|| sheet.field(Field::State, form.state))
+    };
+    // Continue until the address is in; again once it changes.
+    let continue_button = move || {
+        (!ready.get() || changed.get()).then(|| {
+            view! { <button type="submit" class="continue">{Msg::Continue.text(lang)}</button> }
+        })
+    };
+    let address_form = view! {
+        <form class="details address" on:submit=on_address novalidate>
+            {country}
+            {sheet.field(Field::Email, form.email)}
+            {sheet.field(Field::Name, form.name)}
+            {sheet.field(Field::LineOne, form.line_one)}
+            {sheet.field(Field::LineTwo, form.line_two)}
+            <div class="row place" class:with-state=move || has_state.get()>
+                {sheet.field(Field::City, form.city)}
+                {state}
+                {sheet.field(Field::PostalCode, form.postal_code)}
+            </div>
+            {continue_button}
+        </form>
+    };
+    let payment = move || {
+        ready
+            .get()
+            .then(|| payment(sheet, locale.clone(), can_save, shown_price, submit_address))
+    };
+
+    // A declined card is said beside Pay and on the card's field; anything else up here.
+    let notice = move || {
+        ctx.notice
+            .get()
+            .filter(|n| *n != CheckoutError::PaymentDeclined)
+            .map(|n| view! { <p class="problem" role="alert">{n.text(lang)}</p> })
+    };
+    view! {
+        <div class="new-buyer">
+            {notice}
+            {address_form}
+            {payment}
+            <div class="actions">
+                <button type="button" class="cancel" on:click=move |_| dispatch(ctx, Event::Cancel)>
+                    {Msg::Cancel.text(lang)}
+                </button>
+            </div>
+        </div>
+    }
+    .into_any()
+}
+
+/// A delivery option as the radio list shows it.
+#[derive(Clone, PartialEq, Eq)]
+struct OptionRow {
+    id: String,
+    title: String,
+    price: String,
+}
+
+/// The payment part, once the merchant's total is known: the delivery choice, the totals, the
+/// card, "save for one-click" (for a visitor signed in to the host's wallet) and Pay.
+fn payment(
+    sheet: Sheet,
+    locale: Locale,
+    can_save: bool,
+    shown_price: Option<i64>,
+    submit_address: impl Fn() -> Result<(), Problems> + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let Sheet { ctx, form, lang } = sheet;
+    let rows_locale = locale.clone();
+    // What the options show, as a memo: a new session with the same options (the answer to a
+    // choice) does not redraw them, so the radio just chosen keeps focus.
+    let rows = Memo::new(move |_| {
+        ctx.session.with(|session| {
+            let Some(session) = session.as_ref().filter(|s| s.delivery_options.len() > 1) else {
+                return Vec::new();
+            };
+            session
+                .delivery_options
+                .iter()
+                .map(|option| OptionRow {
+                    id: option.id.clone(),
+                    title: option.title.clone(),
+                    price: option
+                        .amount
+                        .map(|amount| money(&rows_locale, session, amount))
+                        .unwrap_or_default(),
+                })
+                .collect::<Vec<_>>()
+        })
+    });
+    let option = move |row: OptionRow| {
+        let id = row.id;
+        let chosen = {
+            let id = id.clone();
+            move || {
+                ctx.session
+                    .with(|s| s.as_ref().is_some_and(|s| s.chosen.contains(&id)))
+            }
+        };
+        view! {
+            <label class="option">
+                <input
+                    type="radio"
+                    name="delivery"
+                    value=id.clone()
+                    prop:checked=chosen
+                    on:change=move |_| dispatch(ctx, Event::ChooseOption(id.clone()))
+                />
+                <span class="option-title">{row.title}</span>
+                <span class="option-price">{row.price}</span>
+            </label>
+        }
+    };
+    let options = move || {
+        let rows = rows.get();
+        (!rows.is_empty()).then(|| {
+            view! {
+                <fieldset class="options">
+                    <legend>{Msg::Delivery.text(lang)}</legend>
+                    {rows.into_iter().map(option).collect_view()}
+                </fieldset>
+            }
+        })
+    };
+    let summary_locale = locale.clone();
+    let totals = move || {
+        ctx.session
+            .with(|s| s.as_ref().map(|s| summary(&summary_locale, s, shown_price)))
+    };
+    let pay_text = move || {
+        let amount = ctx.session.with(|s| {
+            s.as_ref()
+                .and_then(|s| s.total().map(|total| money(&locale, s, total)))
+        });
+        pay_label(lang, amount.as_deref())
+    };
+    // A declined card: the field holding it is focused, its text selected for another number.
+    let section = NodeRef::<leptos::html::Section>::new();
+    if untrack(|| sheet.declined()) {
+        request_animation_frame(move || {
+            let number = section
+                .get_untracked()
+                .and_then(|s| s.query_selector("#bc-card_number").ok().flatten())
+                .and_then(|n| n.dyn_into::<HtmlInputElement>().ok());
+            if let Some(number) = number {
+                _ = number.focus();
+                number.select();
+            }
+        });
+    }
+    // Said beside Pay, where the buyer looks after tapping it.
+    let pay_problem = move || {
+        let declined = ctx
+            .notice
+            .with(|n| n == &Some(CheckoutError::PaymentDeclined));
+        declined.then(|| {
+            view! {
+                <p class="problem pay-problem" role="alert">
+                    {CheckoutError::PaymentDeclined.text(lang)}
+                </p>
+            }
+        })
+    };
+
+    let on_pay = move |event: web_sys::SubmitEvent| {
         event.prevent_default();
-        match check_address(&form.address()) {
-            Err(problems) => form.problems.set(problems),
-            Ok((contact, delivery)) => {
+        if form
+            .sent
+            .with_untracked(|sent| sent.as_ref() != Some(&form.address_untracked()))
+        {
+            // The address changed since the total was shown: send it, show the new total, and
+            // let the buyer pay that.
+            if let Err(problems) = submit_address() {
+                focus_first_problem(&event, &problems);
+                form.problems.set(problems);
+            }
+            return;
+        }
+        match check_card(&form.card(), &form.name.get_untracked(), today()) {
+            Err(problems) => {
+                focus_first_problem(&event, &problems);
+                form.problems.set(problems);
+            }
+            Ok(card) => {
                 form.problems.set(Vec::new());
+                form.paid_with.set(form.number.get_untracked());
                 dispatch(
                     ctx,
-                    Event::SubmitAddress(Box::new(AddressEntry { contact, delivery })),
+                    Event::Pay(Box::new(CardPayment {
+                        card,
+                        save: can_save && form.save.get_untracked(),
+                    })),
                 );
             }
         }
     };
-    let address_form = view! {
-        <form class="address" on:submit=submit_address novalidate>
-            <div class="field" data-field="country">
-                <label for="bc-country">{Field::Country.label().text(lang)}</label>
-                <select id="bc-country" name="country" autocomplete="country" bind:value=form.country>
-                    {countries}
-                </select>
-            </div>
-            {field(form, lang, Field::Email, form.email, "email", "email")}
-            {field(form, lang, Field::Name, form.name, "text", "name")}
-            {field(form, lang, Field::LineOne, form.line_one, "text", "address-line1")}
-            {field(form, lang, Field::City, form.city, "text", "address-level2")}
-            {move || needs_state(&form.country.get()).then(|| field(form, lang, Field::State, form.state, "text", "address-level1"))}
-            {field(form, lang, Field::PostalCode, form.postal_code, "text", "postal-code")}
-            <button type="submit" class="continue">{Msg::Continue.text(lang)}</button>
-        </form>
-    };
-    let payment = session.clone().filter(|_| ready).map(|session| {
-        let options = (session.delivery_options.len() > 1).then(|| {
-            session
-                .delivery_options
-                .iter()
-                .map(|option| {
-                    let price = option
-                        .amount
-                        .map(|amount| money(&locale, &session, amount))
-                        .unwrap_or_default();
-                    let id = option.id.clone();
-                    let checked = session.chosen.contains(&option.id);
-                    view! {
-                        <label class="option">
-                            <input
-                                type="radio"
-                                name="delivery"
-                                value=id.clone()
-                                prop:checked=checked
-                                on:change=move |_| dispatch(ctx, Event::ChooseOption(id.clone()))
-                            />
-                            {option.title.clone()} " " {price}
-                        </label>
-                    }
-                })
-                .collect_view()
-        });
-        let pay = move |event: web_sys::SubmitEvent| {
-            event.prevent_default();
-            match check_card(&form.card(), &form.name.get_untracked(), today()) {
-                Err(problems) => form.problems.set(problems),
-                Ok(card) => {
-                    form.problems.set(Vec::new());
-                    dispatch(
-                        ctx,
-                        Event::Pay(Box::new(CardPayment {
-                            card,
-                            save: can_save && form.save.get_untracked(),
-                        })),
-                    );
-                }
-            }
-        };
-        // A guest (nobody signed in to the host's wallet) has nowhere to save a card.
-        let save = can_save.then(|| {
-            view! {
-                <label class="save">
-                    <input type="checkbox" name="save" bind:checked=form.save />
-                    {Msg::SaveForNextTime.text(lang)}
-                </label>
-            }
-        });
+    // A guest (nobody signed in to the host's wallet) has nowhere to save a card.
+    let save = can_save.then(|| {
         view! {
-            {summary(&locale, &session, shown_price)}
-            <fieldset class="options">{options}</fieldset>
-            <form class="card-form" on:submit=pay novalidate>
-                {field(form, lang, Field::CardNumber, form.number, "text", "cc-number")}
-                {field(form, lang, Field::Expiry, form.expiry, "text", "cc-exp")}
-                {field(form, lang, Field::Cvc, form.cvc, "text", "cc-csc")}
-                {save}
-                <button type="submit" class="pay">{Msg::Pay.text(lang)}</button>
-            </form>
+            <label class="save">
+                <input type="checkbox" name="save" bind:checked=form.save />
+                <span>{Msg::SaveForNextTime.text(lang)}</span>
+            </label>
         }
     });
     view! {
-        {notice}
-        {address_form}
-        {payment}
-        <div class="actions">
-            <button type="button" class="cancel" on:click=move |_| dispatch(ctx, Event::Cancel)>
-                {Msg::Cancel.text(lang)}
-            </button>
-        </div>
+        <section class="payment" node_ref=section>
+            {totals}
+            {options}
+            <form class="details card-form" on:submit=on_pay novalidate>
+                <fieldset class="card-fields">
+                    <legend>{Msg::CardDetails.text(lang)}</legend>
+                    {sheet.field(Field::CardNumber, form.number)}
+                    <div class="row pair">
+                        {sheet.field(Field::Expiry, form.expiry)}
+                        {sheet.field(Field::Cvc, form.cvc)}
+                    </div>
+                </fieldset>
+                {save}
+                {pay_problem}
+                <button type="submit" class="pay">{pay_text}</button>
+            </form>
+        </section>
     }
-    .into_any()
 }
