@@ -97,7 +97,7 @@ test("every card on the timeline renders its product from the server", async () 
   assert.equal(await card(page, "enamel-pin").locator("button.buy-button").count(), 1);
 
   // Images arrive from the server with their box reserved.
-  const img = print.locator("img");
+  const img = print.locator(".media img");
   assert.equal(await img.getAttribute("width"), "800");
   assert.equal(await img.getAttribute("height"), "1000");
   await loadEveryPhoto(page);
@@ -185,7 +185,7 @@ test("the README's pictures: the timeline and the sheet on a phone, the banner",
   await componentsReady(page);
   const print = card(page, "night-market-print");
   await print.locator("button.buy-button").click();
-  await print.locator("[role=dialog]").waitFor();
+  await print.locator("dialog.sheet[open]").waitFor();
   await page.waitForFunction(
     () => document.querySelector('buy-card[product="night-market-print"]').shadowRoot.querySelector("button.confirm")?.getAttribute("aria-disabled") === "false",
   );

@@ -60,7 +60,7 @@ test("a saved buyer buys through trunk serve: the database is written, the page 
 
   const card = page.locator('buy-card[product="enamel-pin"]');
   await card.locator("button.buy-button").click();
-  await card.locator("[role=dialog]").waitFor({ timeout: 10000 });
+  await card.locator("dialog.sheet[open]").waitFor({ timeout: 10000 });
   await page.waitForFunction(
     () => document.querySelector('buy-card[product="enamel-pin"]').shadowRoot.querySelector("button.confirm")?.getAttribute("aria-disabled") === "false",
     null,
