@@ -1381,7 +1381,7 @@ async fn sold_out_during_checkout_shows_on_the_card_and_leaves_no_buy_after_clos
     wait_for("sold out", || state(&el) == "soldout").await;
     assert_eq!(
         shadow_text(&el, ".sheet .problem"),
-        "Sorry, this has just sold out."
+        "The shop sold the last one while you were checking out. You were not charged."
     );
     wait_for("the card says so", || {
         shadow_text(&el, ".availability") == "Sold out"

@@ -366,8 +366,12 @@ impl Msg {
             }
             (Msg::ErrSessionClosed, En) => "This checkout has ended. Start again to buy.",
             (Msg::ErrSessionClosed, Fr) => "Ce paiement est terminé. Recommencez pour acheter.",
-            (Msg::ErrSoldOut, En) => "Sorry, this has just sold out.",
-            (Msg::ErrSoldOut, Fr) => "Désolé, c’est épuisé.",
+            (Msg::ErrSoldOut, En) => {
+                "The shop sold the last one while you were checking out. You were not charged."
+            }
+            (Msg::ErrSoldOut, Fr) => {
+                "La boutique a vendu le dernier exemplaire pendant votre commande. Rien n’a été débité."
+            }
             (Msg::ErrQuantityLimit, En) => "That is more than one order may contain.",
             (Msg::ErrQuantityLimit, Fr) => "C’est plus que ce qu’une commande peut contenir.",
             (Msg::ErrPaymentDeclined, En) => "Your card was declined. Try another card.",
@@ -453,10 +457,10 @@ impl Msg {
             (Msg::CheckingOrder, En) => "Checking your order…",
             (Msg::CheckingOrder, Fr) => "Vérification de votre commande…",
             (Msg::CheckingHint, En) => {
-                "The shop’s answer was lost on the way. We are asking it whether your order went through: keep this open, you will not be charged twice."
+                "We are confirming your order with the shop. Keep this open: you will not be charged twice."
             }
             (Msg::CheckingHint, Fr) => {
-                "La réponse de la boutique s’est perdue en chemin. Nous lui demandons si votre commande est passée : gardez cette fenêtre ouverte, vous ne serez pas débité deux fois."
+                "Nous confirmons votre commande auprès de la boutique. Gardez cette fenêtre ouverte : vous ne serez débité qu’une fois."
             }
             (Msg::NotPlacedTitle, En) => "Your order is not placed",
             (Msg::NotPlacedTitle, Fr) => "Votre commande n’est pas passée",

@@ -400,7 +400,8 @@ pub fn BuyFlow(
             Some(url) => {
                 view! { <img class="thumb" src=url alt="" width="48" height="48" /> }.into_any()
             }
-            None => view! { <span class="thumb" aria-hidden="true"></span> }.into_any(),
+            // No photo: no empty square; the title and seller stand alone.
+            None => ().into_any(),
         };
         let seller = item.seller.clone().map(
             |seller| view! { <p class="item-seller">{Msg::SoldBy.text(lang)} " " {seller}</p> },

@@ -49,8 +49,12 @@ async function timeline(lang, buyer) {
   await page.reload();
   await stateIs(page, CARD, "ready");
   await page.evaluate(([s, lang]) => document.querySelector(s).setAttribute("locale", lang), [CARD, lang]);
-  // Seen from the top of the post, as a reader scrolling to it would.
-  await page.locator(CARD).scrollIntoViewIfNeeded();
+  // Seen whole, below the page's sticky top bar, as a reader scrolling to it would.
+  await page.evaluate((s) => {
+    const top = document.querySelector(s).getBoundingClientRect().top;
+    const bar = document.querySelector("header")?.getBoundingClientRect().height ?? 0;
+    scrollBy(0, top - bar - 12);
+  }, CARD);
   return page;
 }
 
@@ -360,5 +364,23 @@ test("a sold-out card offers its product page as the next step; a pre-order says
   await page.evaluate(() => document.querySelector('buy-card[product="long-thread"]').setAttribute("locale", "en"));
   await page.waitForFunction(() => document.querySelector('buy-card[product="long-thread"]').shadowRoot.querySelector("button.buy-button")?.textContent.trim() === "Pre-order");
   assert.equal((await book.locator(".availability").textContent()).trim(), "Pre-order");
+  await page.context().close();
+});
+
+test("every card on the timeline fits at 320, 375 and 1280 px, light and dark", async () => {
+  const page = await timeline("en", "ada");
+  const hosts = await page.evaluate(() => [...document.querySelectorAll("buy-card")].map((c) => `buy-card[product="${c.getAttribute("product")}"]`));
+  const problems = [];
+  for (const size of WIDTHS) {
+    await page.setViewportSize(size);
+    for (const theme of THEMES) {
+      await page.emulateMedia({ colorScheme: theme });
+      await settle(page);
+      for (const host of hosts) {
+        for (const p of await layoutProblems(page, host)) problems.push(`${host} ${size.width}px ${theme}: ${p}`);
+      }
+    }
+  }
+  assert.deepEqual(problems, []);
   await page.context().close();
 });

@@ -252,6 +252,10 @@ pub fn e2e_tests(files: &[String]) -> StepResult {
     )?;
     println!("xtask: end-to-end tests against {url} (Harbor Records at {harbor})");
     let artifacts = root().join("tests/e2e/artifacts");
+    if files.is_empty() {
+        // A whole run leaves only its own screenshots: none from an older run to mislead a review.
+        _ = std::fs::remove_dir_all(&artifacts);
+    }
     run_counted(
         Command::new("node")
             .args(["--test", "--test-reporter=spec", "--test-concurrency=1"])
