@@ -141,6 +141,8 @@ pub enum Msg {
     SentTo,
     /// A pre-order's button.
     PreOrder,
+    /// After the order: what was paid.
+    Paid,
     /// A sold-out card's next step: the product's page.
     SeeProduct,
     /// The sheet's product line: "Sold by Lantern Press" is [`Msg::SoldBy`]; this labels the
@@ -416,6 +418,8 @@ impl Msg {
             (Msg::OrderNumber, Fr) => "Commande {0}",
             (Msg::SentTo, En) => "Sent to",
             (Msg::SentTo, Fr) => "Envoyé à",
+            (Msg::Paid, En) => "Paid",
+            (Msg::Paid, Fr) => "Payé",
             (Msg::PreOrder, En) => "Pre-order",
             (Msg::PreOrder, Fr) => "Précommander",
             (Msg::SeeProduct, En) => "See the product page",
@@ -684,6 +688,7 @@ mod tests {
             Msg::OrderNumber,
             Msg::SentTo,
             Msg::PreOrder,
+            Msg::Paid,
             Msg::SeeProduct,
             Msg::OrderSummary,
             Msg::Buy,

@@ -557,7 +557,31 @@ pub fn BuyFlow(
                     .number
                     .filter(|n| !n.trim().is_empty())
                     .map(|n| view! { <p class="order-number">{Msg::OrderNumber.fill(lang, &[n.trim()])}</p> });
+                // What was paid, and with what, as the merchant's session says.
+                let card = ctx.saved.get_untracked().map(|saved| {
+                    format!(
+                        " · {} •••• {}",
+                        capitalise(&saved.card.brand),
+                        saved.card.last4
+                    )
+                });
+                let paid = ctx.session.with_untracked(|session| {
+                    session
+                        .as_ref()
+                        .and_then(|s| s.total().map(|t| money(&locale, s, t)))
+                });
+                let paid = paid.map(|paid| {
+                    view! {
+                        <dl class="payer">
+                            <div>
+                                <dt>{Msg::Paid.text(lang)}</dt>
+                                <dd class="paid">{paid} {card}</dd>
+                            </div>
+                        </dl>
+                    }
+                });
                 view! {
+                    {paid}
                     {number}
                     {link}
                     {close_button()}

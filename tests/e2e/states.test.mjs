@@ -320,6 +320,8 @@ test("a lost answer says Checking your order, then not charged; Try again places
   assert.equal(keys[0], keys[1], "the retry is the same request, with the same Idempotency-Key");
   assert.match(await card.locator(".order-number").textContent(), /^Order [A-Z]{1,3}-[0-9A-Z]{4}-[0-9A-Z]{4}$/);
   assert.doesNotMatch(await card.locator("dialog.sheet").textContent(), /ord_/, "never the system's id");
+  // The result says what was paid, and with which card.
+  assert.match((await card.locator(".paid").textContent()).replace(/\s+/g, " ").trim(), /^\$\d+\.\d\d · Visa •••• 4242$/);
   await page.context().close();
 });
 
