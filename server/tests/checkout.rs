@@ -285,7 +285,10 @@ async fn a_saved_buyer_buys_and_the_order_exists() {
     .await;
     assert_eq!(page.status, StatusCode::OK);
     let html = String::from_utf8_lossy(&page.raw);
-    assert!(html.contains(order["id"].as_str().expect("id")));
+    // The receipt names the order by the number the buyer reads, not the system id.
+    let number = order["order_number"].as_str().expect("an order number");
+    assert!(html.contains(number), "the receipt shows {number}");
+    assert!(!html.contains(order["id"].as_str().expect("id")));
     // A receipt a person reads: the line at its price, then delivery, tax and the total that
     // add up, in dollars (never minor units), the date in words, where it goes.
     for shown in [
