@@ -75,13 +75,13 @@ async fn main() {
         std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("catalog"),
     );
     if let Ok(path) = std::env::var("BUYCARD_BENCH_DB") {
-        config.database = path.into();
+        config.database = buycard_server::store::Database::parse(&path).expect("BUYCARD_BENCH_DB");
     }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr").to_string();
-    let database = config.database.display().to_string();
+    let database = config.database.to_string();
     tokio::spawn(buycard_server::serve(
         listener,
         config,

@@ -23,7 +23,7 @@ use crate::error::ApiError;
 use crate::idempotency::Ticket;
 use crate::pricing::{self, SessionState};
 use crate::psp::{self, CardBehavior};
-use crate::store::{self, Placement, Table};
+use crate::store::{self, NewOrder, Placement, SessionWrite};
 use crate::{AppState, now, rfc3339};
 
 /// Parses a JSON body; a type error names the offending field as a JSONPath.
@@ -62,10 +62,33 @@ pub struct OrderRecord {
     pub receipt: Option<crate::receipt::Receipt>,
 }
 
+/// How many times a request that lost a race for a session runs again before answering 409.
+const RACE_RETRIES: usize = 3;
+
+/// Runs `attempt` again when another request (on any instance) changed the session between its
+/// read and its write; answers 409 with `Retry-After` if that keeps happening.
+async fn retrying<F, Fut>(mut attempt: F) -> Result<Response, ApiError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Response, ApiError>>,
+{
+    for _ in 1..RACE_RETRIES {
+        match attempt().await {
+            Err(e) if e.is_concurrent_update() => {
+                tracing::debug!("session changed under this request; running it again");
+            }
+            other => return other,
+        }
+    }
+    attempt().await
+}
+
 async fn load(app: &AppState, id: &str) -> Result<SessionState, ApiError> {
-    let id = id.to_owned();
-    let state: Option<SessionState> = app.db(move |s| store::get(s, Table::Sessions, &id)).await?;
-    let mut state = state.ok_or_else(ApiError::session_not_found)?;
+    let stored = app.store.sessions.get(id).await?;
+    let stored = stored.ok_or_else(ApiError::session_not_found)?;
+    let mut state: SessionState =
+        serde_json::from_str(&stored.doc).map_err(store::StoreError::from)?;
+    state.version = stored.version;
     let expired = time::OffsetDateTime::parse(
         &state.expires_at,
         &time::format_description::well_known::Rfc3339,
@@ -80,7 +103,7 @@ async fn load(app: &AppState, id: &str) -> Result<SessionState, ApiError> {
         &state.updated_at,
         &time::format_description::well_known::Rfc3339,
     )
-    .is_ok_and(|t| now() - t.unix_timestamp() >= crate::store::IDEM_LEASE_SECS);
+    .is_ok_and(|t| now() - t.unix_timestamp() >= app.idempotency_lease_secs);
     if state.fixed_status == Some(Status::InProgress) && abandoned {
         state.fixed_status = None;
     }
@@ -89,7 +112,7 @@ async fn load(app: &AppState, id: &str) -> Result<SessionState, ApiError> {
 
 async fn render(app: &AppState, state: &SessionState) -> Result<CheckoutSession, ApiError> {
     let ids: Vec<String> = state.items.iter().map(|(id, _)| id.clone()).collect();
-    let stock: HashMap<String, i64> = app.db(move |s| s.stock(&ids)).await?;
+    let stock: HashMap<String, i64> = app.store.orders.stock(&ids).await?;
     Ok(pricing::render(state, &app.offers, &stock, &app.merchant))
 }
 
@@ -104,19 +127,20 @@ async fn save_and_reply(
     let session = render(app, &state).await?;
     let body = serde_json::to_vec(&session).map_err(|_| ApiError::internal())?;
     let done = ticket.map(|t| t.done(status, &body));
-    let id = state.id.clone();
     let json = serde_json::to_string(&state).map_err(|_| ApiError::internal())?;
+    let sessions = &app.store.sessions;
     if status == StatusCode::CREATED {
-        app.db(move |s| s.put_json(Table::Sessions, &id, &json, done.as_ref(), now()))
+        sessions
+            .create(&state.id, &json, done.as_ref(), now())
             .await?;
     } else {
-        // An existing session is written only while it has no order: a request that loaded the
-        // session before a concurrent complete finished must not overwrite `completed`.
-        let open = app
-            .db(move |s| s.put_open_session(&id, &json, done.as_ref(), now()))
+        // Written only if nobody wrote since the read (and there is no order): a request that
+        // loaded the session before a concurrent one finished runs again on the new state.
+        let write = sessions
+            .update(&state.id, state.version, &json, done.as_ref(), now())
             .await?;
-        if !open {
-            return Err(completed_error());
+        if write == SessionWrite::Stale {
+            return Err(ApiError::concurrent_update());
         }
     }
     Ok(json_response(status, body))
@@ -203,6 +227,7 @@ pub async fn create(
         order: None,
         payment_messages: Vec::new(),
         pending_token: None,
+        version: 0,
     };
     save_and_reply(&app, state, StatusCode::CREATED, Some(ticket)).await
 }
@@ -213,13 +238,22 @@ pub async fn update(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let request: CheckoutSessionUpdateRequest = parse(&body)?;
-    let mut state = load(&app, &id).await?;
+    retrying(|| update_once(&app, ticket.clone(), &id, &body)).await
+}
+
+async fn update_once(
+    app: &AppState,
+    ticket: Ticket,
+    id: &str,
+    body: &[u8],
+) -> Result<Response, ApiError> {
+    let request: CheckoutSessionUpdateRequest = parse(body)?;
+    let mut state = load(app, id).await?;
     if let Some(error) = not_modifiable(&state) {
         return Err(error);
     }
     if let Some(items) = &request.line_items {
-        validate_items(&app, items)?;
+        validate_items(app, items)?;
         state.items = pricing::quantities(items);
     }
     if let Some(buyer) = request.buyer {
@@ -229,7 +263,7 @@ pub async fn update(
         state.fulfillment_details = Some(details);
     }
     if let Some(selected) = request.selected_fulfillment_options {
-        let offered = render(&app, &state).await?.fulfillment_options;
+        let offered = render(app, &state).await?.fulfillment_options;
         for (index, choice) in selected.iter().enumerate() {
             if !offered.iter().any(|o| o.id == choice.option_id) {
                 return Err(ApiError::bad_request(
@@ -250,7 +284,7 @@ pub async fn update(
         state.pending_token = None;
     }
     state.payment_messages.clear();
-    save_and_reply(&app, state, StatusCode::OK, Some(ticket)).await
+    save_and_reply(app, state, StatusCode::OK, Some(ticket)).await
 }
 
 pub async fn retrieve(
@@ -272,13 +306,16 @@ pub async fn cancel(
     if !body.is_empty() {
         let _: CancelSessionRequest = parse(&body)?;
     }
-    let mut state = load(&app, &id).await?;
-    if let Some(error) = not_modifiable(&state) {
-        return Err(error);
-    }
-    state.fixed_status = Some(Status::Canceled);
-    state.pending_token = None;
-    save_and_reply(&app, state, StatusCode::OK, Some(ticket)).await
+    retrying(|| async {
+        let mut state = load(&app, &id).await?;
+        if let Some(error) = not_modifiable(&state) {
+            return Err(error);
+        }
+        state.fixed_status = Some(Status::Canceled);
+        state.pending_token = None;
+        save_and_reply(&app, state, StatusCode::OK, Some(ticket.clone())).await
+    })
+    .await
 }
 
 /// `complete` refused because of a blocking message: the message's code, field and words.
@@ -311,7 +348,7 @@ pub async fn complete(
     if app.fault(crate::Fault::Complete500Once) {
         return Err(ApiError::internal());
     }
-    let response = complete_session(&app, ticket, &id, &body).await?;
+    let response = retrying(|| complete_session(&app, ticket.clone(), &id, &body)).await?;
     if response.status() == StatusCode::OK && app.fault(crate::Fault::CompleteAnswerLostOnce) {
         return Err(ApiError::new(
             StatusCode::BAD_GATEWAY,
@@ -471,13 +508,15 @@ async fn place(
     marked.fixed_status = Some(Status::InProgress);
     marked.updated_at = rfc3339(now());
     let marked_json = serde_json::to_string(&marked).map_err(|_| ApiError::internal())?;
-    let marked_id = marked.id.clone();
-    let open = app
-        .db(move |s| s.put_open_session(&marked_id, &marked_json, None, now()))
-        .await?;
-    if !open {
-        return Err(completed_error());
-    }
+    let marked_version = match app
+        .store
+        .sessions
+        .update(&marked.id, state.version, &marked_json, None, now())
+        .await?
+    {
+        SessionWrite::Written(version) => version,
+        SessionWrite::Stale => return Err(ApiError::concurrent_update()),
+    };
     if app.fault(crate::Fault::CompleteSlowOnce) {
         tokio::time::sleep(std::time::Duration::from_secs(2)).await;
     }
@@ -490,19 +529,19 @@ async fn place(
     let done = ticket.done(StatusCode::OK, &body);
     let session_json = serde_json::to_string(&state).map_err(|_| ApiError::internal())?;
     let order_json = serde_json::to_string(&record).map_err(|_| ApiError::internal())?;
-    let (session_id, order_id2) = (state.id.clone(), order_id.clone());
     let placement = app
-        .db(move |s| {
-            s.place_order(
-                &session_id,
-                &session_json,
-                &order_id2,
-                &order_json,
-                &token_id,
-                &take,
-                Some(&done),
-                now(),
-            )
+        .store
+        .orders
+        .place(&NewOrder {
+            session_id: state.id.clone(),
+            session_version: marked_version,
+            session_doc: session_json,
+            order_id: order_id.clone(),
+            order_doc: order_json,
+            token_id,
+            take,
+            idem: Some(done),
+            now: now(),
         })
         .await?;
     match placement {
@@ -514,8 +553,10 @@ async fn place(
         // answer is the same as for a buyer who arrived after the last unit went.
         Placement::OutOfStock(_) => {
             let restored = serde_json::to_string(&before).map_err(|_| ApiError::internal())?;
-            let id = before.id.clone();
-            app.db(move |s| s.put_open_session(&id, &restored, None, now()))
+            // If someone else wrote meanwhile, theirs stands; this one only undoes the mark.
+            app.store
+                .sessions
+                .update(&before.id, marked_version, &restored, None, now())
                 .await?;
             let session = render(app, &before).await?;
             Err(pricing::first_blocker(&session)
@@ -529,6 +570,7 @@ async fn place(
                 }))
         }
         Placement::AlreadyCompleted => Err(completed_error()),
+        Placement::Stale => Err(ApiError::concurrent_update()),
         Placement::TokenSpent => Err(ApiError::bad_request(
             "invalid",
             "This payment token has already been used",
@@ -552,8 +594,7 @@ pub async fn order_page(
     State(app): State<Arc<AppState>>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let key = id.clone();
-    let record: Option<OrderRecord> = app.db(move |s| store::get(s, Table::Orders, &key)).await?;
+    let record: Option<OrderRecord> = store::decode(app.store.orders.get(&id).await?)?;
     let Some(record) = record else {
         return Ok((
             StatusCode::NOT_FOUND,

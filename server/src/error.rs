@@ -84,6 +84,24 @@ impl ApiError {
         Self::new(StatusCode::BAD_REQUEST, "invalid_request", code, message).param(param)
     }
 
+    /// Another request changed the checkout session while this one ran (possibly on another
+    /// instance), and retrying here did not get through: the client retries shortly, with the
+    /// same Idempotency-Key.
+    pub fn concurrent_update() -> Self {
+        let mut error = Self::new(
+            StatusCode::CONFLICT,
+            "invalid_request",
+            "concurrent_update",
+            "The checkout session changed while this request ran; retry shortly",
+        );
+        error.retry_after = Some(1);
+        error
+    }
+
+    pub fn is_concurrent_update(&self) -> bool {
+        self.status == StatusCode::CONFLICT && self.body.code == "concurrent_update"
+    }
+
     pub fn session_not_found() -> Self {
         Self::new(
             StatusCode::NOT_FOUND,

@@ -208,9 +208,11 @@ async fn keyed(app: &AppState, scope: String, request: Request, next: Next) -> R
     let fingerprint = fingerprint(&app.fingerprint_key, &bytes);
     let now = crate::now();
     let begin = {
-        let (scope, key) = (scope.clone(), key.clone());
-        app.db(move |s| s.idem_begin(&scope, &key, &fingerprint, now))
+        app.store
+            .idempotency
+            .begin(&scope, &key, &fingerprint, now, app.idempotency_lease_secs)
             .await
+            .map_err(ApiError::from)
     };
     let response = match begin {
         Err(e) => e.into_response(),
@@ -253,11 +255,13 @@ async fn keyed(app: &AppState, scope: String, request: Request, next: Next) -> R
             let body = to_bytes(body, usize::MAX).await.unwrap_or_default();
             let status = parts.status;
             let outcome = if status.is_server_error() {
-                app.db(move |s| s.idem_release(&ticket.scope, &ticket.key))
+                app.store
+                    .idempotency
+                    .release(&ticket.scope, &ticket.key)
                     .await
             } else {
                 let done = ticket.done(status, &body);
-                app.db(move |s| s.idem_finish(&done, now)).await
+                app.store.idempotency.finish(&done, now).await
             };
             if let Err(e) = outcome {
                 tracing::error!(error = %e, "could not record the idempotency key");

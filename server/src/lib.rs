@@ -41,26 +41,26 @@ use buycard_acp::versions::Version;
 pub use catalog::Catalog;
 use error::ApiError;
 use pricing::{Merchant, Offers};
-use store::{Store, StoreError};
+use store::{Database, Store, StoreError};
 
 /// Everything a request handler can reach.
 pub struct AppState {
     pub catalog: Catalog,
     pub offers: Offers,
     pub merchant: Merchant,
-    pub store: Arc<dyn Store>,
+    pub store: Store,
     /// When set, server-to-server calls must carry `Authorization: Bearer <key>`.
     pub api_key: Option<String>,
     /// Browser origins allowed to call the checkout API and the wallet.
     pub allow_origins: Vec<String>,
-    /// The demo wallet's signed-in visitors.
-    pub wallet_sessions: wallet::Sessions,
     /// With `--demo-reset`: the demo buyers `POST /wallet/demo/reset` restores.
     pub demo_wallets: Option<wallet::DemoWallets>,
-    /// Key of the idempotency fingerprints (HMAC), kept beside the database, not in it.
+    /// Key of the idempotency fingerprints (HMAC), from configuration, never in the database.
     pub fingerprint_key: Vec<u8>,
-    /// Key of the wallet's sealed card numbers, kept beside the database, not in it.
+    /// Key of the wallet's sealed card numbers, from configuration, never in the database.
     pub vault_key: vault::VaultKey,
+    /// How long an in-flight idempotency key is held before another attempt may take it over.
+    pub idempotency_lease_secs: i64,
     /// The ACP versions this merchant answers in.
     pub versions: Vec<Version>,
     /// When set, ACP POSTs must carry a valid `Signature` and `Timestamp` (ACP §3).
@@ -87,18 +87,6 @@ impl AppState {
             None => false,
         }
     }
-
-    /// Runs a store operation on the blocking pool (SQLite calls block).
-    pub async fn db<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&dyn Store) -> Result<T, StoreError> + Send + 'static,
-    ) -> Result<T, ApiError> {
-        let store = self.store.clone();
-        tokio::task::spawn_blocking(move || f(&*store))
-            .await
-            .map_err(|_| ApiError::internal())?
-            .map_err(ApiError::from)
-    }
 }
 
 /// Seconds since the Unix epoch.
@@ -124,8 +112,14 @@ pub fn rfc3339(unix: i64) -> String {
 #[derive(Debug, Clone)]
 pub struct Config {
     pub catalog_dir: PathBuf,
-    /// SQLite file, or `:memory:`.
-    pub database: PathBuf,
+    /// SQLite (a file, or `:memory:`) or PostgreSQL.
+    pub database: Database,
+    /// The secret every instance on one database shares: the idempotency fingerprint key and
+    /// the vault key are derived from it. Required with PostgreSQL; with SQLite, keys are kept
+    /// in files beside the database when it is not given.
+    pub secret: Option<String>,
+    /// Seconds an in-flight idempotency key is held (a crashed instance's keys run again after).
+    pub idempotency_lease_secs: i64,
     /// A built page to serve at `/` (the preview, or the end-to-end tests' release build).
     pub static_dir: Option<PathBuf>,
     pub allow_origins: Vec<String>,
@@ -177,7 +171,9 @@ impl Config {
     pub fn for_tests(catalog_dir: PathBuf) -> Self {
         Self {
             catalog_dir,
-            database: PathBuf::from(":memory:"),
+            database: Database::in_memory(),
+            secret: None,
+            idempotency_lease_secs: store::IDEM_LEASE_SECS,
             static_dir: None,
             allow_origins: Vec::new(),
             api_key: None,
@@ -195,21 +191,20 @@ impl Config {
 const REQUEST_ID: HeaderName = HeaderName::from_static("request-id");
 
 /// Loads the catalog and opens the store: everything but the socket.
-pub fn build_state(config: &Config, public_url: &str) -> Result<Arc<AppState>, ServeError> {
+pub async fn build_state(config: &Config, public_url: &str) -> Result<Arc<AppState>, ServeError> {
     let catalog = Catalog::load(&config.catalog_dir, public_url)?;
     let inventory = merchant::Inventory::load(&config.catalog_dir)?;
-    if let Some(parent) = config
-        .database
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
+    if let Database::Sqlite(path) = &config.database
+        && let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty())
     {
         std::fs::create_dir_all(parent).map_err(ServeError::Io)?;
     }
-    let store = store::Sqlite::open(&config.database)?;
-    let vault_key = vault::VaultKey::from_bytes(&secret_beside(&config.database, ".vault-key")?)
+    let store = Store::open(&config.database).await?;
+    let secrets = Secrets::new(config)?;
+    let vault_key = vault::VaultKey::from_bytes(&secrets.key("vault", ".vault-key")?)
         .ok_or_else(|| ServeError::Gateway("the vault key is shorter than 32 bytes".into()))?;
-    store.seed_stock(&inventory.stock())?;
-    wallet::seed(&config.catalog_dir, &store, &vault_key)?;
+    store.orders.seed_stock(&inventory.stock()).await?;
+    wallet::seed(&config.catalog_dir, &store, &vault_key).await?;
     let offers = merchant::offers(&catalog.products, &inventory);
     let gateway = match &config.merchants {
         Some(path) => {
@@ -239,17 +234,17 @@ pub fn build_state(config: &Config, public_url: &str) -> Result<Arc<AppState>, S
             country: inventory.country.clone(),
             public_url: public_url.trim_end_matches('/').to_owned(),
         },
-        store: Arc::new(store),
+        store,
         api_key: config.api_key.clone(),
         allow_origins: config.allow_origins.clone(),
-        wallet_sessions: wallet::Sessions::default(),
         demo_wallets: if config.demo_reset {
             Some(wallet::DemoWallets::load(&config.catalog_dir)?)
         } else {
             None
         },
-        fingerprint_key: secret_beside(&config.database, ".key")?,
+        fingerprint_key: secrets.key("idempotency-fingerprint", ".key")?,
         vault_key,
+        idempotency_lease_secs: config.idempotency_lease_secs.max(1),
         versions: config.acp_versions.clone(),
         signing_secret: config.signing_secret.clone(),
         gateway,
@@ -258,9 +253,50 @@ pub fn build_state(config: &Config, public_url: &str) -> Result<Arc<AppState>, S
     }))
 }
 
-/// A secret kept in a file beside the database (`<database><suffix>`), made on first start: the
-/// idempotency fingerprint key (`.key`, it must outlive restarts for replays to match) and the
-/// wallet's vault key (`.vault-key`). An in-memory database gets fresh keys for the process.
+/// Where the server's keys come from.
+enum Secrets<'a> {
+    /// `--secret` / `BUYCARD_SECRET`: each key is HMAC-SHA256(secret, purpose), so every instance
+    /// given the same secret has the same keys.
+    Shared(&'a str),
+    /// SQLite without a secret: a file beside the database (`<database><suffix>`), made on first
+    /// start: the idempotency fingerprint key (`.key`, it must outlive restarts for replays to
+    /// match) and the wallet's vault key (`.vault-key`).
+    Beside(&'a std::path::Path),
+}
+
+impl<'a> Secrets<'a> {
+    fn new(config: &'a Config) -> Result<Self, ServeError> {
+        match (&config.secret, &config.database) {
+            (Some(secret), _) if secret.len() < 32 => Err(ServeError::Gateway(
+                "BUYCARD_SECRET must be at least 32 characters".into(),
+            )),
+            (Some(secret), _) => Ok(Self::Shared(secret)),
+            (None, Database::Sqlite(path)) => Ok(Self::Beside(path)),
+            (None, Database::Postgres(_)) => Err(ServeError::Gateway(
+                "with PostgreSQL, every instance needs the same --secret (or BUYCARD_SECRET): \
+                 the idempotency and vault keys are derived from it"
+                    .into(),
+            )),
+        }
+    }
+
+    fn key(&self, purpose: &str, suffix: &str) -> Result<Vec<u8>, ServeError> {
+        match self {
+            Self::Shared(secret) => {
+                use hmac::{Hmac, Mac};
+                let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(secret.as_bytes())
+                    .map_err(|_| ServeError::Gateway("unusable secret".into()))?;
+                mac.update(b"buycard:");
+                mac.update(purpose.as_bytes());
+                Ok(mac.finalize().into_bytes().to_vec())
+            }
+            Self::Beside(database) => secret_beside(database, suffix),
+        }
+    }
+}
+
+/// A secret kept in a file beside the SQLite database. An in-memory database gets fresh keys
+/// for the process.
 fn secret_beside(database: &std::path::Path, suffix: &str) -> Result<Vec<u8>, ServeError> {
     let fresh = || {
         let mut key = uuid::Uuid::new_v4().as_bytes().to_vec();
@@ -483,11 +519,11 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
     let addr: SocketAddr = listener.local_addr().map_err(ServeError::Io)?;
-    let state = build_state(&config, &format!("http://{addr}"))?;
+    let state = build_state(&config, &format!("http://{addr}")).await?;
     tracing::info!(
         feed = %state.catalog.metadata.id,
         products = state.catalog.products.len(),
-        database = %config.database.display(),
+        database = %config.database,
         "catalog loaded from {}",
         config.catalog_dir.display()
     );

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use buycard_acp::versions::Version;
+use buycard_server::store::Database;
 use buycard_server::{Config, ErrorStyle, serve};
 use clap::{Parser, Subcommand};
 
@@ -20,13 +21,31 @@ struct Args {
     /// Catalog folder in ACP's offline feed format: metadata.json, products.jsonl, media/.
     #[arg(long, default_value = "server/catalog")]
     catalog: PathBuf,
-    /// SQLite database file (created with its folder if missing), or `:memory:`.
+    /// Where the data lives: a SQLite file (`sqlite:PATH` or just `PATH`, created with its folder
+    /// if missing), `:memory:`, or a PostgreSQL URL (`postgres://user:pass@host:port/name`), which
+    /// several instances can share.
     #[arg(
         long,
         default_value = ".data/buycard.sqlite",
-        value_name = "PATH|:memory:"
+        value_name = "sqlite:PATH|:memory:|postgres://…",
+        env = "BUYCARD_DATABASE",
+        hide_env_values = true
     )]
-    database: PathBuf,
+    database: Database,
+    /// The secret shared by every instance on one database (at least 32 characters): the
+    /// idempotency and vault keys are derived from it. Required with PostgreSQL. Without it, a
+    /// SQLite database keeps its keys in files beside it.
+    #[arg(
+        long,
+        value_name = "SECRET",
+        env = "BUYCARD_SECRET",
+        hide_env_values = true
+    )]
+    secret: Option<String>,
+    /// Seconds an in-flight Idempotency-Key is held; a retry after that runs again (the
+    /// instance that held it is presumed dead).
+    #[arg(long, default_value_t = buycard_server::store::IDEM_LEASE_SECS, value_name = "SECONDS")]
+    idempotency_lease: i64,
     /// Serve this folder (a built page, such as Trunk's dist/) at `/`.
     #[arg(long = "static", value_name = "DIR")]
     static_dir: Option<PathBuf>,
@@ -148,6 +167,8 @@ async fn main() -> ExitCode {
         catalog_dir: args.catalog,
         static_dir: args.static_dir,
         database: args.database,
+        secret: args.secret,
+        idempotency_lease_secs: args.idempotency_lease,
         allow_origins: args.allow_origin,
         api_key: args.api_key,
         session_ttl_secs: args.session_ttl,

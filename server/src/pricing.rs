@@ -59,6 +59,10 @@ pub struct SessionState {
     pub payment_messages: Vec<Message>,
     /// The token waiting for a 3-D Secure result.
     pub pending_token: Option<String>,
+    /// The stored version this state was read at (not part of the document): a write succeeds
+    /// only if nobody else wrote in between.
+    #[serde(skip)]
+    pub version: i64,
 }
 
 /// Groups requested items by id: ACP 2026-04-17 `Item` has no quantity, so the same id listed
@@ -582,6 +586,7 @@ mod tests {
             order: None,
             payment_messages: vec![],
             pending_token: None,
+            version: 0,
         }
     }
 

@@ -24,7 +24,7 @@ use serde_json::{Map, json};
 use crate::checkout::parse;
 use crate::error::ApiError;
 use crate::idempotency::Ticket;
-use crate::store::{self, Table};
+use crate::store;
 use crate::{AppState, now, rfc3339};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -227,8 +227,9 @@ pub async fn issue(
     })
     .map_err(|_| ApiError::internal())?;
     let done = ticket.map(|t| t.done(StatusCode::CREATED, &body));
-    let stored = token.clone();
-    app.db(move |s| store::put(s, Table::Tokens, &stored.id, &stored, done.as_ref(), now()))
+    app.store
+        .vault
+        .put_token(&token.id, &store::encode(&token)?, done.as_ref(), now())
         .await?;
     Ok((token, body))
 }
@@ -260,8 +261,7 @@ pub async fn redeemable(
     at: i64,
 ) -> Result<VaultToken, ApiError> {
     const PARAM: &str = "$.payment_data.instrument.credential.token";
-    let id = token_id.to_owned();
-    let token: Option<VaultToken> = app.db(move |s| store::get(s, Table::Tokens, &id)).await?;
+    let token: Option<VaultToken> = store::decode(app.store.vault.token(token_id).await?)?;
     let token =
         token.ok_or_else(|| ApiError::bad_request("invalid", "Unknown payment token", PARAM))?;
     let a = &token.allowance;
@@ -287,8 +287,11 @@ pub async fn redeemable(
 /// A declined token cannot be used again.
 pub async fn spend_declined(app: &AppState, mut token: VaultToken) -> Result<(), ApiError> {
     token.declined = true;
-    app.db(move |s| store::put(s, Table::Tokens, &token.id, &token, None, now()))
+    app.store
+        .vault
+        .put_token(&token.id, &store::encode(&token)?, None, now())
         .await
+        .map_err(ApiError::from)
 }
 
 #[cfg(test)]

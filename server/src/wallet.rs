@@ -18,9 +18,8 @@
 //! Every POST must come from an allowed origin (the host site's pages): a third-party page cannot
 //! spend a signed-in buyer's card. The merchant never sees a card number.
 
-use std::collections::HashMap;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use axum::Json;
 use axum::body::Bytes;
@@ -39,17 +38,13 @@ use crate::error::ApiError;
 use crate::gateway::forward::Hop;
 use crate::gateway::pay::{SavedCard, saved_card_token};
 use crate::psp::{self, VaultCard};
-use crate::store::{self, Store, StoreError, Table};
+use crate::store::{self, Store};
 use crate::vault::VaultKey;
 use crate::{AppState, now, rfc3339};
 
 const COOKIE: &str = "buycard_wallet";
 /// How long a minted token may wait before `complete`.
 const TOKEN_TTL_SECS: i64 = 15 * 60;
-
-/// Signed-in visitors: cookie value → buyer id. In memory: a restart signs everyone out.
-#[derive(Default)]
-pub struct Sessions(Mutex<HashMap<String, String>>);
 
 /// The PSP's record of a payment method (no number).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -193,22 +188,29 @@ impl DemoWallets {
 
 /// Seeds the demo buyers of `buyers.json` (once: existing wallets are kept). Cards go to the
 /// vault: the number only sealed.
-pub fn seed(dir: &Path, store: &dyn Store, vault: &VaultKey) -> Result<(), crate::ServeError> {
+pub async fn seed(dir: &Path, store: &Store, vault: &VaultKey) -> Result<(), crate::ServeError> {
     for (id, saved, method) in DemoWallets::load(dir)?.wallets(vault)? {
-        if store.get_json(Table::Buyers, &id)?.is_some() {
+        if store.wallet.buyer(&id).await?.is_some() {
             continue;
         }
-        if let Some(method) = method {
-            store::put(
-                store,
-                Table::PaymentMethods,
-                &method.id,
-                &method,
-                None,
-                now(),
-            )?;
+        match method {
+            Some(method) => {
+                store
+                    .wallet
+                    .save_method(
+                        (&method.id, &store::encode(&method)?),
+                        (&id, &store::encode(&saved)?),
+                        now(),
+                    )
+                    .await?
+            }
+            None => {
+                store
+                    .wallet
+                    .create_buyer(&id, &store::encode(&saved)?, now())
+                    .await?;
+            }
         }
-        store::put(store, Table::Buyers, &id, &saved, None, now())?;
     }
     Ok(())
 }
@@ -221,26 +223,17 @@ pub async fn demo_reset(State(app): State<Arc<AppState>>) -> Result<Response, Ap
         .demo_wallets
         .as_ref()
         .ok_or_else(ApiError::route_not_found)?;
-    let mut rows = Vec::new();
+    let (mut buyers, mut methods) = (Vec::new(), Vec::new());
     for (id, saved, method) in demo.wallets(&app.vault_key).map_err(|e| {
         tracing::error!("demo reset: {e}");
         ApiError::internal()
     })? {
         if let Some(method) = method {
-            rows.push((
-                Table::PaymentMethods,
-                method.id.clone(),
-                serde_json::to_string(&method).map_err(StoreError::from)?,
-            ));
+            methods.push((method.id.clone(), store::encode(&method)?));
         }
-        rows.push((
-            Table::Buyers,
-            id,
-            serde_json::to_string(&saved).map_err(StoreError::from)?,
-        ));
+        buyers.push((id, store::encode(&saved)?));
     }
-    app.db(move |s| s.replace_all(&[Table::Buyers, Table::PaymentMethods], &rows, now()))
-        .await?;
+    app.store.wallet.reset(&buyers, &methods, now()).await?;
     tracing::info!("demo wallet reset to buyers.json");
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -256,10 +249,16 @@ pub(crate) fn cookie(headers: &HeaderMap) -> Option<String> {
         .map(|(_, value)| value.to_owned())
 }
 
-/// The buyer the visitor's wallet cookie signs in, if any.
-pub(crate) fn signed_in(app: &AppState, headers: &HeaderMap) -> Option<String> {
-    let token = cookie(headers)?;
-    app.wallet_sessions.0.lock().ok()?.get(&token).cloned()
+/// The buyer the visitor's wallet cookie signs in, if any (sign-ins are rows, so any instance
+/// knows them).
+pub(crate) async fn signed_in(
+    app: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<String>, ApiError> {
+    let Some(token) = cookie(headers) else {
+        return Ok(None);
+    };
+    Ok(app.store.wallet.signed_in(&token, now()).await?)
 }
 
 fn unauthorized() -> ApiError {
@@ -323,20 +322,12 @@ pub async fn sign_in(State(app): State<Arc<AppState>>, body: Bytes) -> Result<Re
         ));
     }
     // A first sign-in opens an empty wallet.
-    let id = buyer_id.clone();
-    app.db(move |s| {
-        if s.get_json(Table::Buyers, &id)?.is_none() {
-            store::put(s, Table::Buyers, &id, &Saved::default(), None, now())?;
-        }
-        Ok::<_, StoreError>(())
-    })
-    .await?;
+    app.store
+        .wallet
+        .create_buyer(&buyer_id, &store::encode(&Saved::default())?, now())
+        .await?;
     let token = uuid::Uuid::new_v4().simple().to_string();
-    app.wallet_sessions
-        .0
-        .lock()
-        .map_err(|_| ApiError::internal())?
-        .insert(token.clone(), buyer_id.clone());
+    app.store.wallet.sign_in(&token, &buyer_id, now()).await?;
     let cookie = format!("{COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax");
     let mut response = Json(json!({"buyer_id": buyer_id})).into_response();
     response.headers_mut().insert(
@@ -346,28 +337,28 @@ pub async fn sign_in(State(app): State<Arc<AppState>>, body: Bytes) -> Result<Re
     Ok(response)
 }
 
-pub async fn sign_out(State(app): State<Arc<AppState>>, headers: HeaderMap) -> Response {
-    if let (Some(token), Ok(mut sessions)) = (cookie(&headers), app.wallet_sessions.0.lock()) {
-        sessions.remove(&token);
+pub async fn sign_out(
+    State(app): State<Arc<AppState>>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    if let Some(token) = cookie(&headers) {
+        app.store.wallet.sign_out(&token).await?;
     }
     let mut response = StatusCode::NO_CONTENT.into_response();
     response.headers_mut().insert(
         header::SET_COOKIE,
         HeaderValue::from_static("buycard_wallet=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"),
     );
-    response
+    Ok(response)
 }
 
 async fn saved(app: &AppState, buyer_id: &str) -> Result<Saved, ApiError> {
-    let id = buyer_id.to_owned();
-    let saved: Option<Saved> = app.db(move |s| store::get(s, Table::Buyers, &id)).await?;
+    let saved: Option<Saved> = store::decode(app.store.wallet.buyer(buyer_id).await?)?;
     Ok(saved.unwrap_or_default())
 }
 
 async fn method(app: &AppState, id: &str) -> Result<Option<StoredMethod>, ApiError> {
-    let id = id.to_owned();
-    app.db(move |s| store::get(s, Table::PaymentMethods, &id))
-        .await
+    Ok(store::decode(app.store.vault.payment_method(id).await?)?)
 }
 
 pub async fn buyer(
@@ -376,7 +367,7 @@ pub async fn buyer(
 ) -> Result<Response, ApiError> {
     // Signed out: 401, so the card takes the guest path (the card to the merchant's PSP, no
     // "save for one-click"); signed in with nothing saved: 204, the new-buyer path with saving.
-    let buyer_id = signed_in(&app, &headers).ok_or_else(unauthorized)?;
+    let buyer_id = signed_in(&app, &headers).await?.ok_or_else(unauthorized)?;
     let saved = saved(&app, &buyer_id).await?;
     let method = match &saved.payment_method_id {
         Some(id) => method(&app, id).await?,
@@ -411,7 +402,7 @@ pub async fn add_payment_method(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let buyer_id = signed_in(&app, &headers).ok_or_else(unauthorized)?;
+    let buyer_id = signed_in(&app, &headers).await?.ok_or_else(unauthorized)?;
     let request: NewMethod = parse(&body)?;
     let today = {
         let t = time::OffsetDateTime::now_utc();
@@ -444,11 +435,14 @@ pub async fn add_payment_method(
             wallet.fulfillment_details = request.fulfillment_details;
         }
     }
-    app.db(move |s| {
-        store::put(s, Table::PaymentMethods, &method.id, &method, None, now())?;
-        store::put(s, Table::Buyers, &buyer_id, &wallet, None, now())
-    })
-    .await?;
+    app.store
+        .wallet
+        .save_method(
+            (&method.id, &store::encode(&method)?),
+            (&buyer_id, &store::encode(&wallet)?),
+            now(),
+        )
+        .await?;
     Ok((StatusCode::CREATED, Json(public)).into_response())
 }
 
@@ -466,7 +460,7 @@ pub async fn payment_token(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let buyer_id = signed_in(&app, &headers).ok_or_else(unauthorized)?;
+    let buyer_id = signed_in(&app, &headers).await?.ok_or_else(unauthorized)?;
     let request: TokenRequest = parse(&body)?;
     let method = method(&app, &request.payment_method_id)
         .await?

@@ -752,7 +752,7 @@ async fn replays_survive_a_restart() {
     let dir = std::env::temp_dir().join(format!("buycard-restart-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("dir");
     let mut config = demo_config();
-    config.database = dir.join("db.sqlite");
+    config.database = buycard_server::store::Database::Sqlite(dir.join("db.sqlite"));
     let server = Server::start(config.clone()).await;
     let session = ready_session(&server.base, &["tour-tee-m"]).await;
     let id = session["id"].as_str().expect("id").to_owned();

@@ -12,9 +12,11 @@ use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
-fn app() -> axum::Router {
+async fn app() -> axum::Router {
     let config = Config::for_tests(repo().join("server/catalog"));
-    let state = build_state(&config, "http://127.0.0.1:8787").expect("demo catalog");
+    let state = build_state(&config, "http://127.0.0.1:8787")
+        .await
+        .expect("demo catalog");
     router(state, &config)
 }
 
@@ -24,6 +26,7 @@ fn assert_valid(definition: &str, body: &Value) {
 
 async fn get(uri: &str) -> (StatusCode, axum::http::HeaderMap, Value) {
     let response = app()
+        .await
         .oneshot(
             Request::get(uri)
                 .header("Origin", "https://timeline.example")
@@ -123,6 +126,7 @@ async fn unknown_routes_get_a_flat_error() {
 #[tokio::test]
 async fn media_is_served() {
     let response = app()
+        .await
         .oneshot(
             Request::get("/media/tee.svg")
                 .body(Body::empty())

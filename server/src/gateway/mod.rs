@@ -40,9 +40,9 @@ use buycard_acp::versions::{Body, Version};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::AppState;
 use crate::error::ApiError;
-use crate::store::{self, Table};
+use crate::store;
+use crate::{AppState, now};
 use registry::{Merchant, VersionChoice};
 
 /// What the gateway knows: its merchants, their feeds, the versions negotiated with them.
@@ -116,15 +116,17 @@ async fn opened_here(
     session: &str,
     headers: &HeaderMap,
 ) -> Result<SessionRecord, ApiError> {
-    let id = session.to_owned();
-    let record: Option<SessionRecord> = app
-        .db(move |s| store::get(s, Table::GatewaySessions, &id))
-        .await?;
+    let record: Option<SessionRecord> = store::decode(app.store.gateway.get(session).await?)?;
+    let buyer = match &record {
+        Some(SessionRecord { buyer: Some(_), .. }) => {
+            crate::wallet::signed_in(app, headers).await?
+        }
+        _ => None,
+    };
     match record {
         Some(record)
             if record.merchant == merchant.id
-                && (record.buyer.is_none()
-                    || record.buyer == crate::wallet::signed_in(app, headers)) =>
+                && (record.buyer.is_none() || record.buyer == buyer) =>
         {
             Ok(record)
         }
@@ -199,10 +201,11 @@ async fn create(
     if let Some(session_id) = answer.body.get("id").and_then(Value::as_str) {
         let record = SessionRecord {
             merchant: merchant.id.clone(),
-            buyer: crate::wallet::signed_in(&app, &headers),
+            buyer: crate::wallet::signed_in(&app, &headers).await?,
         };
-        let session_id = session_id.to_owned();
-        app.db(move |s| store::put(s, Table::GatewaySessions, &session_id, &record, None, 0))
+        app.store
+            .gateway
+            .put(session_id, &store::encode(&record)?, now())
             .await?;
     }
     Ok(answer.into_response())
@@ -371,10 +374,7 @@ pub async fn session_merchant<'a>(
     let Some(gateway) = app.gateway.as_ref() else {
         return Ok(None);
     };
-    let id = session_id.to_owned();
-    let record: Option<SessionRecord> = app
-        .db(move |s| store::get(s, Table::GatewaySessions, &id))
-        .await?;
+    let record: Option<SessionRecord> = store::decode(app.store.gateway.get(session_id).await?)?;
     let Some(record) = record else {
         return Ok(None);
     };

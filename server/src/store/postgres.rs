@@ -1,0 +1,568 @@
+//! PostgreSQL, for several stateless instances on one database: `tokio-postgres` with a
+//! `deadpool-postgres` pool (ARCHITECTURE.md says why). Transactions run at READ COMMITTED, where
+//! a guarded `UPDATE … WHERE` waits for a concurrent writer of the same row and then re-checks
+//! its condition: stock never goes below zero, a token is spent once, and a session's version
+//! moves once per write, whichever instance runs the request.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
+use tokio_postgres::NoTls;
+use tokio_postgres::error::SqlState;
+
+use super::{
+    GatewaySessions, IDEM_RETENTION_SECS, IdemBegin, IdemDone, Idempotency, Migration, NewOrder,
+    Orders, Placement, SIGN_IN_TTL_SECS, SessionWrite, Sessions, StoreError, StoredResponse, Vault,
+    Versioned, Wallet,
+};
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "initial",
+    sql: include_str!("../../migrations/postgres/0001_initial.sql"),
+}];
+
+/// Taken while migrating, so instances that start together apply each migration once.
+const MIGRATION_LOCK: i64 = 0x6275_7963_6172_64; // "buycard"
+
+/// Connections per instance. Two instances use 32 of PostgreSQL's default 100.
+const POOL_SIZE: usize = 16;
+
+pub struct Postgres {
+    pool: Pool,
+}
+
+impl From<deadpool_postgres::PoolError> for StoreError {
+    fn from(error: deadpool_postgres::PoolError) -> Self {
+        match error {
+            deadpool_postgres::PoolError::Backend(e) => Self::Postgres(e),
+            other => Self::Pool(other.to_string()),
+        }
+    }
+}
+
+impl Postgres {
+    /// Connects to `url` and applies the migrations it lacks.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let config: tokio_postgres::Config = url.parse()?;
+        let manager = Manager::from_config(
+            config,
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(POOL_SIZE)
+            .runtime(Runtime::Tokio1)
+            .wait_timeout(Some(std::time::Duration::from_secs(10)))
+            .create_timeout(Some(std::time::Duration::from_secs(10)))
+            .build()
+            .map_err(|e| StoreError::Pool(e.to_string()))?;
+        let db = Self { pool };
+        db.migrate().await?;
+        Ok(db)
+    }
+
+    async fn migrate(&self) -> Result<(), StoreError> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        tx.query("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+            .await?;
+        tx.batch_execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (
+                 version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+        )
+        .await?;
+        for m in MIGRATIONS {
+            let applied = tx
+                .query_opt(
+                    "SELECT 1 FROM schema_migrations WHERE version = $1",
+                    &[&m.version],
+                )
+                .await?
+                .is_some();
+            if applied {
+                continue;
+            }
+            tx.batch_execute(m.sql).await.map_err(|e| {
+                StoreError::Migration(format!("{:04}_{}", m.version, m.name), e.to_string())
+            })?;
+            tx.execute(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+                &[&m.version, &m.name, &crate::now()],
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn get_doc(&self, table: &str, id: &str) -> Result<Option<String>, StoreError> {
+        let client = self.pool.get().await?;
+        let sql = format!("SELECT doc FROM {table} WHERE id = $1");
+        let statement = client.prepare_cached(&sql).await?;
+        Ok(client
+            .query_opt(&statement, &[&id])
+            .await?
+            .map(|row| row.get(0)))
+    }
+}
+
+async fn put_doc(
+    tx: &tokio_postgres::Transaction<'_>,
+    table: &str,
+    id: &str,
+    doc: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    let sql = format!(
+        "INSERT INTO {table} (id, doc, updated_at) VALUES ($1, $2, $3)
+         ON CONFLICT (id) DO UPDATE SET doc = excluded.doc, updated_at = excluded.updated_at"
+    );
+    tx.execute(&sql, &[&id, &doc, &now]).await?;
+    Ok(())
+}
+
+async fn write_idem(
+    tx: &tokio_postgres::Transaction<'_>,
+    done: &IdemDone,
+    now: i64,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE idempotency SET state = 'done', status = $3, body = $4, locked_at = $5
+         WHERE scope = $1 AND key = $2",
+        &[
+            &done.scope,
+            &done.key,
+            &i32::from(done.response.status),
+            &done.response.body,
+            &now,
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+fn unique_violation(error: &tokio_postgres::Error) -> bool {
+    error.code() == Some(&SqlState::UNIQUE_VIOLATION)
+}
+
+#[async_trait]
+impl Idempotency for Postgres {
+    async fn begin(
+        &self,
+        scope: &str,
+        key: &str,
+        fingerprint: &str,
+        now: i64,
+        lease: i64,
+    ) -> Result<IdemBegin, StoreError> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        // A concurrent claim of the same key on another instance waits here for the first to
+        // commit, then finds its row.
+        let claimed = tx
+            .execute(
+                "INSERT INTO idempotency (scope, key, fingerprint, state, created_at, locked_at)
+                 VALUES ($1, $2, $3, 'in_flight', $4, $4)
+                 ON CONFLICT (scope, key) DO NOTHING",
+                &[&scope, &key, &fingerprint, &now],
+            )
+            .await?;
+        if claimed == 1 {
+            tx.commit().await?;
+            return Ok(IdemBegin::Fresh);
+        }
+        let row = tx
+            .query_opt(
+                "SELECT fingerprint, state, status, body, created_at, locked_at
+                 FROM idempotency WHERE scope = $1 AND key = $2 FOR UPDATE",
+                &[&scope, &key],
+            )
+            .await?;
+        let outcome = match row {
+            None => {
+                // Released between the insert and the select: claim it now.
+                tx.execute(
+                    "INSERT INTO idempotency (scope, key, fingerprint, state, created_at, locked_at)
+                     VALUES ($1, $2, $3, 'in_flight', $4, $4)",
+                    &[&scope, &key, &fingerprint, &now],
+                )
+                .await?;
+                IdemBegin::Fresh
+            }
+            Some(row) => {
+                let stored: String = row.get(0);
+                let state: String = row.get(1);
+                let status: Option<i32> = row.get(2);
+                let body: Option<Vec<u8>> = row.get(3);
+                let created_at: i64 = row.get(4);
+                let locked_at: i64 = row.get(5);
+                if now - created_at >= IDEM_RETENTION_SECS {
+                    tx.execute(
+                        "UPDATE idempotency SET fingerprint = $3, state = 'in_flight',
+                           status = NULL, body = NULL, created_at = $4, locked_at = $4
+                         WHERE scope = $1 AND key = $2",
+                        &[&scope, &key, &fingerprint, &now],
+                    )
+                    .await?;
+                    IdemBegin::Fresh
+                } else if state == "in_flight" && now - locked_at < lease {
+                    IdemBegin::InFlight
+                } else if state == "in_flight" {
+                    // Its instance died past the lease: nothing it did committed; run it again.
+                    tx.execute(
+                        "UPDATE idempotency SET fingerprint = $3, locked_at = $4
+                         WHERE scope = $1 AND key = $2",
+                        &[&scope, &key, &fingerprint, &now],
+                    )
+                    .await?;
+                    IdemBegin::Fresh
+                } else if stored != fingerprint {
+                    IdemBegin::Conflict
+                } else {
+                    IdemBegin::Replay(StoredResponse {
+                        status: status.and_then(|s| u16::try_from(s).ok()).unwrap_or(200),
+                        body: body.unwrap_or_default(),
+                    })
+                }
+            }
+        };
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    async fn finish(&self, done: &IdemDone, now: i64) -> Result<(), StoreError> {
+        let client = self.pool.get().await?;
+        client
+            .execute(
+                "UPDATE idempotency SET state = 'done', status = $3, body = $4, locked_at = $5
+                 WHERE scope = $1 AND key = $2 AND state = 'in_flight'",
+                &[
+                    &done.scope,
+                    &done.key,
+                    &i32::from(done.response.status),
+                    &done.response.body,
+                    &now,
+                ],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn release(&self, scope: &str, key: &str) -> Result<(), StoreError> {
+        let client = self.pool.get().await?;
+        client
+            .execute(
+                "DELETE FROM idempotency WHERE scope = $1 AND key = $2 AND state = 'in_flight'",
+                &[&scope, &key],
+            )
+            .await?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Sessions for Postgres {
+    async fn get(&self, id: &str) -> Result<Option<Versioned>, StoreError> {
+        let client = self.pool.get().await?;
+        let statement = client
+            .prepare_cached("SELECT doc, version FROM sessions WHERE id = $1")
+            .await?;
+        Ok(client
+            .query_opt(&statement, &[&id])
+            .await?
+            .map(|row| Versioned {
+                doc: row.get(0),
+                version: row.get(1),
+            }))
+    }
+
+    async fn create(
+        &self,
+        id: &str,
+        doc: &str,
+        idem: Option<&IdemDone>,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        tx.execute(
+            "INSERT INTO sessions (id, doc, updated_at, version) VALUES ($1, $2, $3, 0)",
+            &[&id, &doc, &now],
+        )
+        .await?;
+        if let Some(done) = idem {
+            write_idem(&tx, done, now).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn update(
+        &self,
+        id: &str,
+        expected: i64,
+        doc: &str,
+        idem: Option<&IdemDone>,
+        now: i64,
+    ) -> Result<SessionWrite, StoreError> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        let written = tx
+            .execute(
+                "UPDATE sessions SET doc = $2, updated_at = $3, version = version + 1
+                 WHERE id = $1 AND version = $4
+                   AND NOT EXISTS (SELECT 1 FROM orders WHERE session_id = $1)",
+                &[&id, &doc, &now, &expected],
+            )
+            .await?;
+        if written != 1 {
+            return Ok(SessionWrite::Stale);
+        }
+        if let Some(done) = idem {
+            write_idem(&tx, done, now).await?;
+        }
+        tx.commit().await?;
+        Ok(SessionWrite::Written(expected + 1))
+    }
+}
+
+#[async_trait]
+impl Orders for Postgres {
+    async fn get(&self, id: &str) -> Result<Option<String>, StoreError> {
+        self.get_doc("orders", id).await
+    }
+
+    async fn stock(&self, variant_ids: &[String]) -> Result<HashMap<String, i64>, StoreError> {
+        let client = self.pool.get().await?;
+        let statement = client
+            .prepare_cached("SELECT variant_id, available FROM stock WHERE variant_id = ANY($1)")
+            .await?;
+        Ok(client
+            .query(&statement, &[&variant_ids])
+            .await?
+            .into_iter()
+            .map(|row| (row.get(0), row.get(1)))
+            .collect())
+    }
+
+    async fn seed_stock(&self, stock: &[(String, i64)]) -> Result<(), StoreError> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        for (id, n) in stock {
+            tx.execute(
+                "INSERT INTO stock (variant_id, available) VALUES ($1, $2)
+                 ON CONFLICT (variant_id) DO NOTHING",
+                &[id, n],
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn place(&self, o: &NewOrder) -> Result<Placement, StoreError> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        // The session row first: a concurrent complete of the same session waits here, then
+        // finds the version moved.
+        let moved = tx
+            .execute(
+                "UPDATE sessions SET doc = $2, updated_at = $3, version = version + 1
+                 WHERE id = $1 AND version = $4",
+                &[&o.session_id, &o.session_doc, &o.now, &o.session_version],
+            )
+            .await?;
+        if moved != 1 {
+            let ordered = tx
+                .query_opt(
+                    "SELECT 1 FROM orders WHERE session_id = $1",
+                    &[&o.session_id],
+                )
+                .await?
+                .is_some();
+            return Ok(if ordered {
+                Placement::AlreadyCompleted
+            } else {
+                Placement::Stale
+            });
+        }
+        let spent = tx
+            .execute(
+                "UPDATE psp_tokens SET spent_at = $2 WHERE id = $1 AND spent_at IS NULL",
+                &[&o.token_id, &o.now],
+            )
+            .await?;
+        if spent != 1 {
+            return Ok(Placement::TokenSpent); // the dropped transaction rolls back
+        }
+        // Rows locked in one order everywhere: two orders of the same variants cannot deadlock.
+        let mut take = o.take.clone();
+        take.sort();
+        for (variant, quantity) in &take {
+            let quantity = i64::from(*quantity);
+            let taken = tx
+                .execute(
+                    "UPDATE stock SET available = available - $2
+                     WHERE variant_id = $1 AND available >= $2",
+                    &[variant, &quantity],
+                )
+                .await?;
+            // Untracked variants (digital goods) have no row and no limit.
+            let tracked = tx
+                .query_opt("SELECT 1 FROM stock WHERE variant_id = $1", &[variant])
+                .await?
+                .is_some();
+            if taken != 1 && tracked {
+                return Ok(Placement::OutOfStock(variant.clone()));
+            }
+        }
+        match tx
+            .execute(
+                "INSERT INTO orders (id, doc, updated_at, session_id) VALUES ($1, $2, $3, $4)",
+                &[&o.order_id, &o.order_doc, &o.now, &o.session_id],
+            )
+            .await
+        {
+            Ok(_) => {}
+            Err(e) if unique_violation(&e) => return Ok(Placement::AlreadyCompleted),
+            Err(e) => return Err(e.into()),
+        }
+        if let Some(done) = &o.idem {
+            write_idem(&tx, done, o.now).await?;
+        }
+        tx.commit().await?;
+        Ok(Placement::Placed)
+    }
+}
+
+#[async_trait]
+impl Vault for Postgres {
+    async fn token(&self, id: &str) -> Result<Option<String>, StoreError> {
+        self.get_doc("psp_tokens", id).await
+    }
+
+    async fn put_token(
+        &self,
+        id: &str,
+        doc: &str,
+        idem: Option<&IdemDone>,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        put_doc(&tx, "psp_tokens", id, doc, now).await?;
+        if let Some(done) = idem {
+            write_idem(&tx, done, now).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn payment_method(&self, id: &str) -> Result<Option<String>, StoreError> {
+        self.get_doc("psp_payment_methods", id).await
+    }
+}
+
+#[async_trait]
+impl Wallet for Postgres {
+    async fn buyer(&self, id: &str) -> Result<Option<String>, StoreError> {
+        self.get_doc("wallet_buyers", id).await
+    }
+
+    async fn create_buyer(&self, id: &str, doc: &str, now: i64) -> Result<bool, StoreError> {
+        let client = self.pool.get().await?;
+        let written = client
+            .execute(
+                "INSERT INTO wallet_buyers (id, doc, updated_at) VALUES ($1, $2, $3)
+                 ON CONFLICT (id) DO NOTHING",
+                &[&id, &doc, &now],
+            )
+            .await?;
+        Ok(written == 1)
+    }
+
+    async fn save_method(
+        &self,
+        method: (&str, &str),
+        buyer: (&str, &str),
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        put_doc(&tx, "psp_payment_methods", method.0, method.1, now).await?;
+        put_doc(&tx, "wallet_buyers", buyer.0, buyer.1, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn reset(
+        &self,
+        buyers: &[(String, String)],
+        methods: &[(String, String)],
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        tx.batch_execute("DELETE FROM wallet_buyers; DELETE FROM psp_payment_methods;")
+            .await?;
+        for (id, doc) in methods {
+            put_doc(&tx, "psp_payment_methods", id, doc, now).await?;
+        }
+        for (id, doc) in buyers {
+            put_doc(&tx, "wallet_buyers", id, doc, now).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn sign_in(&self, token: &str, buyer_id: &str, now: i64) -> Result<(), StoreError> {
+        let client = self.pool.get().await?;
+        client
+            .execute(
+                "INSERT INTO wallet_sign_ins (token, buyer_id, created_at) VALUES ($1, $2, $3)",
+                &[&token, &buyer_id, &now],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn signed_in(&self, token: &str, now: i64) -> Result<Option<String>, StoreError> {
+        let client = self.pool.get().await?;
+        let statement = client
+            .prepare_cached(
+                "SELECT buyer_id FROM wallet_sign_ins WHERE token = $1 AND created_at > $2",
+            )
+            .await?;
+        Ok(client
+            .query_opt(&statement, &[&token, &(now - SIGN_IN_TTL_SECS)])
+            .await?
+            .map(|row| row.get(0)))
+    }
+
+    async fn sign_out(&self, token: &str) -> Result<(), StoreError> {
+        let client = self.pool.get().await?;
+        client
+            .execute("DELETE FROM wallet_sign_ins WHERE token = $1", &[&token])
+            .await?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl GatewaySessions for Postgres {
+    async fn get(&self, id: &str) -> Result<Option<String>, StoreError> {
+        self.get_doc("gateway_sessions", id).await
+    }
+
+    async fn put(&self, id: &str, doc: &str, now: i64) -> Result<(), StoreError> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        put_doc(&tx, "gateway_sessions", id, doc, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
