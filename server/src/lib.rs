@@ -122,6 +122,9 @@ pub struct Config {
     pub idempotency_lease_secs: i64,
     /// A built page to serve at `/` (the preview, or the end-to-end tests' release build).
     pub static_dir: Option<PathBuf>,
+    /// The URL buyers and platforms reach this server at, when it is not the listening address
+    /// (instances behind a load balancer): order links and media URLs are made from it.
+    pub public_url: Option<String>,
     pub allow_origins: Vec<String>,
     pub api_key: Option<String>,
     /// How long a checkout session stays open.
@@ -175,6 +178,7 @@ impl Config {
             secret: None,
             idempotency_lease_secs: store::IDEM_LEASE_SECS,
             static_dir: None,
+            public_url: None,
             allow_origins: Vec::new(),
             api_key: None,
             session_ttl_secs: 24 * 3600,
@@ -519,7 +523,11 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
     let addr: SocketAddr = listener.local_addr().map_err(ServeError::Io)?;
-    let state = build_state(&config, &format!("http://{addr}")).await?;
+    let public_url = config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{addr}"));
+    let state = build_state(&config, &public_url).await?;
     tracing::info!(
         feed = %state.catalog.metadata.id,
         products = state.catalog.products.len(),

@@ -46,6 +46,10 @@ struct Args {
     /// instance that held it is presumed dead).
     #[arg(long, default_value_t = buycard_server::store::IDEM_LEASE_SECS, value_name = "SECONDS")]
     idempotency_lease: i64,
+    /// The URL this server is reached at when it is not the listening address (instances
+    /// behind a load balancer): order links and media URLs are made from it.
+    #[arg(long, value_name = "URL")]
+    public_url: Option<String>,
     /// Serve this folder (a built page, such as Trunk's dist/) at `/`.
     #[arg(long = "static", value_name = "DIR")]
     static_dir: Option<PathBuf>,
@@ -166,6 +170,7 @@ async fn main() -> ExitCode {
     let config = Config {
         catalog_dir: args.catalog,
         static_dir: args.static_dir,
+        public_url: args.public_url,
         database: args.database,
         secret: args.secret,
         idempotency_lease_secs: args.idempotency_lease,

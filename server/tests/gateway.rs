@@ -800,9 +800,13 @@ async fn the_feed_is_read_again_on_its_schedule_and_the_last_good_copy_stays() {
         1,
     );
     std::fs::write(folder.join("products.jsonl"), renamed).expect("write feed");
+    // Every instance reads the feed on its own schedule: wait until two requests in a row (one
+    // per instance when the platform runs two) see the new title.
     let mut seen = false;
     for _ in 0..40 {
-        if titles().await.contains(&"Renamed print".to_owned()) {
+        if titles().await.contains(&"Renamed print".to_owned())
+            && titles().await.contains(&"Renamed print".to_owned())
+        {
             seen = true;
             break;
         }

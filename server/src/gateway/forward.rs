@@ -88,8 +88,25 @@ pub async fn checkout(
         signing_secret: merchant.signing_secret.as_ref(),
         answer: Body::Session,
     };
-    let mut version = gateway.version(merchant);
-    let mut answer = send(gateway, merchant, &target, hop, &call, version).await;
+    let answer = negotiating(gateway, merchant, &target, hop, &call).await;
+    let mut answer = answer.map_err(Refused::into_error)?;
+    fill_psp_account(&mut answer.body, merchant);
+    Ok(answer)
+}
+
+/// Sends `call` in the version last agreed with `merchant`; when the registry says to negotiate
+/// and the merchant names the versions it speaks instead, once more in the newest common one,
+/// which is remembered. Every call path negotiates for itself: the version is a per-process
+/// cache, and the instance that serves this call may not be the one that negotiated before.
+pub async fn negotiating(
+    gateway: &Gateway,
+    merchant: &Merchant,
+    target: &Target<'_>,
+    hop: &Hop,
+    call: &Call,
+) -> Result<Answer, Refused> {
+    let version = gateway.version(merchant);
+    let answer = send(gateway, merchant, target, hop, call, version).await;
     if let Err(Refused::Version(theirs)) = &answer
         && merchant.version == VersionChoice::Negotiate
     {
@@ -98,13 +115,10 @@ pub async fn checkout(
             versions::newest_common(&Version::ALL, &theirs).filter(|v| *v != version)
         {
             gateway.remember(merchant, common);
-            version = common;
-            answer = send(gateway, merchant, &target, hop, &call, version).await;
+            return send(gateway, merchant, target, hop, call, common).await;
         }
     }
-    let mut answer = answer.map_err(Refused::into_error)?;
-    fill_psp_account(&mut answer.body, merchant);
-    Ok(answer)
+    answer
 }
 
 /// Why a call did not succeed.

@@ -39,16 +39,9 @@ pub async fn delegate(
         answer: Body::DelegatePaymentResponse,
     };
     let call = forward::Call::post("", Body::DelegatePaymentRequest, body);
-    forward::send(
-        gateway,
-        merchant,
-        &target,
-        hop,
-        &call,
-        gateway.version(merchant),
-    )
-    .await
-    .map_err(Refused::into_error)
+    forward::negotiating(gateway, merchant, &target, hop, &call)
+        .await
+        .map_err(Refused::into_error)
 }
 
 /// A saved card, unsealed for one forward.

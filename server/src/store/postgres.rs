@@ -350,17 +350,19 @@ impl Orders for Postgres {
     }
 
     async fn seed_stock(&self, stock: &[(String, i64)]) -> Result<(), StoreError> {
-        let mut client = self.pool.get().await?;
-        let tx = client.transaction().await?;
-        for (id, n) in stock {
-            tx.execute(
-                "INSERT INTO stock (variant_id, available) VALUES ($1, $2)
+        // One statement, rows in one order: instances that start together cannot deadlock.
+        let mut stock = stock.to_vec();
+        stock.sort();
+        let (ids, counts): (Vec<String>, Vec<i64>) = stock.into_iter().unzip();
+        let client = self.pool.get().await?;
+        client
+            .execute(
+                "INSERT INTO stock (variant_id, available)
+                 SELECT * FROM unnest($1::text[], $2::bigint[])
                  ON CONFLICT (variant_id) DO NOTHING",
-                &[id, n],
+                &[&ids, &counts],
             )
             .await?;
-        }
-        tx.commit().await?;
         Ok(())
     }
 
@@ -372,7 +374,8 @@ impl Orders for Postgres {
         let moved = tx
             .execute(
                 "UPDATE sessions SET doc = $2, updated_at = $3, version = version + 1
-                 WHERE id = $1 AND version = $4",
+                 WHERE id = $1 AND version = $4
+                   AND NOT EXISTS (SELECT 1 FROM orders WHERE session_id = $1)",
                 &[&o.session_id, &o.session_doc, &o.now, &o.session_version],
             )
             .await?;

@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use buycard_server::store::Database;
 use buycard_server::{Config, serve};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
@@ -20,50 +21,146 @@ pub fn demo_config() -> Config {
     Config::for_tests(repo().join("server/catalog"))
 }
 
+/// With `BUYCARD_TEST_POSTGRES` (a PostgreSQL URL whose user may create databases), the URL of a
+/// brand-new database on that cluster, for one test. `cargo xtask test` sets it.
+pub async fn fresh_postgres() -> Option<String> {
+    let admin = std::env::var("BUYCARD_TEST_POSTGRES").ok()?;
+    let (client, connection) = tokio_postgres::connect(&admin, tokio_postgres::NoTls)
+        .await
+        .expect("connect to BUYCARD_TEST_POSTGRES");
+    tokio::spawn(connection);
+    let name = format!("t_{}", uuid::Uuid::new_v4().simple());
+    client
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .await
+        .expect("create a test database");
+    Some(with_database(&admin, &name))
+}
+
+/// `url` with its database name replaced.
+pub fn with_database(url: &str, name: &str) -> String {
+    let start = url.find("://").map_or(0, |i| i + 3);
+    let (base, query) = match url.find('?') {
+        Some(q) => (&url[..q], &url[q..]),
+        None => (url, ""),
+    };
+    let host_end = base[start..].find('/').map_or(base.len(), |i| start + i);
+    format!("{}/{name}{query}", &base[..host_end])
+}
+
+/// The secret two test instances share (the idempotency and vault keys derive from it).
+pub const SHARED_SECRET: &str = "buycard-tests-shared-secret-0123456789";
+
 /// A running server; stops when dropped.
+///
+/// With `BUYCARD_TEST_POSTGRES` set, a test's server is two instances on one fresh PostgreSQL
+/// database behind a round-robin proxy: consecutive requests (each on a fresh connection) land
+/// on alternate instances, as behind a load balancer. Servers with a file database or armed
+/// faults (which fire once per process) stay one instance.
 pub struct Server {
     pub base: String,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    task: Option<tokio::task::JoinHandle<()>>,
+    stops: Vec<tokio::sync::oneshot::Sender<()>>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+    proxy: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Server {
-    pub async fn start(config: Config) -> Self {
+    pub async fn start(mut config: Config) -> Self {
+        if config.database == Database::in_memory()
+            && config.faults.is_empty()
+            && let Some(url) = fresh_postgres().await
+        {
+            config.database = Database::Postgres(url);
+            config.secret = Some(SHARED_SECRET.to_owned());
+            return Self::pair(config).await;
+        }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let mut server = Self {
+            base,
+            stops: Vec::new(),
+            tasks: Vec::new(),
+            proxy: None,
+        };
+        server.spawn(listener, config);
+        server
+    }
+
+    /// Two instances sharing `config.database`, behind a round-robin proxy.
+    pub async fn pair(mut config: Config) -> Self {
+        let front = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base = format!("http://{}", front.local_addr().expect("addr"));
+        config.public_url = Some(base.clone());
+        let mut server = Self {
+            base,
+            stops: Vec::new(),
+            tasks: Vec::new(),
+            proxy: None,
+        };
+        let mut backends = Vec::new();
+        for _ in 0..2 {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind");
+            backends.push(listener.local_addr().expect("addr"));
+            server.spawn(listener, config.clone());
+        }
+        server.proxy = Some(tokio::spawn(round_robin(front, backends)));
+        server
+    }
+
+    fn spawn(&mut self, listener: tokio::net::TcpListener, config: Config) {
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
+        self.stops.push(stop);
+        self.tasks.push(tokio::spawn(async move {
             serve(listener, config, async {
                 _ = stopped.await;
             })
             .await
             .expect("server runs");
-        });
-        Self {
-            base,
-            stop: Some(stop),
-            task: Some(task),
-        }
+        }));
     }
 
     /// Stops the server and waits for it to finish (graceful).
     pub async fn stop(mut self) {
-        if let Some(stop) = self.stop.take() {
+        for stop in self.stops.drain(..) {
             _ = stop.send(());
         }
-        if let Some(task) = self.task.take() {
+        for task in self.tasks.drain(..) {
             _ = task.await;
+        }
+        if let Some(proxy) = self.proxy.take() {
+            proxy.abort();
         }
     }
 }
 
 impl Drop for Server {
     fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
+        for stop in self.stops.drain(..) {
             _ = stop.send(());
         }
+        if let Some(proxy) = self.proxy.take() {
+            proxy.abort();
+        }
+    }
+}
+
+/// A TCP load balancer: each accepted connection goes to the next backend in turn.
+async fn round_robin(front: tokio::net::TcpListener, backends: Vec<std::net::SocketAddr>) {
+    let mut next = 0;
+    while let Ok((mut inbound, _)) = front.accept().await {
+        let backend = backends[next % backends.len()];
+        next += 1;
+        tokio::spawn(async move {
+            if let Ok(mut outbound) = tokio::net::TcpStream::connect(backend).await {
+                _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+            }
+        });
     }
 }
 
