@@ -250,7 +250,10 @@ async fn placing_an_order_is_all_or_nothing(s: Store) {
 }
 
 async fn racing_buyers_never_oversell(s: Store) {
-    s.orders.seed_stock(&[("v".into(), 10)]).await.expect("seed");
+    s.orders
+        .seed_stock(&[("v".into(), 10)])
+        .await
+        .expect("seed");
     for i in 0..40 {
         s.vault
             .put_token(&format!("t{i}"), "{}", None, 0)
@@ -339,7 +342,10 @@ async fn session_writes_are_optimistic(s: Store) {
 }
 
 async fn racing_session_writes_let_exactly_one_through(s: Store) {
-    s.sessions.create("cs", "{}", None, 0).await.expect("create");
+    s.sessions
+        .create("cs", "{}", None, 0)
+        .await
+        .expect("create");
     let s = Arc::new(s);
     let writers: Vec<_> = (0..12)
         .map(|i| {
@@ -394,7 +400,10 @@ async fn wallet_buyers_methods_and_sign_ins(s: Store) {
 
     w.sign_in("cookie", "ada", 100).await.expect("sign in");
     assert_eq!(
-        w.signed_in("cookie", 101).await.expect("look up").as_deref(),
+        w.signed_in("cookie", 101)
+            .await
+            .expect("look up")
+            .as_deref(),
         Some("ada")
     );
     assert_eq!(
@@ -429,9 +438,12 @@ async fn a_sqlite_file_keeps_its_data_and_adopts_the_old_migration_count() {
         let conn = rusqlite::Connection::open(&path).expect("open");
         conn.execute_batch(include_str!("../migrations/sqlite/0001_initial.sql"))
             .expect("1");
-        conn.execute_batch(include_str!("../migrations/sqlite/0002_gateway_sessions.sql"))
-            .expect("2");
-        conn.pragma_update(None, "user_version", 2).expect("version");
+        conn.execute_batch(include_str!(
+            "../migrations/sqlite/0002_gateway_sessions.sql"
+        ))
+        .expect("2");
+        conn.pragma_update(None, "user_version", 2)
+            .expect("version");
         conn.execute(
             "INSERT INTO sessions (id, doc, updated_at) VALUES ('cs_old', '{}', 0)",
             [],
@@ -440,7 +452,9 @@ async fn a_sqlite_file_keeps_its_data_and_adopts_the_old_migration_count() {
     }
     let database = Database::Sqlite(path.clone());
     {
-        let s = Store::open(&database).await.expect("open: only migration 3 runs");
+        let s = Store::open(&database)
+            .await
+            .expect("open: only migration 3 runs");
         let old = s.sessions.get("cs_old").await.expect("get").expect("kept");
         assert_eq!(old.version, 0);
         s.gateway.put("g", "{}", 0).await.expect("put");
@@ -476,5 +490,8 @@ async fn instances_that_start_together_migrate_once() {
         store.expect("every instance starts");
     }
     let s = Store::open(&database).await.expect("again");
-    s.sessions.create("cs", "{}", None, 0).await.expect("usable");
+    s.sessions
+        .create("cs", "{}", None, 0)
+        .await
+        .expect("usable");
 }
