@@ -301,7 +301,9 @@ async fn a_killed_instance_loses_no_acknowledged_order_and_duplicates_none() {
     }
     tokio::time::sleep(Duration::from_secs(LEASE + 1)).await;
     let lost = answers.len() - acknowledged;
-    eprintln!("{acknowledged} orders acknowledged, {lost} answers lost with A; retrying those on B");
+    eprintln!(
+        "{acknowledged} orders acknowledged, {lost} answers lost with A; retrying those on B"
+    );
     // Every buyer whose answer was lost retries on B with the same key: each gets its order.
     for ((id, token, key), answer) in ready.iter().zip(&answers) {
         let acknowledged = answer.as_ref().is_some_and(|(status, body)| {

@@ -7,9 +7,10 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
-use tokio_postgres::NoTls;
+use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use tokio_postgres::error::SqlState;
+use tokio_postgres::types::ToSql;
+use tokio_postgres::{NoTls, Row};
 
 use super::{
     GatewaySessions, IDEM_RETENTION_SECS, IdemBegin, IdemDone, Idempotency, Migration, NewOrder,
@@ -68,28 +69,28 @@ impl Postgres {
     async fn migrate(&self) -> Result<(), StoreError> {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
-        tx.query("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
-            .await?;
+        rows(&tx, "SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK]).await?;
         tx.batch_execute(
             "CREATE TABLE IF NOT EXISTS schema_migrations (
                  version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
         )
         .await?;
         for m in MIGRATIONS {
-            let applied = tx
-                .query_opt(
-                    "SELECT 1 FROM schema_migrations WHERE version = $1",
-                    &[&m.version],
-                )
-                .await?
-                .is_some();
+            let applied = opt(
+                &tx,
+                "SELECT 1 FROM schema_migrations WHERE version = $1",
+                &[&m.version],
+            )
+            .await?
+            .is_some();
             if applied {
                 continue;
             }
             tx.batch_execute(m.sql).await.map_err(|e| {
                 StoreError::Migration(format!("{:04}_{}", m.version, m.name), e.to_string())
             })?;
-            tx.execute(
+            exec(
+                &tx,
                 "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
                 &[&m.version, &m.name, &crate::now()],
             )
@@ -111,7 +112,7 @@ impl Postgres {
 }
 
 async fn put_doc(
-    tx: &tokio_postgres::Transaction<'_>,
+    tx: &deadpool_postgres::Transaction<'_>,
     table: &str,
     id: &str,
     doc: &str,
@@ -121,16 +122,17 @@ async fn put_doc(
         "INSERT INTO {table} (id, doc, updated_at) VALUES ($1, $2, $3)
          ON CONFLICT (id) DO UPDATE SET doc = excluded.doc, updated_at = excluded.updated_at"
     );
-    tx.execute(&sql, &[&id, &doc, &now]).await?;
+    exec(tx, &sql, &[&id, &doc, &now]).await?;
     Ok(())
 }
 
 async fn write_idem(
-    tx: &tokio_postgres::Transaction<'_>,
+    tx: &deadpool_postgres::Transaction<'_>,
     done: &IdemDone,
     now: i64,
 ) -> Result<(), StoreError> {
-    tx.execute(
+    exec(
+        tx,
         "UPDATE idempotency SET state = 'done', status = $3, body = $4, locked_at = $5
          WHERE scope = $1 AND key = $2",
         &[
@@ -145,8 +147,38 @@ async fn write_idem(
     Ok(())
 }
 
-fn unique_violation(error: &tokio_postgres::Error) -> bool {
-    error.code() == Some(&SqlState::UNIQUE_VIOLATION)
+fn unique_violation(error: &StoreError) -> bool {
+    matches!(error, StoreError::Postgres(e) if e.code() == Some(&SqlState::UNIQUE_VIOLATION))
+}
+
+type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
+
+/// Statements are prepared once per connection and cached: one round trip per statement, not two.
+async fn exec(
+    client: &impl GenericClient,
+    sql: &str,
+    params: Params<'_>,
+) -> Result<u64, StoreError> {
+    let statement = client.prepare_cached(sql).await?;
+    Ok(client.execute(&statement, params).await?)
+}
+
+async fn opt(
+    client: &impl GenericClient,
+    sql: &str,
+    params: Params<'_>,
+) -> Result<Option<Row>, StoreError> {
+    let statement = client.prepare_cached(sql).await?;
+    Ok(client.query_opt(&statement, params).await?)
+}
+
+async fn rows(
+    client: &impl GenericClient,
+    sql: &str,
+    params: Params<'_>,
+) -> Result<Vec<Row>, StoreError> {
+    let statement = client.prepare_cached(sql).await?;
+    Ok(client.query(&statement, params).await?)
 }
 
 #[async_trait]
@@ -160,32 +192,28 @@ impl Idempotency for Postgres {
         lease: i64,
     ) -> Result<IdemBegin, StoreError> {
         let mut client = self.pool.get().await?;
-        let tx = client.transaction().await?;
-        // A concurrent claim of the same key on another instance waits here for the first to
-        // commit, then finds its row.
-        let claimed = tx
-            .execute(
-                "INSERT INTO idempotency (scope, key, fingerprint, state, created_at, locked_at)
-                 VALUES ($1, $2, $3, 'in_flight', $4, $4)
-                 ON CONFLICT (scope, key) DO NOTHING",
-                &[&scope, &key, &fingerprint, &now],
-            )
-            .await?;
-        if claimed == 1 {
-            tx.commit().await?;
+        // The common case, a new key, is one statement. A concurrent claim of the same key on
+        // another instance waits on the unique index for the first to commit, then claims nothing.
+        let claim =
+            "INSERT INTO idempotency (scope, key, fingerprint, state, created_at, locked_at)
+                     VALUES ($1, $2, $3, 'in_flight', $4, $4)
+                     ON CONFLICT (scope, key) DO NOTHING";
+        let params: Params<'_> = &[&scope, &key, &fingerprint, &now];
+        if exec(&client, claim, params).await? == 1 {
             return Ok(IdemBegin::Fresh);
         }
-        let row = tx
-            .query_opt(
-                "SELECT fingerprint, state, status, body, created_at, locked_at
+        let tx = client.transaction().await?;
+        let row = opt(
+            &tx,
+            "SELECT fingerprint, state, status, body, created_at, locked_at
                  FROM idempotency WHERE scope = $1 AND key = $2 FOR UPDATE",
-                &[&scope, &key],
-            )
-            .await?;
+            &[&scope, &key],
+        )
+        .await?;
         let outcome = match row {
             None => {
                 // Released between the insert and the select: claim it now.
-                tx.execute(
+                exec(&tx,
                     "INSERT INTO idempotency (scope, key, fingerprint, state, created_at, locked_at)
                      VALUES ($1, $2, $3, 'in_flight', $4, $4)",
                     &[&scope, &key, &fingerprint, &now],
@@ -201,7 +229,8 @@ impl Idempotency for Postgres {
                 let created_at: i64 = row.get(4);
                 let locked_at: i64 = row.get(5);
                 if now - created_at >= IDEM_RETENTION_SECS {
-                    tx.execute(
+                    exec(
+                        &tx,
                         "UPDATE idempotency SET fingerprint = $3, state = 'in_flight',
                            status = NULL, body = NULL, created_at = $4, locked_at = $4
                          WHERE scope = $1 AND key = $2",
@@ -213,7 +242,8 @@ impl Idempotency for Postgres {
                     IdemBegin::InFlight
                 } else if state == "in_flight" {
                     // Its instance died past the lease: nothing it did committed; run it again.
-                    tx.execute(
+                    exec(
+                        &tx,
                         "UPDATE idempotency SET fingerprint = $3, locked_at = $4
                          WHERE scope = $1 AND key = $2",
                         &[&scope, &key, &fingerprint, &now],
@@ -236,30 +266,30 @@ impl Idempotency for Postgres {
 
     async fn finish(&self, done: &IdemDone, now: i64) -> Result<(), StoreError> {
         let client = self.pool.get().await?;
-        client
-            .execute(
-                "UPDATE idempotency SET state = 'done', status = $3, body = $4, locked_at = $5
+        exec(
+            &client,
+            "UPDATE idempotency SET state = 'done', status = $3, body = $4, locked_at = $5
                  WHERE scope = $1 AND key = $2 AND state = 'in_flight'",
-                &[
-                    &done.scope,
-                    &done.key,
-                    &i32::from(done.response.status),
-                    &done.response.body,
-                    &now,
-                ],
-            )
-            .await?;
+            &[
+                &done.scope,
+                &done.key,
+                &i32::from(done.response.status),
+                &done.response.body,
+                &now,
+            ],
+        )
+        .await?;
         Ok(())
     }
 
     async fn release(&self, scope: &str, key: &str) -> Result<(), StoreError> {
         let client = self.pool.get().await?;
-        client
-            .execute(
-                "DELETE FROM idempotency WHERE scope = $1 AND key = $2 AND state = 'in_flight'",
-                &[&scope, &key],
-            )
-            .await?;
+        exec(
+            &client,
+            "DELETE FROM idempotency WHERE scope = $1 AND key = $2 AND state = 'in_flight'",
+            &[&scope, &key],
+        )
+        .await?;
         Ok(())
     }
 }
@@ -289,7 +319,8 @@ impl Sessions for Postgres {
     ) -> Result<(), StoreError> {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
-        tx.execute(
+        exec(
+            &tx,
             "INSERT INTO sessions (id, doc, updated_at, version) VALUES ($1, $2, $3, 0)",
             &[&id, &doc, &now],
         )
@@ -311,14 +342,14 @@ impl Sessions for Postgres {
     ) -> Result<SessionWrite, StoreError> {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
-        let written = tx
-            .execute(
-                "UPDATE sessions SET doc = $2, updated_at = $3, version = version + 1
+        let written = exec(
+            &tx,
+            "UPDATE sessions SET doc = $2, updated_at = $3, version = version + 1
                  WHERE id = $1 AND version = $4
                    AND NOT EXISTS (SELECT 1 FROM orders WHERE session_id = $1)",
-                &[&id, &doc, &now, &expected],
-            )
-            .await?;
+            &[&id, &doc, &now, &expected],
+        )
+        .await?;
         if written != 1 {
             return Ok(SessionWrite::Stale);
         }
@@ -355,14 +386,14 @@ impl Orders for Postgres {
         stock.sort();
         let (ids, counts): (Vec<String>, Vec<i64>) = stock.into_iter().unzip();
         let client = self.pool.get().await?;
-        client
-            .execute(
-                "INSERT INTO stock (variant_id, available)
+        exec(
+            &client,
+            "INSERT INTO stock (variant_id, available)
                  SELECT * FROM unnest($1::text[], $2::bigint[])
                  ON CONFLICT (variant_id) DO NOTHING",
-                &[&ids, &counts],
-            )
-            .await?;
+            &[&ids, &counts],
+        )
+        .await?;
         Ok(())
     }
 
@@ -371,34 +402,34 @@ impl Orders for Postgres {
         let tx = client.transaction().await?;
         // The session row first: a concurrent complete of the same session waits here, then
         // finds the version moved.
-        let moved = tx
-            .execute(
-                "UPDATE sessions SET doc = $2, updated_at = $3, version = version + 1
+        let moved = exec(
+            &tx,
+            "UPDATE sessions SET doc = $2, updated_at = $3, version = version + 1
                  WHERE id = $1 AND version = $4
                    AND NOT EXISTS (SELECT 1 FROM orders WHERE session_id = $1)",
-                &[&o.session_id, &o.session_doc, &o.now, &o.session_version],
-            )
-            .await?;
+            &[&o.session_id, &o.session_doc, &o.now, &o.session_version],
+        )
+        .await?;
         if moved != 1 {
-            let ordered = tx
-                .query_opt(
-                    "SELECT 1 FROM orders WHERE session_id = $1",
-                    &[&o.session_id],
-                )
-                .await?
-                .is_some();
+            let ordered = opt(
+                &tx,
+                "SELECT 1 FROM orders WHERE session_id = $1",
+                &[&o.session_id],
+            )
+            .await?
+            .is_some();
             return Ok(if ordered {
                 Placement::AlreadyCompleted
             } else {
                 Placement::Stale
             });
         }
-        let spent = tx
-            .execute(
-                "UPDATE psp_tokens SET spent_at = $2 WHERE id = $1 AND spent_at IS NULL",
-                &[&o.token_id, &o.now],
-            )
-            .await?;
+        let spent = exec(
+            &tx,
+            "UPDATE psp_tokens SET spent_at = $2 WHERE id = $1 AND spent_at IS NULL",
+            &[&o.token_id, &o.now],
+        )
+        .await?;
         if spent != 1 {
             return Ok(Placement::TokenSpent); // the dropped transaction rolls back
         }
@@ -407,28 +438,27 @@ impl Orders for Postgres {
         take.sort();
         for (variant, quantity) in &take {
             let quantity = i64::from(*quantity);
-            let taken = tx
-                .execute(
-                    "UPDATE stock SET available = available - $2
+            let taken = exec(
+                &tx,
+                "UPDATE stock SET available = available - $2
                      WHERE variant_id = $1 AND available >= $2",
-                    &[variant, &quantity],
-                )
-                .await?;
+                &[variant, &quantity],
+            )
+            .await?;
             // Untracked variants (digital goods) have no row and no limit.
-            let tracked = tx
-                .query_opt("SELECT 1 FROM stock WHERE variant_id = $1", &[variant])
+            let tracked = opt(&tx, "SELECT 1 FROM stock WHERE variant_id = $1", &[variant])
                 .await?
                 .is_some();
             if taken != 1 && tracked {
                 return Ok(Placement::OutOfStock(variant.clone()));
             }
         }
-        match tx
-            .execute(
-                "INSERT INTO orders (id, doc, updated_at, session_id) VALUES ($1, $2, $3, $4)",
-                &[&o.order_id, &o.order_doc, &o.now, &o.session_id],
-            )
-            .await
+        match exec(
+            &tx,
+            "INSERT INTO orders (id, doc, updated_at, session_id) VALUES ($1, $2, $3, $4)",
+            &[&o.order_id, &o.order_doc, &o.now, &o.session_id],
+        )
+        .await
         {
             Ok(_) => {}
             Err(e) if unique_violation(&e) => return Ok(Placement::AlreadyCompleted),
@@ -478,13 +508,13 @@ impl Wallet for Postgres {
 
     async fn create_buyer(&self, id: &str, doc: &str, now: i64) -> Result<bool, StoreError> {
         let client = self.pool.get().await?;
-        let written = client
-            .execute(
-                "INSERT INTO wallet_buyers (id, doc, updated_at) VALUES ($1, $2, $3)
+        let written = exec(
+            &client,
+            "INSERT INTO wallet_buyers (id, doc, updated_at) VALUES ($1, $2, $3)
                  ON CONFLICT (id) DO NOTHING",
-                &[&id, &doc, &now],
-            )
-            .await?;
+            &[&id, &doc, &now],
+        )
+        .await?;
         Ok(written == 1)
     }
 
@@ -524,12 +554,12 @@ impl Wallet for Postgres {
 
     async fn sign_in(&self, token: &str, buyer_id: &str, now: i64) -> Result<(), StoreError> {
         let client = self.pool.get().await?;
-        client
-            .execute(
-                "INSERT INTO wallet_sign_ins (token, buyer_id, created_at) VALUES ($1, $2, $3)",
-                &[&token, &buyer_id, &now],
-            )
-            .await?;
+        exec(
+            &client,
+            "INSERT INTO wallet_sign_ins (token, buyer_id, created_at) VALUES ($1, $2, $3)",
+            &[&token, &buyer_id, &now],
+        )
+        .await?;
         Ok(())
     }
 
@@ -548,9 +578,12 @@ impl Wallet for Postgres {
 
     async fn sign_out(&self, token: &str) -> Result<(), StoreError> {
         let client = self.pool.get().await?;
-        client
-            .execute("DELETE FROM wallet_sign_ins WHERE token = $1", &[&token])
-            .await?;
+        exec(
+            &client,
+            "DELETE FROM wallet_sign_ins WHERE token = $1",
+            &[&token],
+        )
+        .await?;
         Ok(())
     }
 }
