@@ -202,3 +202,18 @@ fn apt_install(packages: &[&str]) -> Result<(), String> {
     ]
     .concat())
 }
+
+/// Debian's PostgreSQL server, for the throwaway cluster of [`crate::postgres`]: installed
+/// (`postgresql`, which also creates the `postgres` system user) when no `initdb` is found under
+/// `/usr/lib/postgresql/*/bin`. Returns that folder (of the newest version). No service is
+/// started or needed: the cluster runs under the target folder.
+pub fn postgres() -> Result<PathBuf, String> {
+    if let Some(bin) = crate::postgres::bin_dir() {
+        return Ok(bin);
+    }
+    say("installing Debian's postgresql (apt-get, a minute or two, once)");
+    apt_install(&["postgresql"])?;
+    crate::postgres::bin_dir().ok_or_else(|| {
+        "apt-get finished but no /usr/lib/postgresql/*/bin/initdb is there".to_owned()
+    })
+}
