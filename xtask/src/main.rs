@@ -36,6 +36,12 @@ fn main() -> ExitCode {
         "setup" => setup::ensure(setup::Needs::Browser),
         "e2e" => e2e(&args[1..]),
         "postgres" => postgres::command(),
+        // Not in HELP: the step `test` will run once the server's store tests use it.
+        "postgres-tests" => {
+            let mut report = Report::default();
+            report.run("server tests against PostgreSQL", steps::postgres_tests);
+            report.finish()
+        }
         "help" | "--help" | "-h" => {
             println!("{}", HELP.trim());
             Ok(())

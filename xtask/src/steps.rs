@@ -8,6 +8,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use crate::demo;
+use crate::postgres;
 use crate::setup::{self, CHROMEDRIVER, CHROMIUM};
 
 /// The workspace root.
@@ -132,6 +133,23 @@ pub fn clippy_wasm() -> StepResult {
 
 pub fn native_tests() -> StepResult {
     run_counted(cargo().args(["test", "--workspace"]))
+}
+
+/// The server's tests with `BUYCARD_TEST_POSTGRES` set to an empty database of a throwaway
+/// PostgreSQL cluster, so its store contract tests and HTTP suites also run against PostgreSQL.
+/// The cluster lives in `<target>/postgres-tests`, not in the `<target>/postgres` of `cargo xtask
+/// postgres`: starting it stops whatever an earlier run left running in its folder, and a
+/// developer's own cluster must survive a test run. Stopped when the tests end.
+pub fn postgres_tests() -> StepResult {
+    setup::postgres()?;
+    let cluster = postgres::Cluster::start(&target_dir().join("postgres-tests"))?;
+    let url = cluster.create_database("buycard_test")?;
+    println!("xtask: the server's tests with BUYCARD_TEST_POSTGRES={url}");
+    run_counted(
+        cargo()
+            .args(["test", "--package", "buycard-server"])
+            .env("BUYCARD_TEST_POSTGRES", &url),
+    )
 }
 
 pub fn browser_tests() -> StepResult {
