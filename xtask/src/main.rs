@@ -6,11 +6,14 @@
 //! - `size`:  release build, then raw / gzip / brotli sizes of the wasm, JS and CSS.
 //! - `e2e`:   release build, then only the end-to-end tests (all, or the files named).
 //! - `setup`: only install what is missing.
+//! - `postgres`: a throwaway PostgreSQL cluster under the target folder, until stdin closes.
 //!
 //! Everything is installed from the package registries the project can reach: crates.io (Trunk,
-//! wasm-bindgen-cli), npm (binaryen's wasm-opt, playwright-core, axe-core) and Debian (Chromium).
+//! wasm-bindgen-cli), npm (binaryen's wasm-opt, playwright-core, axe-core) and Debian (Chromium,
+//! PostgreSQL).
 
 mod demo;
+mod postgres;
 mod setup;
 mod size;
 mod steps;
@@ -32,6 +35,13 @@ fn main() -> ExitCode {
         },
         "setup" => setup::ensure(setup::Needs::Browser),
         "e2e" => e2e(&args[1..]),
+        "postgres" => postgres::command(),
+        // Not in HELP: the step `test` will run once the server's store tests use it.
+        "postgres-tests" => {
+            let mut report = Report::default();
+            report.run("server tests against PostgreSQL", steps::postgres_tests);
+            report.finish()
+        }
         "help" | "--help" | "-h" => {
             println!("{}", HELP.trim());
             Ok(())
@@ -60,6 +70,10 @@ usage: cargo xtask <command>
           release build, then only the end-to-end tests (or only the named test files,
           e.g. `buy.test.mjs`; `serve-noreload.mjs` runs the purchase under `trunk serve`
           that `test` runs after them): for working on the pages
+  postgres
+          a throwaway PostgreSQL cluster (installed from Debian if missing) under the target
+          folder with an empty database `buycard`; prints `postgres ready: URL`, runs until
+          stdin closes (Ctrl-D) or Ctrl-C
   setup   only install what is missing (wasm32 target, Trunk, wasm-bindgen-cli, wasm-opt,
           Chromium and ChromeDriver, the end-to-end tests' npm packages)
 ";

@@ -167,9 +167,25 @@ fn chromium() -> Result<(), String> {
         return Ok(());
     }
     say("installing Debian's chromium and chromium-driver (apt-get, a few minutes, once)");
-    let is_root = output("id", &["-u"]).is_some_and(|uid| uid.trim() == "0");
+    apt_install(&["chromium", "chromium-driver"])?;
+    if Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists() {
+        Ok(())
+    } else {
+        Err(format!(
+            "apt-get finished but {CHROMIUM} or {CHROMEDRIVER} is still missing"
+        ))
+    }
+}
+
+/// True when this process runs as root.
+pub fn is_root() -> bool {
+    output("id", &["-u"]).is_some_and(|uid| uid.trim() == "0")
+}
+
+/// `apt-get update`, then `apt-get install` of Debian's `packages` (through sudo unless root).
+fn apt_install(packages: &[&str]) -> Result<(), String> {
     let apt = |args: &[&str]| {
-        let mut cmd = if is_root {
+        let mut cmd = if is_root() {
             Command::new("apt-get")
         } else {
             let mut sudo = Command::new("sudo");
@@ -181,18 +197,23 @@ fn chromium() -> Result<(), String> {
     };
     apt(&["update", "-q"])?;
     apt(&[
-        "install",
-        "-y",
-        "-q",
-        "--no-install-recommends",
-        "chromium",
-        "chromium-driver",
-    ])?;
-    if Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists() {
-        Ok(())
-    } else {
-        Err(format!(
-            "apt-get finished but {CHROMIUM} or {CHROMEDRIVER} is still missing"
-        ))
+        &["install", "-y", "-q", "--no-install-recommends"],
+        packages,
+    ]
+    .concat())
+}
+
+/// Debian's PostgreSQL server, for the throwaway cluster of [`crate::postgres`]: installed
+/// (`postgresql`, which also creates the `postgres` system user) when no `initdb` is found under
+/// `/usr/lib/postgresql/*/bin`. Returns that folder (of the newest version). No service is
+/// started or needed: the cluster runs under the target folder.
+pub fn postgres() -> Result<PathBuf, String> {
+    if let Some(bin) = crate::postgres::bin_dir() {
+        return Ok(bin);
     }
+    say("installing Debian's postgresql (apt-get, a minute or two, once)");
+    apt_install(&["postgresql"])?;
+    crate::postgres::bin_dir().ok_or_else(|| {
+        "apt-get finished but no /usr/lib/postgresql/*/bin/initdb is there".to_owned()
+    })
 }

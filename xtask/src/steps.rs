@@ -8,6 +8,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use crate::demo;
+use crate::postgres;
 use crate::setup::{self, CHROMEDRIVER, CHROMIUM};
 
 /// The workspace root.
@@ -18,7 +19,7 @@ pub fn root() -> PathBuf {
         .unwrap_or_default()
 }
 
-fn target_dir() -> PathBuf {
+pub fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| root().join("target"))
@@ -132,6 +133,23 @@ pub fn clippy_wasm() -> StepResult {
 
 pub fn native_tests() -> StepResult {
     run_counted(cargo().args(["test", "--workspace"]))
+}
+
+/// The server's tests with `BUYCARD_TEST_POSTGRES` set to an empty database of a throwaway
+/// PostgreSQL cluster, so its store contract tests and HTTP suites also run against PostgreSQL.
+/// The cluster lives in `<target>/postgres-tests`, not in the `<target>/postgres` of `cargo xtask
+/// postgres`: starting it stops whatever an earlier run left running in its folder, and a
+/// developer's own cluster must survive a test run. Stopped when the tests end.
+pub fn postgres_tests() -> StepResult {
+    setup::postgres()?;
+    let cluster = postgres::Cluster::start(&target_dir().join("postgres-tests"))?;
+    let url = cluster.create_database("buycard_test")?;
+    println!("xtask: the server's tests with BUYCARD_TEST_POSTGRES={url}");
+    run_counted(
+        cargo()
+            .args(["test", "--package", "buycard-server"])
+            .env("BUYCARD_TEST_POSTGRES", &url),
+    )
 }
 
 pub fn browser_tests() -> StepResult {
@@ -284,7 +302,7 @@ impl Drop for Scratch {
 }
 
 /// A free port on 127.0.0.1 (free when asked; the caller binds it right away).
-fn free_port() -> Result<u16, String> {
+pub fn free_port() -> Result<u16, String> {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|listener| listener.local_addr())
         .map(|addr| addr.port())
