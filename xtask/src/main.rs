@@ -30,8 +30,11 @@ fn main() -> ExitCode {
         "test" => test(),
         "size" => size(),
         "bench" => match args.get(1).map(String::as_str) {
-            Some("server") => steps::bench_server(),
-            _ => Err("usage: cargo xtask bench server".to_owned()),
+            Some("server") => steps::bench_server(&args[2..]),
+            _ => Err(
+                "usage: cargo xtask bench server [--database postgres://…] [--instances N]"
+                    .to_owned(),
+            ),
         },
         "setup" => setup::ensure(setup::Needs::Browser),
         "e2e" => e2e(&args[1..]),
@@ -63,9 +66,11 @@ usage: cargo xtask <command>
   serve   set everything up, start the reference server and `trunk serve`, print the URL
   test    set everything up and run every check (fmt, clippy, native, browser, end-to-end)
   size    release build, then raw / gzip / brotli sizes of the wasm, JS and CSS
-  bench server
+  bench server [--database postgres://…] [--instances N]
           create / token / complete throughput and p50 / p99 latency of the reference
-          server on loopback (BUYCARD_BENCH_N, BUYCARD_BENCH_CONCURRENCY, BUYCARD_BENCH_DB)
+          server on loopback: SQLite, then PostgreSQL with 1 and N (2) instances side by
+          side; without --database on a throwaway cluster (BUYCARD_BENCH_N,
+          BUYCARD_BENCH_CONCURRENCY)
   e2e [FILE...]
           release build, then only the end-to-end tests (or only the named test files,
           e.g. `buy.test.mjs`; `serve-noreload.mjs` runs the purchase under `trunk serve`
@@ -117,6 +122,10 @@ fn test() -> Result<(), String> {
     report.run("clippy (native)", steps::clippy_native);
     report.run("clippy (wasm32)", steps::clippy_wasm);
     report.run("native tests", steps::native_tests);
+    report.run(
+        "server tests on PostgreSQL (two instances)",
+        steps::postgres_tests,
+    );
     report.run("browser tests", steps::browser_tests);
     // One release build, reused by the end-to-end tests and the size report.
     let built = report.run("release build", || {

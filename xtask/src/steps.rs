@@ -418,17 +418,32 @@ pub fn serve_no_reload() -> StepResult {
     )
 }
 
-/// The server benchmark, optimised (`--profile server`), printing its numbers.
-pub fn bench_server() -> Result<(), String> {
-    run(cargo().args([
-        "run",
-        "--profile",
-        "server",
-        "--package",
-        "buycard-server",
-        "--example",
-        "bench",
-    ]))
+/// The server benchmark, optimised (`--profile server`), printing its numbers: SQLite, then
+/// PostgreSQL with one and with N instances. Without `--database`, a throwaway PostgreSQL cluster
+/// under the target folder serves it.
+pub fn bench_server(args: &[String]) -> Result<(), String> {
+    let mut args = args.to_vec();
+    let _cluster = if args.iter().any(|a| a == "--database") {
+        None
+    } else {
+        setup::postgres()?;
+        let cluster = postgres::Cluster::start(&target_dir().join("postgres-bench"))?;
+        let url = cluster.create_database("bench")?;
+        args.extend(["--database".to_owned(), url]);
+        Some(cluster)
+    };
+    run(cargo()
+        .args([
+            "run",
+            "--profile",
+            "server",
+            "--package",
+            "buycard-server",
+            "--example",
+            "bench",
+            "--",
+        ])
+        .args(&args))
 }
 
 /// True when `addr` answers an HTTP GET of `/` with 200.
