@@ -287,7 +287,7 @@ async fn main() {
     let addr = instance(config(sqlite.clone()));
     runs.push(
         measure(
-            format!("{sqlite}, 1 instance"),
+            "sqlite file, 1 instance".to_owned(),
             vec![addr],
             buyers,
             concurrency,

@@ -254,15 +254,18 @@ async fn keyed(app: &AppState, scope: String, request: Request, next: Next) -> R
             let (parts, body) = response.into_parts();
             let body = to_bytes(body, usize::MAX).await.unwrap_or_default();
             let status = parts.status;
-            let outcome = if status.is_server_error() {
-                app.store
-                    .idempotency
-                    .release(&ticket.scope, &ticket.key)
-                    .await
-            } else {
-                let done = ticket.done(status, &body);
-                app.store.idempotency.finish(&done, now).await
-            };
+            // A 5xx, or an answer that says to retry shortly (Retry-After: a payment in
+            // progress, a lost race), is not the request's answer: the retry must run.
+            let outcome =
+                if status.is_server_error() || parts.headers.contains_key(header::RETRY_AFTER) {
+                    app.store
+                        .idempotency
+                        .release(&ticket.scope, &ticket.key)
+                        .await
+                } else {
+                    let done = ticket.done(status, &body);
+                    app.store.idempotency.finish(&done, now).await
+                };
             if let Err(e) = outcome {
                 tracing::error!(error = %e, "could not record the idempotency key");
             }

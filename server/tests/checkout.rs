@@ -1060,5 +1060,21 @@ async fn a_session_is_in_progress_while_its_payment_is_taken() {
     assert_eq!(done.body["status"], "completed");
     let after = get(&base, &format!("/checkout_sessions/{id}")).await;
     assert_eq!(after.body["status"], "completed");
+    // "Retry shortly" meant it: the 409 was not kept as the key's answer, so the retry runs (and
+    // finds the session completed).
+    let retried = post(
+        &base,
+        &format!("/checkout_sessions/{id}"),
+        "during",
+        &serde_json::json!({ "fulfillment_details": { "address": address() } }),
+    )
+    .await;
+    assert_eq!(
+        retried.status,
+        StatusCode::METHOD_NOT_ALLOWED,
+        "{}",
+        retried.body
+    );
+    assert!(retried.headers.get("idempotent-replayed").is_none());
     server.stop().await;
 }

@@ -458,6 +458,52 @@ impl Cluster {
         }
     }
 
+    /// Drops every database but PostgreSQL's own: the ones earlier test runs left (each test
+    /// makes its own), so the cluster does not grow from run to run.
+    pub fn drop_databases(&self) -> Result<(), String> {
+        let psql = |args: &[&str]| {
+            Command::new(self.runner.bin.join("psql"))
+                .arg(self.url())
+                .args(["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1"])
+                .args(args)
+                .env("PGCONNECT_TIMEOUT", "10")
+                .stdin(Stdio::null())
+                .output()
+                .map_err(|e| format!("cannot run psql: {e}"))
+        };
+        let listed = psql(&[
+            "-c",
+            "SELECT datname FROM pg_database WHERE datname NOT IN ('postgres', 'template0', 'template1')",
+        ])?;
+        if !listed.status.success() {
+            return Err(format!("listing databases failed: {}", said(&listed)));
+        }
+        let drops: Vec<String> = String::from_utf8_lossy(&listed.stdout)
+            .lines()
+            .map(str::trim)
+            .filter(|name| {
+                !name.is_empty()
+                    && name
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            })
+            .map(|name| format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .collect();
+        if drops.is_empty() {
+            return Ok(());
+        }
+        let mut args = Vec::new();
+        for drop in &drops {
+            args.extend(["-c", drop.as_str()]);
+        }
+        let dropped = psql(&args)?;
+        if dropped.status.success() {
+            Ok(())
+        } else {
+            Err(format!("dropping old databases failed: {}", said(&dropped)))
+        }
+    }
+
     /// Fails, with the end of the log, if the server has stopped.
     pub fn check(&mut self) -> Result<(), String> {
         match self.server.try_wait() {

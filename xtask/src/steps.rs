@@ -143,6 +143,7 @@ pub fn native_tests() -> StepResult {
 pub fn postgres_tests() -> StepResult {
     setup::postgres()?;
     let cluster = postgres::Cluster::start(&target_dir().join("postgres-tests"))?;
+    cluster.drop_databases()?;
     let url = cluster.create_database("buycard_test")?;
     println!("xtask: the server's tests with BUYCARD_TEST_POSTGRES={url}");
     run_counted(
