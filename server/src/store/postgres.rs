@@ -25,7 +25,7 @@ const MIGRATIONS: &[Migration] = &[Migration {
 }];
 
 /// Taken while migrating, so instances that start together apply each migration once.
-const MIGRATION_LOCK: i64 = 0x6275_7963_6172_64; // "buycard"
+const MIGRATION_LOCK: i64 = 0x0062_7579_6361_7264; // "buycard" in ASCII
 
 /// Connections per instance. Two instances use 32 of PostgreSQL's default 100.
 const POOL_SIZE: usize = 16;
@@ -462,7 +462,7 @@ impl Orders for Postgres {
         {
             Ok(_) => {}
             Err(e) if unique_violation(&e) => return Ok(Placement::AlreadyCompleted),
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(e),
         }
         if let Some(done) = &o.idem {
             write_idem(&tx, done, o.now).await?;
