@@ -61,6 +61,8 @@ contract!(
     racing_session_writes_let_exactly_one_through,
     wallet_buyers_methods_and_sign_ins,
     gateway_sessions_round_trip,
+    merchant_carts_round_trip,
+    platform_carts_are_optimistic,
 );
 
 fn done(key: &str, body: &str) -> IdemDone {
@@ -470,7 +472,7 @@ async fn a_sqlite_file_keeps_its_data_and_adopts_the_old_migration_count() {
         .expect("query")
         .collect::<Result<_, _>>()
         .expect("rows");
-    assert_eq!(versions, [1, 2, 3]);
+    assert_eq!(versions, [1, 2, 3, 4]);
     std::fs::remove_dir_all(&dir).expect("cleanup");
 }
 
@@ -494,4 +496,71 @@ async fn instances_that_start_together_migrate_once() {
         .create("cs", "{}", None, 0)
         .await
         .expect("usable");
+}
+
+async fn merchant_carts_round_trip(s: Store) {
+    assert_eq!(s.merchant_carts.get("cart_1").await.expect("get"), None);
+    assert_eq!(begin(&s, "s", "cart-key", "f", 0).await, IdemBegin::Fresh);
+    s.merchant_carts
+        .put(
+            "cart_1",
+            "{\"n\":1}",
+            Some(&done("cart-key", "{\"id\":\"cart_1\"}")),
+            1,
+        )
+        .await
+        .expect("put");
+    s.merchant_carts
+        .put("cart_1", "{\"n\":2}", None, 2)
+        .await
+        .expect("put");
+    assert_eq!(
+        s.merchant_carts
+            .get("cart_1")
+            .await
+            .expect("get")
+            .as_deref(),
+        Some("{\"n\":2}")
+    );
+    assert!(matches!(
+        begin(&s, "s", "cart-key", "f", 3).await,
+        IdemBegin::Replay(_)
+    ));
+}
+
+async fn platform_carts_are_optimistic(s: Store) {
+    let carts = &s.platform_carts;
+    assert_eq!(carts.get("ada").await.expect("get"), None);
+    assert_eq!(
+        carts
+            .put("ada", None, "{\"lines\":1}", 0)
+            .await
+            .expect("put"),
+        SessionWrite::Written(1)
+    );
+    // A second first write (another tab) loses and must read again.
+    assert_eq!(
+        carts
+            .put("ada", None, "{\"lines\":9}", 0)
+            .await
+            .expect("put"),
+        SessionWrite::Stale
+    );
+    assert_eq!(
+        carts
+            .put("ada", Some(1), "{\"lines\":2}", 1)
+            .await
+            .expect("put"),
+        SessionWrite::Written(2)
+    );
+    assert_eq!(
+        carts
+            .put("ada", Some(1), "{\"lines\":3}", 2)
+            .await
+            .expect("put"),
+        SessionWrite::Stale
+    );
+    let stored = carts.get("ada").await.expect("get").expect("cart");
+    assert_eq!((stored.doc.as_str(), stored.version), ("{\"lines\":2}", 2));
+    assert_eq!(carts.get("grace").await.expect("get"), None);
 }

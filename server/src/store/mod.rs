@@ -145,7 +145,7 @@ pub struct Versioned {
     pub version: i64,
 }
 
-/// What a versioned session write did.
+/// What a versioned write (a session, a platform cart) did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SessionWrite {
     /// Written; the session is now at this version.
@@ -287,6 +287,35 @@ pub trait GatewaySessions: Send + Sync {
     async fn put(&self, id: &str, doc: &str, now: i64) -> Result<(), StoreError>;
 }
 
+/// The reference merchant's ACP carts (`POST /carts`, …).
+#[async_trait]
+pub trait MerchantCarts: Send + Sync {
+    async fn get(&self, id: &str) -> Result<Option<String>, StoreError>;
+    /// Writes the cart (and the idempotency record) in one transaction.
+    async fn put(
+        &self,
+        id: &str,
+        doc: &str,
+        idem: Option<&IdemDone>,
+        now: i64,
+    ) -> Result<(), StoreError>;
+}
+
+/// The platform's carts: one per owner (a signed-in buyer, on every device), across merchants,
+/// with optimistic concurrency (two tabs adding at once both count).
+#[async_trait]
+pub trait PlatformCarts: Send + Sync {
+    async fn get(&self, owner: &str) -> Result<Option<Versioned>, StoreError>;
+    /// Writes only if the stored version is still `expected` (`None`: there is no cart yet).
+    async fn put(
+        &self,
+        owner: &str,
+        expected: Option<i64>,
+        doc: &str,
+        now: i64,
+    ) -> Result<SessionWrite, StoreError>;
+}
+
 /// The repositories, on one database.
 #[derive(Clone)]
 pub struct Store {
@@ -296,6 +325,8 @@ pub struct Store {
     pub vault: Arc<dyn Vault>,
     pub wallet: Arc<dyn Wallet>,
     pub gateway: Arc<dyn GatewaySessions>,
+    pub merchant_carts: Arc<dyn MerchantCarts>,
+    pub platform_carts: Arc<dyn PlatformCarts>,
     /// Which backend, for logs.
     pub backend: &'static str,
 }
@@ -317,7 +348,15 @@ impl Store {
 
     fn from_backend<B>(db: Arc<B>, backend: &'static str) -> Self
     where
-        B: Idempotency + Sessions + Orders + Vault + Wallet + GatewaySessions + 'static,
+        B: Idempotency
+            + Sessions
+            + Orders
+            + Vault
+            + Wallet
+            + GatewaySessions
+            + MerchantCarts
+            + PlatformCarts
+            + 'static,
     {
         Self {
             idempotency: db.clone(),
@@ -325,7 +364,9 @@ impl Store {
             orders: db.clone(),
             vault: db.clone(),
             wallet: db.clone(),
-            gateway: db,
+            gateway: db.clone(),
+            merchant_carts: db.clone(),
+            platform_carts: db,
             backend,
         }
     }

@@ -13,16 +13,23 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::{NoTls, Row};
 
 use super::{
-    GatewaySessions, IDEM_RETENTION_SECS, IdemBegin, IdemDone, Idempotency, Migration, NewOrder,
-    Orders, Placement, SIGN_IN_TTL_SECS, SessionWrite, Sessions, StoreError, StoredResponse, Vault,
-    Versioned, Wallet,
+    GatewaySessions, IDEM_RETENTION_SECS, IdemBegin, IdemDone, Idempotency, MerchantCarts,
+    Migration, NewOrder, Orders, Placement, PlatformCarts, SIGN_IN_TTL_SECS, SessionWrite,
+    Sessions, StoreError, StoredResponse, Vault, Versioned, Wallet,
 };
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "initial",
-    sql: include_str!("../../migrations/postgres/0001_initial.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "initial",
+        sql: include_str!("../../migrations/postgres/0001_initial.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "carts",
+        sql: include_str!("../../migrations/postgres/0002_carts.sql"),
+    },
+];
 
 /// Taken while migrating, so instances that start together apply each migration once.
 const MIGRATION_LOCK: i64 = 0x0062_7579_6361_7264; // "buycard" in ASCII
@@ -340,22 +347,23 @@ impl Sessions for Postgres {
         idem: Option<&IdemDone>,
         now: i64,
     ) -> Result<SessionWrite, StoreError> {
+        const WRITE: &str = "UPDATE sessions SET doc = $2, updated_at = $3, version = version + 1
+                             WHERE id = $1 AND version = $4
+                               AND NOT EXISTS (SELECT 1 FROM orders WHERE session_id = $1)";
+        let params: Params<'_> = &[&id, &doc, &now, &expected];
         let mut client = self.pool.get().await?;
+        let Some(done) = idem else {
+            // Nothing to commit with it (the in-progress mark): one statement, no transaction.
+            return Ok(match exec(&client, WRITE, params).await? {
+                1 => SessionWrite::Written(expected + 1),
+                _ => SessionWrite::Stale,
+            });
+        };
         let tx = client.transaction().await?;
-        let written = exec(
-            &tx,
-            "UPDATE sessions SET doc = $2, updated_at = $3, version = version + 1
-                 WHERE id = $1 AND version = $4
-                   AND NOT EXISTS (SELECT 1 FROM orders WHERE session_id = $1)",
-            &[&id, &doc, &now, &expected],
-        )
-        .await?;
-        if written != 1 {
+        if exec(&tx, WRITE, params).await? != 1 {
             return Ok(SessionWrite::Stale);
         }
-        if let Some(done) = idem {
-            write_idem(&tx, done, now).await?;
-        }
+        write_idem(&tx, done, now).await?;
         tx.commit().await?;
         Ok(SessionWrite::Written(expected + 1))
     }
@@ -446,10 +454,11 @@ impl Orders for Postgres {
             )
             .await?;
             // Untracked variants (digital goods) have no row and no limit.
-            let tracked = opt(&tx, "SELECT 1 FROM stock WHERE variant_id = $1", &[variant])
-                .await?
-                .is_some();
-            if taken != 1 && tracked {
+            if taken != 1
+                && opt(&tx, "SELECT 1 FROM stock WHERE variant_id = $1", &[variant])
+                    .await?
+                    .is_some()
+            {
                 return Ok(Placement::OutOfStock(variant.clone()));
             }
         }
@@ -600,5 +609,80 @@ impl GatewaySessions for Postgres {
         put_doc(&tx, "gateway_sessions", id, doc, now).await?;
         tx.commit().await?;
         Ok(())
+    }
+}
+
+#[async_trait]
+impl MerchantCarts for Postgres {
+    async fn get(&self, id: &str) -> Result<Option<String>, StoreError> {
+        self.get_doc("merchant_carts", id).await
+    }
+
+    async fn put(
+        &self,
+        id: &str,
+        doc: &str,
+        idem: Option<&IdemDone>,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let mut client = self.pool.get().await?;
+        let tx = client.transaction().await?;
+        put_doc(&tx, "merchant_carts", id, doc, now).await?;
+        if let Some(done) = idem {
+            write_idem(&tx, done, now).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl PlatformCarts for Postgres {
+    async fn get(&self, owner: &str) -> Result<Option<Versioned>, StoreError> {
+        let client = self.pool.get().await?;
+        Ok(opt(
+            &client,
+            "SELECT doc, version FROM platform_carts WHERE owner = $1",
+            &[&owner],
+        )
+        .await?
+        .map(|row| Versioned {
+            doc: row.get(0),
+            version: row.get(1),
+        }))
+    }
+
+    async fn put(
+        &self,
+        owner: &str,
+        expected: Option<i64>,
+        doc: &str,
+        now: i64,
+    ) -> Result<SessionWrite, StoreError> {
+        let client = self.pool.get().await?;
+        let written = match expected {
+            None => {
+                exec(
+                    &client,
+                    "INSERT INTO platform_carts (owner, doc, version, updated_at)
+                     VALUES ($1, $2, 1, $3) ON CONFLICT (owner) DO NOTHING",
+                    &[&owner, &doc, &now],
+                )
+                .await?
+            }
+            Some(version) => {
+                exec(
+                    &client,
+                    "UPDATE platform_carts SET doc = $2, version = version + 1, updated_at = $3
+                     WHERE owner = $1 AND version = $4",
+                    &[&owner, &doc, &now, &version],
+                )
+                .await?
+            }
+        };
+        Ok(match written {
+            1 => SessionWrite::Written(expected.unwrap_or(0) + 1),
+            _ => SessionWrite::Stale,
+        })
     }
 }

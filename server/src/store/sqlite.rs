@@ -10,9 +10,9 @@ use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 
 use super::{
-    GatewaySessions, IDEM_RETENTION_SECS, IdemBegin, IdemDone, Idempotency, Migration, NewOrder,
-    Orders, Placement, SIGN_IN_TTL_SECS, SessionWrite, Sessions, StoreError, StoredResponse, Vault,
-    Versioned, Wallet,
+    GatewaySessions, IDEM_RETENTION_SECS, IdemBegin, IdemDone, Idempotency, MerchantCarts,
+    Migration, NewOrder, Orders, Placement, PlatformCarts, SIGN_IN_TTL_SECS, SessionWrite,
+    Sessions, StoreError, StoredResponse, Vault, Versioned, Wallet,
 };
 
 const MIGRATIONS: &[Migration] = &[
@@ -30,6 +30,11 @@ const MIGRATIONS: &[Migration] = &[
         version: 3,
         name: "versions_and_sign_ins",
         sql: include_str!("../../migrations/sqlite/0003_versions_and_sign_ins.sql"),
+    },
+    Migration {
+        version: 4,
+        name: "carts",
+        sql: include_str!("../../migrations/sqlite/0004_carts.sql"),
     },
 ];
 
@@ -408,15 +413,17 @@ impl Orders for Sqlite {
                      WHERE variant_id = ?1 AND available >= ?2",
                     params![variant, quantity],
                 )?;
-                let tracked = tx
-                    .query_row(
-                        "SELECT 1 FROM stock WHERE variant_id = ?1",
-                        params![variant],
-                        |_| Ok(()),
-                    )
-                    .optional()?
-                    .is_some();
-                if taken != 1 && tracked {
+                // Untracked variants (digital goods) have no row and no limit.
+                if taken != 1
+                    && tx
+                        .query_row(
+                            "SELECT 1 FROM stock WHERE variant_id = ?1",
+                            params![variant],
+                            |_| Ok(()),
+                        )
+                        .optional()?
+                        .is_some()
+                {
                     return Ok(Placement::OutOfStock(variant.clone()));
                 }
             }
@@ -581,5 +588,74 @@ impl GatewaySessions for Sqlite {
         let (id, doc) = (id.to_owned(), doc.to_owned());
         self.call(move |conn| put_with_idem(conn, "gateway_sessions", &id, &doc, None, now))
             .await
+    }
+}
+
+#[async_trait]
+impl MerchantCarts for Sqlite {
+    async fn get(&self, id: &str) -> Result<Option<String>, StoreError> {
+        let id = id.to_owned();
+        self.call(move |conn| get_doc(conn, "merchant_carts", &id))
+            .await
+    }
+
+    async fn put(
+        &self,
+        id: &str,
+        doc: &str,
+        idem: Option<&IdemDone>,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let (id, doc, idem) = (id.to_owned(), doc.to_owned(), idem.cloned());
+        self.call(move |conn| put_with_idem(conn, "merchant_carts", &id, &doc, idem.as_ref(), now))
+            .await
+    }
+}
+
+#[async_trait]
+impl PlatformCarts for Sqlite {
+    async fn get(&self, owner: &str) -> Result<Option<Versioned>, StoreError> {
+        let owner = owner.to_owned();
+        self.call(move |conn| {
+            Ok(conn
+                .prepare_cached("SELECT doc, version FROM platform_carts WHERE owner = ?1")?
+                .query_row(params![owner], |r| {
+                    Ok(Versioned {
+                        doc: r.get(0)?,
+                        version: r.get(1)?,
+                    })
+                })
+                .optional()?)
+        })
+        .await
+    }
+
+    async fn put(
+        &self,
+        owner: &str,
+        expected: Option<i64>,
+        doc: &str,
+        now: i64,
+    ) -> Result<SessionWrite, StoreError> {
+        let (owner, doc) = (owner.to_owned(), doc.to_owned());
+        self.call(move |conn| {
+            let written = match expected {
+                None => conn.execute(
+                    "INSERT INTO platform_carts (owner, doc, version, updated_at)
+                     VALUES (?1, ?2, 1, ?3) ON CONFLICT (owner) DO NOTHING",
+                    params![owner, doc, now],
+                )?,
+                Some(version) => conn.execute(
+                    "UPDATE platform_carts SET doc = ?2, version = version + 1, updated_at = ?3
+                     WHERE owner = ?1 AND version = ?4",
+                    params![owner, doc, now, version],
+                )?,
+            };
+            Ok(match written {
+                1 => SessionWrite::Written(expected.unwrap_or(0) + 1),
+                _ => SessionWrite::Stale,
+            })
+        })
+        .await
     }
 }
