@@ -12,6 +12,7 @@
 //! This crate has no web or server dependency: the buy card (wasm32) and the reference server
 //! (native) share it.
 
+pub mod cart;
 pub mod checkout;
 pub mod delegate_payment;
 pub mod error;

@@ -90,6 +90,9 @@
 //!   split at its first space; a request is inexpressible otherwise, a session leaves the buyer
 //!   out.
 //! - `protocol.version`, when present, names the version of the document it is in.
+//! - **Carts** exist only in 2026-04-17 (`schema.cart.json`, whose definitions refer to the
+//!   checkout schema's `Item`, `Buyer`, …): their bodies are checked there, and converting one to
+//!   or from an earlier version is [`AdaptError::Inexpressible`].
 //!
 //! `acp/tests/versions/` holds every example of every version to this: to 2026-04-17 it parses
 //! into this crate's types and validates against the current schema; back, it validates against
@@ -178,6 +181,11 @@ impl Version {
         }
     }
 
+    /// Whether the version defines carts (`schema.cart.json`): 2026-04-17 is the first.
+    pub fn has_carts(self) -> bool {
+        self >= Self::V2026_04_17
+    }
+
     /// Requests list `items: [{id, quantity}]`; line items carry five amounts.
     pub(crate) fn legacy_items(self) -> bool {
         self <= Self::V2026_01_16
@@ -232,11 +240,18 @@ pub enum Body {
     Error,
     /// A delegate-payment error (`Error` of the delegate-payment schema, other codes).
     DelegatePaymentError,
+    /// `POST /carts` (2026-04-17 and later).
+    CartCreateRequest,
+    /// `PUT /carts/{id}` (2026-04-17 and later).
+    CartUpdateRequest,
+    /// `POST /carts/{id}/cancel`: "empty or `{}`" (`openapi.cart.yaml` gives a bare object and
+    /// `schema.cart.json` no definition), so every member is unknown.
+    CartCancelRequest,
 }
 
 impl Body {
     /// Every kind.
-    pub const ALL: [Body; 9] = [
+    pub const ALL: [Body; 12] = [
         Body::CreateRequest,
         Body::UpdateRequest,
         Body::CompleteRequest,
@@ -246,6 +261,9 @@ impl Body {
         Body::DelegatePaymentResponse,
         Body::Error,
         Body::DelegatePaymentError,
+        Body::CartCreateRequest,
+        Body::CartUpdateRequest,
+        Body::CartCancelRequest,
     ];
 
     /// Defined in `schema.delegate_payment.json` rather than `schema.agentic_checkout.json`.
@@ -258,10 +276,20 @@ impl Body {
         )
     }
 
+    /// A cart request (`schema.cart.json`, whose definitions refer into the checkout schema).
+    pub fn is_cart(self) -> bool {
+        matches!(
+            self,
+            Self::CartCreateRequest | Self::CartUpdateRequest | Self::CartCancelRequest
+        )
+    }
+
     /// The schema file that defines this kind, in a version's `json-schema/` folder.
     pub fn schema_file(self) -> &'static str {
         if self.is_delegate_payment() {
             "schema.delegate_payment.json"
+        } else if self.is_cart() {
+            "schema.cart.json"
         } else {
             "schema.agentic_checkout.json"
         }
@@ -280,6 +308,11 @@ impl Body {
             Self::DelegatePaymentRequest => "DelegatePaymentRequest",
             Self::DelegatePaymentResponse => "DelegatePaymentResponse",
             Self::Error | Self::DelegatePaymentError => "Error",
+            Self::CartCreateRequest if version.has_carts() => "CartCreateRequest",
+            Self::CartUpdateRequest if version.has_carts() => "CartUpdateRequest",
+            Self::CartCreateRequest | Self::CartUpdateRequest | Self::CartCancelRequest => {
+                return None;
+            }
         })
     }
 }
@@ -334,6 +367,9 @@ pub fn to_current_with(
             Body::DelegatePaymentRequest
             | Body::DelegatePaymentResponse
             | Body::DelegatePaymentError => delegate::up(body, obj),
+            Body::CartCreateRequest | Body::CartUpdateRequest | Body::CartCancelRequest => {
+                return Err(no_carts(version));
+            }
         });
     }
     schema::prune(Version::CURRENT, body, &mut value);
@@ -357,10 +393,18 @@ pub fn from_current(version: Version, body: Body, mut value: Value) -> Result<Va
             Body::DelegatePaymentRequest
             | Body::DelegatePaymentResponse
             | Body::DelegatePaymentError => delegate::down(version, body, obj)?,
+            Body::CartCreateRequest | Body::CartUpdateRequest | Body::CartCancelRequest => {
+                return Err(no_carts(version));
+            }
         });
     }
     schema::prune(version, body, &mut value);
     Ok(value)
+}
+
+/// Carts exist only from 2026-04-17: there is nothing to convert a cart body to or from.
+fn no_carts(version: Version) -> AdaptError {
+    AdaptError::inexpressible("$", version, "this version has no carts")
 }
 
 /// JSONPaths (RFC 9535, `$.line_items[0].quantity`) of every member `version`'s schema does not

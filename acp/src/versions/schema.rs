@@ -45,24 +45,63 @@ const DELEGATE: [&str; 5] = [
     spec!("acp-2026-04-17", "schema.delegate_payment.json"),
 ];
 
-static PARSED: [OnceLock<Option<Map<String, Value>>>; 10] = [const { OnceLock::new() }; 10];
+/// `schema.cart.json`: only 2026-04-17 has carts.
+const CART: &str = spec!("acp-2026-04-17", "schema.cart.json");
 
-/// The `$defs` of the schema file that defines `body` in `version` (parsed once).
-fn defs(version: Version, body: Body) -> Option<&'static Map<String, Value>> {
-    let slot = version as usize;
-    let (text, cell) = if body.is_delegate_payment() {
-        (DELEGATE[slot], &PARSED[5 + slot])
-    } else {
-        (CHECKOUT[slot], &PARSED[slot])
-    };
-    cell.get_or_init(|| match serde_json::from_str::<Value>(text) {
+/// The file a cart definition refers into (`schema.agentic_checkout.json#/$defs/Item`).
+const CHECKOUT_FILE: &str = "schema.agentic_checkout.json";
+
+static PARSED: [OnceLock<Option<Map<String, Value>>>; 10] = [const { OnceLock::new() }; 10];
+static CART_DEFS: OnceLock<Option<Map<String, Value>>> = OnceLock::new();
+
+fn parse_defs(text: &str) -> Option<Map<String, Value>> {
+    match serde_json::from_str::<Value>(text) {
         Ok(Value::Object(mut bundle)) => match bundle.remove("$defs") {
             Some(Value::Object(defs)) => Some(defs),
             _ => None,
         },
         _ => None,
-    })
-    .as_ref()
+    }
+}
+
+/// The `$defs` of the schema file that defines `body` in `version` (parsed once). A cart's are
+/// the cart schema's and the checkout schema's together (their names do not clash), so the
+/// cart's references into the checkout schema resolve as local ones do.
+fn defs(version: Version, body: Body) -> Option<&'static Map<String, Value>> {
+    let slot = version as usize;
+    if body.is_delegate_payment() {
+        return PARSED[5 + slot]
+            .get_or_init(|| parse_defs(DELEGATE[slot]))
+            .as_ref();
+    }
+    let checkout = PARSED[slot]
+        .get_or_init(|| parse_defs(CHECKOUT[slot]))
+        .as_ref();
+    if !body.is_cart() {
+        return checkout;
+    }
+    if !version.has_carts() {
+        return None;
+    }
+    let checkout = checkout?;
+    CART_DEFS
+        .get_or_init(|| {
+            let mut defs = parse_defs(CART)?;
+            for (name, def) in checkout {
+                if defs.insert(name.clone(), def.clone()).is_some() {
+                    return None;
+                }
+            }
+            Some(defs)
+        })
+        .as_ref()
+}
+
+/// The definition a `$ref` names: local (`#/$defs/Item`) or in the checkout schema
+/// (`schema.agentic_checkout.json#/$defs/Item`, from the cart schema).
+fn referenced<'a>(defs: &'a Map<String, Value>, reference: &str) -> Option<&'a Value> {
+    let local = reference.strip_prefix(CHECKOUT_FILE).unwrap_or(reference);
+    defs.get(local.strip_prefix("#/$defs/")?)
 }
 
 /// The schema definition of `body` in `version`, with the `$defs` it refers into.
@@ -94,8 +133,7 @@ fn expand<'a>(defs: &'a Map<String, Value>, node: &'a Value, out: &mut Vec<&'a V
     if let Some(target) = obj
         .get("$ref")
         .and_then(Value::as_str)
-        .and_then(|r| r.strip_prefix("#/$defs/"))
-        .and_then(|name| defs.get(name))
+        .and_then(|r| referenced(defs, r))
     {
         expand(defs, target, out, depth + 1);
     }
@@ -263,5 +301,40 @@ mod tests {
                 .definition(Version::V2025_09_29)
                 .is_none()
         );
+    }
+
+    #[test]
+    fn cart_bodies_follow_their_references_into_the_checkout_schema() {
+        let create = serde_json::json!({"line_items": [{"id": "a", "quantity": 2}],
+            "buyer": {"email": "a@b.co", "nickname": "x"}, "locale": "en-US", "currency": "usd"});
+        assert_eq!(
+            unknown(Version::CURRENT, Body::CartCreateRequest, &create),
+            ["$.buyer.nickname", "$.currency", "$.line_items[0].quantity"]
+        );
+        let update = serde_json::json!({"line_items": [{"id": "a", "name": "A"}], "locale": "fr"});
+        assert_eq!(
+            unknown(Version::CURRENT, Body::CartUpdateRequest, &update),
+            ["$.locale"],
+            "an update has no locale"
+        );
+        let cancel = serde_json::json!({"reason": "changed my mind"});
+        assert_eq!(
+            unknown(Version::CURRENT, Body::CartCancelRequest, &cancel),
+            ["$.reason"]
+        );
+        assert!(
+            unknown(
+                Version::CURRENT,
+                Body::CartCancelRequest,
+                &serde_json::json!({})
+            )
+            .is_empty()
+        );
+        for version in Version::ALL {
+            assert_eq!(
+                Body::CartCreateRequest.definition(version).is_some(),
+                version == Version::CURRENT
+            );
+        }
     }
 }

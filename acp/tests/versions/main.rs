@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use buycard_acp::ErrorResponse;
+use buycard_acp::cart::{CartCreateRequest, CartUpdateRequest};
 use buycard_acp::checkout::{
     CancelSessionRequest, CheckoutSession, CheckoutSessionCompleteRequest,
     CheckoutSessionCreateRequest, CheckoutSessionUpdateRequest,
@@ -155,6 +156,11 @@ pub(crate) fn assert_typed(body: Body, value: &Value, what: &str) {
         }
         Body::Error | Body::DelegatePaymentError => {
             serde_json::from_value::<ErrorResponse>(v).map(drop)
+        }
+        Body::CartCreateRequest => serde_json::from_value::<CartCreateRequest>(v).map(drop),
+        Body::CartUpdateRequest => serde_json::from_value::<CartUpdateRequest>(v).map(drop),
+        Body::CartCancelRequest => {
+            serde_json::from_value::<serde_json::Map<String, Value>>(v).map(drop)
         }
     };
     parsed.unwrap_or_else(|e| panic!("{what}: does not parse as {body:?}: {e}\n{value:#}"));
