@@ -138,7 +138,8 @@ fn total(kind: TotalType, text: &str, amount: i64) -> Total {
     Total::new(kind, text, amount)
 }
 
-fn error(code: &str, param: &str, content: String) -> Message {
+/// An error message on `param`, for the buyer to act on.
+pub fn error(code: &str, param: &str, content: String) -> Message {
     Message {
         kind: "error".into(),
         code: Some(code.into()),
@@ -210,6 +211,96 @@ fn address_problem(address: &Address) -> Option<(&'static str, &'static str)> {
     }
 }
 
+/// A line item's id: one line per variant.
+pub fn line_id(variant_id: &str) -> String {
+    format!("li_{variant_id}")
+}
+
+/// Whether `offer` can be bought at all now: not discontinued, not sold out (`available` is the
+/// stock, `None` when the variant is not stock-tracked).
+pub fn sellable(offer: &Offer, available: Option<i64>) -> bool {
+    offer.buyable && available != Some(0)
+}
+
+/// What keeps `quantity` of `offer` from being bought now, as a message code and its words:
+/// sold out, over the per-order limit, or more than is left.
+pub fn availability_problem(
+    offer: &Offer,
+    quantity: u32,
+    available: Option<i64>,
+) -> Option<(&'static str, String)> {
+    if !sellable(offer, available) {
+        Some((
+            "out_of_stock",
+            format!(
+                "'{}' is sold out. Please choose something else.",
+                offer.name
+            ),
+        ))
+    } else if let Some(max) = offer.max_quantity_per_order.filter(|max| quantity > *max) {
+        Some((
+            "quantity_exceeded",
+            format!("'{}' is limited to {max} per order.", offer.name),
+        ))
+    } else if let Some(left) = available.filter(|n| *n < i64::from(quantity)) {
+        Some((
+            "out_of_stock",
+            format!("Only {left} of '{}' left.", offer.name),
+        ))
+    } else {
+        None
+    }
+}
+
+/// The line for `quantity` of `offer`. With `tax` (a checkout that knows the destination) its
+/// totals are base, subtotal, tax and total; without (a cart's estimate) base, subtotal and a
+/// total before tax.
+pub fn line_item(
+    offer: &Offer,
+    quantity: u32,
+    available: Option<i64>,
+    tax: Option<i64>,
+) -> LineItem {
+    let base = offer.unit_amount * i64::from(quantity);
+    let status = match (available, &offer.fulfillable_on) {
+        (_, Some(_)) => "pre_order",
+        (Some(0), _) => "out_of_stock",
+        (Some(n), _) if n <= 10 => "low_stock",
+        _ => "in_stock",
+    };
+    let mut totals = vec![
+        total(TotalType::ItemsBaseAmount, "Base amount", base),
+        total(TotalType::Subtotal, "Subtotal", base),
+    ];
+    if let Some(tax) = tax {
+        totals.push(total(TotalType::Tax, "Tax", tax));
+    }
+    totals.push(total(TotalType::Total, "Total", base + tax.unwrap_or(0)));
+    let mut extra = Map::new();
+    extra.insert("sku".into(), json!(offer.variant_id));
+    LineItem {
+        id: line_id(&offer.variant_id),
+        item: Item {
+            id: offer.variant_id.clone(),
+            name: None,
+            unit_amount: None,
+        },
+        quantity,
+        name: Some(offer.name.clone()),
+        description: None,
+        images: offer.image.clone().map(|i| vec![i]),
+        unit_amount: Some(offer.unit_amount),
+        product_id: Some(offer.product_id.clone()),
+        variant_id: Some(offer.variant_id.clone()),
+        availability_status: Some(status.into()),
+        available_quantity: available,
+        max_quantity_per_order: offer.max_quantity_per_order,
+        fulfillable_on: offer.fulfillable_on.clone(),
+        totals,
+        extra,
+    }
+}
+
 /// The authoritative session for `state`, given the offers and current stock (a variant with
 /// no stock row is not stock-tracked).
 pub fn render(
@@ -231,7 +322,7 @@ pub fn render(
 
     for (index, (variant_id, quantity)) in state.items.iter().enumerate() {
         let param = format!("$.line_items[{index}].item.id");
-        let line_id = format!("li_{variant_id}");
+        let line_id = line_id(variant_id);
         let Some(offer) = offers.get(variant_id) else {
             messages.push(error(
                 "invalid",
@@ -241,27 +332,8 @@ pub fn render(
             continue;
         };
         let available = stock.get(variant_id).copied();
-        if !offer.buyable || available == Some(0) {
-            messages.push(error(
-                "out_of_stock",
-                &param,
-                format!(
-                    "'{}' is sold out. Please choose something else.",
-                    offer.name
-                ),
-            ));
-        } else if let Some(max) = offer.max_quantity_per_order.filter(|max| quantity > max) {
-            messages.push(error(
-                "quantity_exceeded",
-                &param,
-                format!("'{}' is limited to {max} per order.", offer.name),
-            ));
-        } else if available.is_some_and(|n| n < i64::from(*quantity)) {
-            messages.push(error(
-                "out_of_stock",
-                &param,
-                format!("Only {} of '{}' left.", available.unwrap_or(0), offer.name),
-            ));
+        if let Some((code, content)) = availability_problem(offer, *quantity, available) {
+            messages.push(error(code, &param, content));
         }
         if offer.currency != state.currency {
             messages.push(error(
@@ -284,40 +356,7 @@ pub fn render(
         } else {
             physical_ids.push(line_id.clone());
         }
-        let status = match (available, &offer.fulfillable_on) {
-            (_, Some(_)) => "pre_order",
-            (Some(0), _) => "out_of_stock",
-            (Some(n), _) if n <= 10 => "low_stock",
-            _ => "in_stock",
-        };
-        let mut extra = Map::new();
-        extra.insert("sku".into(), json!(variant_id));
-        line_items.push(LineItem {
-            id: line_id,
-            item: Item {
-                id: variant_id.clone(),
-                name: None,
-                unit_amount: None,
-            },
-            quantity: *quantity,
-            name: Some(offer.name.clone()),
-            description: None,
-            images: offer.image.clone().map(|i| vec![i]),
-            unit_amount: Some(offer.unit_amount),
-            product_id: Some(offer.product_id.clone()),
-            variant_id: Some(variant_id.clone()),
-            availability_status: Some(status.into()),
-            available_quantity: available,
-            max_quantity_per_order: offer.max_quantity_per_order,
-            fulfillable_on: offer.fulfillable_on.clone(),
-            totals: vec![
-                total(TotalType::ItemsBaseAmount, "Base amount", base),
-                total(TotalType::Subtotal, "Subtotal", base),
-                total(TotalType::Tax, "Tax", tax),
-                total(TotalType::Total, "Total", base + tax),
-            ],
-            extra,
-        });
+        line_items.push(line_item(offer, *quantity, available, Some(tax)));
     }
 
     // Fulfillment: email for digital items, shipping rates for the rest.
