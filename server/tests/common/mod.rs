@@ -231,11 +231,14 @@ pub async fn try_send(
     })
 }
 
-/// Validates an ACP response by endpoint and status: every checkout and delegate-payment body
-/// the tests see goes through the shared schema.
+/// Validates an ACP response by endpoint and status: every checkout, cart and delegate-payment
+/// body the tests see goes through the shared schema.
 pub fn check_acp(path: &str, reply: &Reply) {
     let (file, ok_definition) = if path.starts_with("/agentic_commerce/delegate_payment") {
         ("schema.delegate_payment.json", "DelegatePaymentResponse")
+    } else if path.starts_with("/carts") {
+        // The cart bundle carries the checkout schema's definitions, `Error` among them.
+        ("schema.cart.json", "Cart")
     } else if path.starts_with("/checkout_sessions") {
         let done = reply.body.get("order").is_some();
         (
@@ -266,6 +269,19 @@ pub async fn post(base: &str, path: &str, key: &str, body: &Value) -> Reply {
         "POST",
         &format!("{base}{path}"),
         &[("api-version", API_VERSION), ("idempotency-key", key)],
+        Some(body),
+    )
+    .await;
+    check_acp(path, &reply);
+    reply
+}
+
+/// An ACP PUT (no idempotency key: ACP keys POSTs); the answer is schema-checked.
+pub async fn put(base: &str, path: &str, body: &Value) -> Reply {
+    let reply = send(
+        "PUT",
+        &format!("{base}{path}"),
+        &[("api-version", API_VERSION)],
         Some(body),
     )
     .await;
@@ -307,14 +323,11 @@ pub fn schema_errors_in(version: &str, file: &str, definition: &str, body: &Valu
     } else {
         format!("../shared/acp-legacy/{version}/json-schema")
     };
-    let path = repo().join(folder).join(file);
-    let bundle: Value =
-        serde_json::from_str(&std::fs::read_to_string(path).expect("spec beside the repo"))
-            .expect("json");
+    let dir = repo().join(folder);
     let root = json!({
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$ref": format!("#/$defs/{definition}"),
-        "$defs": bundle["$defs"],
+        "$defs": bundled_defs(&dir, file),
     });
     let validator = jsonschema::options()
         .should_validate_formats(true)
@@ -324,6 +337,71 @@ pub fn schema_errors_in(version: &str, file: &str, definition: &str, body: &Valu
         .iter_errors(body)
         .map(|e| format!("{e} at {}", e.instance_path))
         .collect()
+}
+
+const CHECKOUT_SCHEMA: &str = "schema.agentic_checkout.json";
+
+fn defs_of(dir: &std::path::Path, file: &str) -> serde_json::Map<String, Value> {
+    let text = std::fs::read_to_string(dir.join(file)).expect("spec beside the repo");
+    let bundle: Value = serde_json::from_str(&text).expect("json");
+    bundle["$defs"].as_object().cloned().expect("$defs")
+}
+
+/// The `$defs` of `file`, self-contained: a file that refers into the checkout schema
+/// (`schema.cart.json`: `schema.agentic_checkout.json#/$defs/LineItem`) gets the checkout
+/// schema's definitions beside its own (a name in both is a test failure, never a silent
+/// override) and those references made local, so the validator never has to fetch anything.
+fn bundled_defs(dir: &std::path::Path, file: &str) -> Value {
+    let mut defs = defs_of(dir, file);
+    let prefix = format!("{CHECKOUT_SCHEMA}#");
+    if file != CHECKOUT_SCHEMA && Value::Object(defs.clone()).to_string().contains(&prefix) {
+        for (name, def) in defs_of(dir, CHECKOUT_SCHEMA) {
+            assert!(
+                defs.insert(name.clone(), def).is_none(),
+                "{file} and {CHECKOUT_SCHEMA} both define {name}"
+            );
+        }
+    }
+    let mut defs = Value::Object(defs);
+    localize_refs(&mut defs, &prefix);
+    draft_2020_bounds(&mut defs);
+    defs
+}
+
+/// 2025-09-29 says "greater than 0" the draft-4 way (`minimum: 0, exclusiveMinimum: true`),
+/// which a 2020-12 validator refuses to compile: the same bound, spelt the 2020-12 way.
+fn draft_2020_bounds(schema: &mut Value) {
+    match schema {
+        Value::Object(map) => {
+            if map.get("exclusiveMinimum") == Some(&Value::Bool(true))
+                && let Some(minimum) = map.remove("minimum")
+            {
+                map.insert("exclusiveMinimum".into(), minimum);
+            }
+            map.values_mut().for_each(draft_2020_bounds);
+        }
+        Value::Array(items) => items.iter_mut().for_each(draft_2020_bounds),
+        _ => {}
+    }
+}
+
+/// `"$ref": "{prefix}/$defs/X"` → `"$ref": "#/$defs/X"`, everywhere in `value`.
+fn localize_refs(value: &mut Value, prefix: &str) {
+    match value {
+        Value::Object(map) => {
+            for (key, child) in map.iter_mut() {
+                if key == "$ref"
+                    && let Some(local) = child.as_str().and_then(|r| r.strip_prefix(prefix))
+                {
+                    *child = Value::String(format!("#{local}"));
+                } else {
+                    localize_refs(child, prefix);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| localize_refs(v, prefix)),
+        _ => {}
+    }
 }
 
 /// Validates `body` against a definition of one of the shared ACP schemas.
