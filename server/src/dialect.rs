@@ -8,6 +8,7 @@
 //!   does not define is a 400 naming it (`param` is its JSONPath), never silently dropped.
 //! - A body in an earlier version is converted to 2026-04-17 before the handlers (which speak
 //!   only that), and the answer is converted back to the version asked for.
+//! - Carts (`/carts…`) exist only in 2026-04-17: in an earlier version they are a 404.
 
 use std::sync::Arc;
 
@@ -23,8 +24,24 @@ use crate::AppState;
 use crate::error::ApiError;
 use crate::idempotency::BODY_LIMIT;
 
+/// The path's segments after `/carts`, when it is a cart route (at the root or under `/api`).
+fn cart_route(path: &str) -> Option<Vec<&str>> {
+    let mut segments = path.split('/').filter(|s| !s.is_empty()).peekable();
+    segments.next_if_eq(&"api");
+    segments.next_if_eq(&"carts")?;
+    Some(segments.collect())
+}
+
 /// What a request body is, by route.
 fn request_kind(method: &Method, path: &str) -> Option<Body> {
+    if let Some(rest) = cart_route(path) {
+        return match (method, rest.as_slice()) {
+            (&Method::POST, []) => Some(Body::CartCreateRequest),
+            (&Method::PUT, [_]) => Some(Body::CartUpdateRequest),
+            (&Method::POST, [_, "cancel"]) => Some(Body::CartCancelRequest),
+            _ => None,
+        };
+    }
     if method != Method::POST {
         return None;
     }
@@ -72,6 +89,23 @@ pub async fn layer(State(app): State<Arc<AppState>>, request: Request, next: Nex
     else {
         return unsupported(&app, given.as_deref());
     };
+    // Carts are new in 2026-04-17: a client speaking an earlier version is talking to a merchant
+    // of that version, which has no such route, so the answer is the 404 of any unknown route
+    // (in that version's error shape), not a 400 about the version: the version is fine for
+    // everything else it asks. The message says which version has carts.
+    if !version.has_carts() && cart_route(request.uri().path()).is_some() {
+        let first = Version::ALL.into_iter().find(|v| v.has_carts());
+        let error = ApiError::new(
+            StatusCode::NOT_FOUND,
+            "invalid_request",
+            "not_found",
+            format!(
+                "ACP {version} has no carts; they exist from API-Version {}",
+                first.unwrap_or(Version::CURRENT)
+            ),
+        );
+        return translate_response(version, false, error.into_response()).await;
+    }
     let kind = request_kind(request.method(), request.uri().path());
     let delegate = kind == Some(Body::DelegatePaymentRequest);
     let request = match kind {

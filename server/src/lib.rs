@@ -1,9 +1,10 @@
-//! buycard's reference checkout backend: a real ACP merchant (product feeds and checkout
+//! buycard's reference checkout backend: a real ACP merchant (product feeds, carts and checkout
 //! sessions), a test payment provider (delegate payment), on an embedded SQLite database.
 //!
 //! The ACP API is mounted both at the root and under `/api`, so a page served by this server or
 //! by `trunk serve` (which proxies `/api/`) uses the same `endpoint="/api"`.
 
+mod carts;
 pub mod catalog;
 mod checkout;
 mod dialect;
@@ -404,7 +405,7 @@ pub(crate) fn checkout_cors(origins: &[String]) -> CorsLayer {
         .collect();
     CorsLayer::new()
         .allow_origin(AllowOrigin::list(origins))
-        .allow_methods([Method::GET, Method::POST])
+        .allow_methods([Method::GET, Method::POST, Method::PUT])
         .allow_headers([
             header::CONTENT_TYPE,
             header::AUTHORIZATION,
@@ -441,6 +442,9 @@ pub fn router(state: Arc<AppState>, config: &Config) -> Router {
         )
         .route("/checkout_sessions/{id}/complete", post(checkout::complete))
         .route("/checkout_sessions/{id}/cancel", post(checkout::cancel))
+        .route("/carts", post(carts::create))
+        .route("/carts/{id}", get(carts::retrieve).put(carts::update))
+        .route("/carts/{id}/cancel", post(carts::cancel))
         .route(
             "/agentic_commerce/delegate_payment",
             post(psp::delegate_payment),
