@@ -14,10 +14,13 @@
 //! - [`retry`]: bounded exponential backoff with jitter, honouring `Retry-After`.
 //! - [`flow`]: the buy flow as a state machine: stages, events, effects.
 //! - [`details`]: the new buyer's sheet: fields per country and their checks.
+//! - [`cart`]: the cart across shops: lines, limits, undo, grouping by shop with estimated
+//!   subtotals, the merge on sign-in, what changed since a line was added, the stored form.
 
 pub mod availability;
 pub mod card;
 pub mod carousel;
+pub mod cart;
 pub mod catalog;
 pub mod checkout;
 pub mod checkout_error;
