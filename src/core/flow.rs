@@ -525,6 +525,12 @@ impl Flow {
         self.in_flight.is_some() || self.resend_pending.is_some() || self.arm_pending.is_some()
     }
 
+    /// Whether a request is on the wire or waits to be resent: [`Flow::waiting`] without the
+    /// confirmation's arming delay (which a cart's checkout holds for its own sheet).
+    pub fn requesting(&self) -> bool {
+        self.in_flight.is_some() || self.resend_pending.is_some()
+    }
+
     /// Starts over for a new attempt, keeping timer generations unique.
     fn reset(&mut self) {
         let (timer_gen, backoff) = (self.timer_gen, self.backoff);
