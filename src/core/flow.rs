@@ -14,7 +14,8 @@
 //!   the session ([`Session::handler`]).
 //! - Never two different `complete`s for one intent, and none after an order is placed. After a
 //!   `complete` whose outcome is unknown (no answer, 5xx, in flight), the session is re-read
-//!   before anything else.
+//!   before anything else. A page that reloads with a `complete` unanswered resumes the same
+//!   way ([`Flow::resume`]), from the request the edge kept.
 //! - Once the merchant says the item sold out, it stays sold out: no new checkout, and Close
 //!   only closes the sheet.
 //! - No stuck state: when nothing is in flight and no timer is pending, the stage is one the
@@ -430,6 +431,52 @@ impl Flow {
         }
     }
 
+    /// The same flow, retrying transient failures on `backoff`'s schedule.
+    pub fn with_backoff(mut self, backoff: Backoff) -> Self {
+        self.backoff = backoff;
+        self
+    }
+
+    /// A flow picked up after the page went away while `complete` (a [`Request::Complete`]
+    /// the edge kept) may have reached the merchant: as after a lost answer, it reads the
+    /// session first ([`Stage::Checking`]) and, if the session shows the payment never took
+    /// effect, "Try again" sends that very request again, key and token and all, so a late
+    /// first copy and the retry make one order at most. Returns the flow and the read to send.
+    /// Anything but a `complete` gives a flow at [`Stage::Idle`] and nothing to send.
+    pub fn resume(purchase: Purchase, has_wallet: bool, complete: Request) -> (Self, Vec<Effect>) {
+        let mut flow = Self::new(purchase, has_wallet);
+        let Request::Complete {
+            key,
+            session_id,
+            token,
+            ..
+        } = &complete
+        else {
+            return (flow, Vec::new());
+        };
+        flow.complete_key = Some(key.clone());
+        flow.token = Some(token.clone());
+        let get = Request::Get {
+            session_id: session_id.clone(),
+        };
+        flow.last_complete = Some(complete);
+        flow.verify_first = true;
+        flow.stage = Stage::Checking;
+        let effects = flow.send(get);
+        (flow, effects)
+    }
+
+    /// The session being bought through: the one shown, else the one the last `complete` was
+    /// for (a resumed flow has not read its session yet).
+    fn session_id(&self) -> Option<String> {
+        self.session.as_ref().map(|s| s.id.clone()).or_else(|| {
+            self.last_complete.as_ref().and_then(|c| match c {
+                Request::Complete { session_id, .. } => Some(session_id.clone()),
+                _ => None,
+            })
+        })
+    }
+
     /// A problem to show in the open sheet, such as a declined card.
     pub fn notice(&self) -> Option<&CheckoutError> {
         self.notice.as_ref()
@@ -476,6 +523,12 @@ impl Flow {
     /// Whether the flow is waiting for something it asked for (a request or a timer).
     pub fn waiting(&self) -> bool {
         self.in_flight.is_some() || self.resend_pending.is_some() || self.arm_pending.is_some()
+    }
+
+    /// Whether a request is on the wire or waits to be resent: [`Flow::waiting`] without the
+    /// confirmation's arming delay (which a cart's checkout holds for its own sheet).
+    pub fn requesting(&self) -> bool {
+        self.in_flight.is_some() || self.resend_pending.is_some()
     }
 
     /// Starts over for a new attempt, keeping timer generations unique.
@@ -815,11 +868,10 @@ impl Flow {
             return Vec::new(); // Nothing failed, or trying again would fail the same way.
         }
         if self.verify_first
-            && let Some(session) = &self.session
+            && let Some(id) = self.session_id()
         {
             // The last complete may have succeeded: look before paying again.
             self.stage = Stage::Checking;
-            let id = session.id.clone();
             return self.send(Request::Get { session_id: id });
         }
         if self.stage == Stage::Failed(CheckoutError::NotCharged)
@@ -1098,11 +1150,7 @@ impl Flow {
                 if matches!(request, Request::Complete { .. } | Request::Get { .. }) =>
             {
                 // Completed elsewhere (another tab or card) or expired: look at it.
-                let session_id = self
-                    .session
-                    .as_ref()
-                    .map(|s| s.id.clone())
-                    .unwrap_or_default();
+                let session_id = self.session_id().unwrap_or_default();
                 self.verify_first = true;
                 self.in_flight = Some(Request::Get {
                     session_id: session_id.clone(),
@@ -2342,6 +2390,76 @@ mod tests {
             e,
         );
         assert_eq!(flow.stage(), &Stage::Failed(first));
+    }
+
+    #[test]
+    fn a_flow_resumed_after_a_reload_checks_before_paying_and_resends_the_same_complete() {
+        let e = &mut Counter(0);
+        let complete = Request::Complete {
+            key: "k_pay".into(),
+            session_id: "cs_1".into(),
+            handler_id: "card".into(),
+            token: "vt_1".into(),
+            authentication: None,
+        };
+        // The order went through before the page went away.
+        let (mut flow, effects) = Flow::resume(purchase(), true, complete.clone());
+        assert_eq!(flow.stage(), &Stage::Checking);
+        assert_eq!(
+            sent(&effects),
+            [&Request::Get {
+                session_id: "cs_1".into()
+            }]
+        );
+        flow.handle(
+            Event::Done(Outcome::Session(session(
+                "cs_1",
+                "completed",
+                json!([]),
+                true,
+            ))),
+            e,
+        );
+        assert!(matches!(flow.stage(), Stage::Placed(_)));
+
+        // It did not: nothing was charged, and Try again is that very complete.
+        let (mut flow, _) = Flow::resume(purchase(), true, complete.clone());
+        flow.handle(Event::Done(Outcome::Failed(CheckoutError::Network)), e);
+        let resend = flow.handle(Event::Timer(Timer::Resend(1)), e);
+        assert!(matches!(sent(&resend)[0], Request::Get { .. }));
+        flow.handle(
+            Event::Done(Outcome::Session(session(
+                "cs_1",
+                "ready_for_payment",
+                json!([]),
+                false,
+            ))),
+            e,
+        );
+        assert_eq!(flow.stage(), &Stage::Failed(CheckoutError::NotCharged));
+        assert_eq!(sent(&flow.handle(Event::Retry, e)), [&complete]);
+
+        // The check cannot be made: Check again reads the session again, never a new one.
+        let (mut flow, _) = Flow::resume(purchase(), true, complete.clone());
+        flow = flow.with_backoff(Backoff {
+            max_retries: 0,
+            ..Backoff::default()
+        });
+        flow.handle(Event::Done(Outcome::Failed(CheckoutError::Network)), e);
+        assert_eq!(flow.stage(), &Stage::Failed(CheckoutError::Unconfirmed));
+        assert!(
+            flow.handle(Event::Cancel, e).is_empty(),
+            "no cancel while in doubt"
+        );
+        assert_eq!(
+            sent(&flow.handle(Event::Retry, e)),
+            [&Request::Get {
+                session_id: "cs_1".into()
+            }]
+        );
+        // Anything but a complete resumes nothing.
+        let (flow, effects) = Flow::resume(purchase(), true, Request::Wallet);
+        assert_eq!((flow.stage(), effects.is_empty()), (&Stage::Idle, true));
     }
 
     #[cfg(not(target_arch = "wasm32"))]

@@ -231,6 +231,79 @@ pub enum Msg {
     Close,
     NoProducts,
     ErrUnknownProducts,
+    /// A card's second button.
+    AddToCart,
+    /// A card whose product is in the cart: "In your cart (2)" (units).
+    InYourCart,
+    /// Announced (and shown beside Undo) after an add.
+    AddedToCart,
+    Undo,
+    /// Announced after an undo or a removal.
+    Removed,
+    /// The cart panel's heading.
+    YourCart,
+    /// The cart badge's accessible name: "Cart (2 items)", with the plural.
+    CartItems(usize),
+    CheckOut,
+    /// Beside each shop's sum in the panel.
+    EstimatedSubtotal,
+    /// The panel's note: prices and stock are the merchant's to confirm.
+    EstimatesUntilCheckout,
+    /// A sold-out line's button.
+    SoldOutRemove,
+    /// A line whose price moved: "Price changed from {0} to {1}".
+    PriceChangedFromTo,
+    /// A line over the merchant's limit: "Quantity reduced to {0}, the most per order."
+    QuantityReducedTo,
+    /// The stepper's label.
+    Quantity,
+    IncreaseQuantity,
+    DecreaseQuantity,
+    Remove,
+    CartEmpty,
+    CartFull,
+    /// The host asked to add something that cannot be a cart line.
+    CartCannotAdd,
+    CartUndoExpired,
+    /// A shop whose lines are priced in several currencies.
+    CartMixedCurrencies,
+    /// The stored cart could not be read: the cart starts empty.
+    CartUnreadable,
+    /// Some stored lines could not be read and were left out.
+    CartSomeUnreadable,
+    /// The cart's confirmation sheet's heading.
+    ConfirmOrdersTitle,
+    /// While each shop's session is opened.
+    OpeningCheckout,
+    /// The grand total's label: "Total for 2 shops", with the plural.
+    TotalForShops(usize),
+    /// While one shop is paid: "Paying Lantern Press…".
+    PayingShop,
+    /// "Checking your order with {0}…" (after a reload or a lost answer).
+    CheckingWith,
+    /// A placed shop in the report: "Placed with {0}".
+    PlacedWith,
+    /// A shop that failed: "Not placed with {0}: {1}" (the shop, the reason).
+    NotPlacedWith,
+    /// A shop that was not paid because an earlier one failed: "Not yet ordered from {0}".
+    NotAttemptedWith,
+    /// A shop whose session could not be opened, in the review: "{0} cannot take these items
+    /// now: {1}".
+    CannotOpenWith,
+    /// Under the shops that were not placed.
+    NothingChargedForThese,
+    /// The report's note: what was not ordered is still in the cart.
+    LeftInCart,
+    KeepInCart,
+    RemoveFromCart,
+    /// The report's heading when every shop placed its order.
+    OrdersPlaced,
+    /// The report's heading when some did and some did not.
+    SomeOrdersPlaced,
+    /// The report's heading when none did.
+    OrdersNotPlaced,
+    /// The review when nothing is left to pay.
+    NothingToPay,
 }
 
 impl Msg {
@@ -598,6 +671,115 @@ impl Msg {
             (Msg::NoProducts, Fr) => "Aucun produit à afficher.",
             (Msg::ErrUnknownProducts, En) => "Some products are not in the feed.",
             (Msg::ErrUnknownProducts, Fr) => "Certains produits ne figurent pas dans le catalogue.",
+            (Msg::AddToCart, En) => "Add to cart",
+            (Msg::AddToCart, Fr) => "Ajouter au panier",
+            (Msg::InYourCart, En) => "In your cart ({0})",
+            (Msg::InYourCart, Fr) => "Dans votre panier ({0})",
+            (Msg::AddedToCart, En) => "Added to your cart.",
+            (Msg::AddedToCart, Fr) => "Ajouté à votre panier.",
+            (Msg::Undo, En) => "Undo",
+            (Msg::Undo, Fr) => "Annuler",
+            (Msg::Removed, En) => "Removed",
+            (Msg::Removed, Fr) => "Retiré",
+            (Msg::YourCart, En) => "Your cart",
+            (Msg::YourCart, Fr) => "Votre panier",
+            (Msg::CartItems(n), En) => {
+                return format!("Cart ({n} item{})", if n == 1 { "" } else { "s" });
+            }
+            // French: 0 and 1 take the singular.
+            (Msg::CartItems(n), Fr) => {
+                return format!("Panier ({n} article{})", if n <= 1 { "" } else { "s" });
+            }
+            (Msg::CheckOut, En) => "Check out",
+            (Msg::CheckOut, Fr) => "Passer la commande",
+            (Msg::EstimatedSubtotal, En) => "Estimated subtotal",
+            (Msg::EstimatedSubtotal, Fr) => "Sous-total estimé",
+            (Msg::EstimatesUntilCheckout, En) => {
+                "Prices and availability are estimates until checkout."
+            }
+            (Msg::EstimatesUntilCheckout, Fr) => {
+                "Les prix et la disponibilité sont estimés jusqu’au paiement."
+            }
+            (Msg::SoldOutRemove, En) => "Sold out — remove",
+            (Msg::SoldOutRemove, Fr) => "Épuisé — retirer",
+            (Msg::PriceChangedFromTo, En) => "Price changed from {0} to {1}",
+            (Msg::PriceChangedFromTo, Fr) => "Le prix est passé de {0} à {1}",
+            (Msg::QuantityReducedTo, En) => "Quantity reduced to {0}, the most per order.",
+            (Msg::QuantityReducedTo, Fr) => "Quantité ramenée à {0}, le maximum par commande.",
+            (Msg::Quantity, En) => "Quantity",
+            (Msg::Quantity, Fr) => "Quantité",
+            (Msg::IncreaseQuantity, En) => "Increase quantity",
+            (Msg::IncreaseQuantity, Fr) => "Augmenter la quantité",
+            (Msg::DecreaseQuantity, En) => "Decrease quantity",
+            (Msg::DecreaseQuantity, Fr) => "Diminuer la quantité",
+            (Msg::Remove, En) => "Remove",
+            (Msg::Remove, Fr) => "Retirer",
+            (Msg::CartEmpty, En) => "Your cart is empty.",
+            (Msg::CartEmpty, Fr) => "Votre panier est vide.",
+            (Msg::CartFull, En) => "Your cart is full. Remove something to add more.",
+            (Msg::CartFull, Fr) => {
+                "Votre panier est plein. Retirez un article pour en ajouter d’autres."
+            }
+            (Msg::CartCannotAdd, En) => "This product could not be added to your cart.",
+            (Msg::CartCannotAdd, Fr) => "Ce produit n’a pas pu être ajouté à votre panier.",
+            (Msg::CartUndoExpired, En) => "Too late to undo: change it in your cart.",
+            (Msg::CartUndoExpired, Fr) => "Trop tard pour annuler : modifiez-le dans votre panier.",
+            (Msg::CartMixedCurrencies, En) => {
+                "These prices are in different currencies, so they are totalled separately."
+            }
+            (Msg::CartMixedCurrencies, Fr) => {
+                "Ces prix sont dans des devises différentes : ils sont totalisés séparément."
+            }
+            (Msg::CartUnreadable, En) => "Your saved cart could not be read, so it is empty.",
+            (Msg::CartUnreadable, Fr) => {
+                "Votre panier enregistré était illisible : il est donc vide."
+            }
+            (Msg::CartSomeUnreadable, En) => {
+                "Some items of your saved cart could not be read and were left out."
+            }
+            (Msg::CartSomeUnreadable, Fr) => {
+                "Certains articles de votre panier enregistré étaient illisibles et ont été retirés."
+            }
+            (Msg::ConfirmOrdersTitle, En) => "Confirm your orders",
+            (Msg::ConfirmOrdersTitle, Fr) => "Confirmez vos commandes",
+            (Msg::OpeningCheckout, En) => "Getting the totals from each shop…",
+            (Msg::OpeningCheckout, Fr) => "Récupération des totaux auprès de chaque boutique…",
+            (Msg::TotalForShops(n), En) => {
+                return format!("Total for {n} shop{}", if n == 1 { "" } else { "s" });
+            }
+            (Msg::TotalForShops(n), Fr) => {
+                return format!("Total pour {n} boutique{}", if n <= 1 { "" } else { "s" });
+            }
+            (Msg::PayingShop, En) => "Paying {0}…",
+            (Msg::PayingShop, Fr) => "Paiement chez {0}…",
+            (Msg::CheckingWith, En) => "Checking your order with {0}…",
+            (Msg::CheckingWith, Fr) => "Vérification de votre commande chez {0}…",
+            (Msg::PlacedWith, En) => "Placed with {0}",
+            (Msg::PlacedWith, Fr) => "Commande passée chez {0}",
+            (Msg::NotPlacedWith, En) => "Not placed with {0}: {1}",
+            (Msg::NotPlacedWith, Fr) => "Commande non passée chez {0} : {1}",
+            (Msg::NotAttemptedWith, En) => "Not yet ordered from {0}",
+            (Msg::NotAttemptedWith, Fr) => "Pas encore commandé chez {0}",
+            (Msg::CannotOpenWith, En) => "{0} cannot take these items now: {1}",
+            (Msg::CannotOpenWith, Fr) => {
+                "{0} ne peut pas prendre ces articles pour le moment : {1}"
+            }
+            (Msg::NothingChargedForThese, En) => "Nothing was charged for these.",
+            (Msg::NothingChargedForThese, Fr) => "Rien n’a été débité pour ceux-ci.",
+            (Msg::LeftInCart, En) => "What was not ordered is still in your cart.",
+            (Msg::LeftInCart, Fr) => "Ce qui n’a pas été commandé reste dans votre panier.",
+            (Msg::KeepInCart, En) => "Keep in cart",
+            (Msg::KeepInCart, Fr) => "Garder dans le panier",
+            (Msg::RemoveFromCart, En) => "Remove from cart",
+            (Msg::RemoveFromCart, Fr) => "Retirer du panier",
+            (Msg::OrdersPlaced, En) => "Thank you! Your orders are placed.",
+            (Msg::OrdersPlaced, Fr) => "Merci ! Vos commandes sont passées.",
+            (Msg::SomeOrdersPlaced, En) => "Some of your orders are placed",
+            (Msg::SomeOrdersPlaced, Fr) => "Une partie de vos commandes est passée",
+            (Msg::OrdersNotPlaced, En) => "Your orders are not placed",
+            (Msg::OrdersNotPlaced, Fr) => "Vos commandes ne sont pas passées",
+            (Msg::NothingToPay, En) => "Nothing is left to pay.",
+            (Msg::NothingToPay, Fr) => "Il ne reste rien à payer.",
             (Msg::PriceChanged, Fr) => {
                 "Le prix a changé depuis l’affichage de cette publication. Le total ci-dessous est ce que vous paierez."
             }
@@ -761,6 +943,50 @@ mod tests {
             Msg::Close,
             Msg::NoProducts,
             Msg::ErrUnknownProducts,
+            Msg::AddToCart,
+            Msg::InYourCart,
+            Msg::AddedToCart,
+            Msg::Undo,
+            Msg::Removed,
+            Msg::YourCart,
+            Msg::CartItems(0),
+            Msg::CartItems(1),
+            Msg::CartItems(2),
+            Msg::CheckOut,
+            Msg::EstimatedSubtotal,
+            Msg::EstimatesUntilCheckout,
+            Msg::SoldOutRemove,
+            Msg::PriceChangedFromTo,
+            Msg::QuantityReducedTo,
+            Msg::Quantity,
+            Msg::IncreaseQuantity,
+            Msg::DecreaseQuantity,
+            Msg::Remove,
+            Msg::CartEmpty,
+            Msg::CartFull,
+            Msg::CartCannotAdd,
+            Msg::CartUndoExpired,
+            Msg::CartMixedCurrencies,
+            Msg::CartUnreadable,
+            Msg::CartSomeUnreadable,
+            Msg::ConfirmOrdersTitle,
+            Msg::OpeningCheckout,
+            Msg::TotalForShops(1),
+            Msg::TotalForShops(3),
+            Msg::PayingShop,
+            Msg::CheckingWith,
+            Msg::PlacedWith,
+            Msg::NotPlacedWith,
+            Msg::NotAttemptedWith,
+            Msg::CannotOpenWith,
+            Msg::NothingChargedForThese,
+            Msg::LeftInCart,
+            Msg::KeepInCart,
+            Msg::RemoveFromCart,
+            Msg::OrdersPlaced,
+            Msg::SomeOrdersPlaced,
+            Msg::OrdersNotPlaced,
+            Msg::NothingToPay,
             Msg::Availability(Availability::InStock),
             Msg::Availability(Availability::LimitedStock),
             Msg::Availability(Availability::Preorder),
@@ -789,6 +1015,34 @@ mod tests {
     }
 
     #[test]
+    fn cart_counts_take_the_plural_of_each_language() {
+        let en: Vec<String> = [0, 1, 2].map(|n| Msg::CartItems(n).text(Lang::En)).into();
+        assert_eq!(en, ["Cart (0 items)", "Cart (1 item)", "Cart (2 items)"]);
+        let fr: Vec<String> = [0, 1, 2].map(|n| Msg::CartItems(n).text(Lang::Fr)).into();
+        assert_eq!(
+            fr,
+            [
+                "Panier (0 article)",
+                "Panier (1 article)",
+                "Panier (2 articles)"
+            ]
+        );
+        assert_eq!(Msg::TotalForShops(1).text(Lang::En), "Total for 1 shop");
+        assert_eq!(
+            Msg::TotalForShops(2).text(Lang::Fr),
+            "Total pour 2 boutiques"
+        );
+        assert_eq!(
+            Msg::NotPlacedWith.fill(Lang::Fr, &["Lantern Press", "carte refusée"]),
+            "Commande non passée chez Lantern Press : carte refusée"
+        );
+        assert_eq!(
+            Msg::PriceChangedFromTo.fill(Lang::En, &["$19.99", "$21.99"]),
+            "Price changed from $19.99 to $21.99"
+        );
+    }
+
+    #[test]
     fn fill_puts_the_arguments_in_their_places() {
         assert_eq!(
             Msg::BankAsks.fill(Lang::En, &["$13.58", "Lantern Press"]),
@@ -809,6 +1063,15 @@ mod tests {
             Msg::BankAsks,
             Msg::BankAsksAmount,
             Msg::OrderNumber,
+            Msg::InYourCart,
+            Msg::PriceChangedFromTo,
+            Msg::QuantityReducedTo,
+            Msg::PayingShop,
+            Msg::CheckingWith,
+            Msg::PlacedWith,
+            Msg::NotPlacedWith,
+            Msg::NotAttemptedWith,
+            Msg::CannotOpenWith,
         ] {
             for lang in [Lang::En, Lang::Fr] {
                 assert!(

@@ -14,10 +14,17 @@
 //! - [`retry`]: bounded exponential backoff with jitter, honouring `Retry-After`.
 //! - [`flow`]: the buy flow as a state machine: stages, events, effects.
 //! - [`details`]: the new buyer's sheet: fields per country and their checks.
+//! - [`cart`]: the cart across shops: lines, limits, undo, grouping by shop with estimated
+//!   subtotals, the merge on sign-in, what changed since a line was added, the stored form.
+//! - [`cart_checkout`]: checking a cart out across shops as a state machine: one session per
+//!   shop (each a [`flow::Flow`]), one confirmation, one Pay that pays them one by one, the
+//!   report of what was placed where, and what a reload resumes from.
 
 pub mod availability;
 pub mod card;
 pub mod carousel;
+pub mod cart;
+pub mod cart_checkout;
 pub mod catalog;
 pub mod checkout;
 pub mod checkout_error;

@@ -2,7 +2,7 @@
 //! host wallet's card and token requests. Typed (serde) and written here only; absent optionals
 //! are omitted, never `null`.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::buyer::{CardEntry, Contact, Delivery};
 
@@ -23,8 +23,9 @@ pub struct DeliveryChoice {
     pub kind: String,
 }
 
-/// How the bank's 3-D Secure challenge ended, sent back with the payment.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// How the bank's 3-D Secure challenge ended, sent back with the payment. (Read back too: a
+/// payment kept across a reload is sent again exactly as it was.)
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Authentication {
     /// `authenticated`, `denied`, `abandoned`, …
     pub outcome: String,
@@ -34,7 +35,7 @@ pub struct Authentication {
 }
 
 /// What the 3-D Secure provider returned.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ThreeDsDetails {
     pub three_ds_cryptogram: String,
     pub electronic_commerce_indicator: String,
@@ -75,16 +76,29 @@ pub fn create(
     contact: Option<&Contact>,
     delivery: Option<&Delivery>,
 ) -> String {
+    create_items(std::slice::from_ref(purchase), contact, delivery)
+}
+
+/// `POST /checkout_sessions` for several items of one shop (a cart's lines at that shop), in
+/// the currency of the first; a cart makes one such group per shop and currency.
+pub fn create_items(
+    items: &[Purchase],
+    contact: Option<&Contact>,
+    delivery: Option<&Delivery>,
+) -> String {
     // ACP 2026-04-17's `Item` has no quantity: each unit is the item's id listed once more.
-    let line_items = (0..purchase.quantity.max(1))
-        .map(|_| Item {
-            id: &purchase.item_id,
+    let line_items = items
+        .iter()
+        .flat_map(|purchase| {
+            (0..purchase.quantity.max(1)).map(|_| Item {
+                id: &purchase.item_id,
+            })
         })
         .collect();
     write(&Create {
         buyer: contact,
         line_items,
-        currency: &purchase.currency,
+        currency: items.first().map_or("", |p| p.currency.as_str()),
         fulfillment_details: delivery,
         capabilities: Empty {},
     })

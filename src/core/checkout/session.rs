@@ -6,7 +6,7 @@
 //! newer merchant does not break the card, and the JSONPaths, message codes and handler configs
 //! of the wire are turned into the card's own types here, once.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// What the card knows about a checkout session.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -225,8 +225,8 @@ pub struct Handler {
     pub merchant_id: String,
 }
 
-/// A placed order.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+/// A placed order. (Written too: a cart's checkout keeps the orders it placed across a reload.)
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Order {
     /// Empty when the merchant did not say (the order exists all the same).
     pub id: String,

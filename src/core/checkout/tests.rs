@@ -468,6 +468,38 @@ fn opening_a_session_lists_the_item_once_per_unit() {
 }
 
 #[test]
+fn a_carts_shop_opens_one_session_for_all_its_items() {
+    let items = [
+        Purchase {
+            item_id: "tee-m".into(),
+            quantity: 2,
+            currency: "eur".into(),
+        },
+        Purchase {
+            item_id: "mug".into(),
+            quantity: 1,
+            currency: "eur".into(),
+        },
+    ];
+    let body = request::create_items(&items, Some(&contact()), Some(&delivery()));
+    let typed: CheckoutSessionCreateRequest = acp(CHECKOUT, "CheckoutSessionCreateRequest", &body);
+    assert_eq!(
+        typed
+            .line_items
+            .iter()
+            .map(|i| i.id.as_str())
+            .collect::<Vec<_>>(),
+        ["tee-m", "tee-m", "mug"]
+    );
+    assert_eq!(typed.currency, "eur");
+    assert_eq!(
+        request::create(&items[0], None, None),
+        request::create_items(&items[..1], None, None),
+        "one item is the card's own body"
+    );
+}
+
+#[test]
 fn updates_send_only_what_changes() {
     let choice = DeliveryChoice {
         option_id: "ship_express".into(),
