@@ -13,6 +13,7 @@ mod feeds;
 pub mod gateway;
 pub mod idempotency;
 pub mod merchant;
+mod platform_cart;
 pub mod pricing;
 pub mod psp;
 pub mod receipt;
@@ -469,6 +470,11 @@ pub fn router(state: Arc<AppState>, config: &Config) -> Router {
         .route("/wallet/buyer", get(wallet::buyer))
         .route("/wallet/payment_methods", post(wallet::add_payment_method))
         .route("/wallet/payment_token", post(wallet::payment_token))
+        .route("/wallet/cart", get(platform_cart::get_cart))
+        .route("/wallet/cart/add", post(platform_cart::add))
+        .route("/wallet/cart/set", post(platform_cart::set))
+        .route("/wallet/cart/remove", post(platform_cart::remove))
+        .route("/wallet/cart/merge", post(platform_cart::merge))
         .route_layer(from_fn_with_state(state.clone(), idempotency::wallet_layer))
         .layer(from_fn_with_state(state.clone(), wallet::same_site_only));
     let media = ServeDir::new(&state.catalog.media_dir);
