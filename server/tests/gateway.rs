@@ -852,3 +852,119 @@ async fn the_admin_check_reads_every_feed_and_names_the_one_it_cannot() {
         .expect_err("an unreadable feed");
     assert!(error.contains("1 merchant"), "{error}");
 }
+
+/// A stored cart (the card's format) of `lines`: (endpoint, product, variant, quantity).
+fn cart_of(lines: &[(&str, &str, &str, u32)]) -> Value {
+    json!({"v": 1, "lines": lines.iter().map(|(endpoint, product, variant, quantity)| json!({
+        "endpoint": endpoint, "feed": "demo", "product": product, "variant": variant,
+        "quantity": quantity, "title": product, "unit_price": {"amount": 1, "currency": "USD"}
+    })).collect::<Vec<_>>()})
+}
+
+async fn estimate(gateway: &Server, cookie: Option<&str>, cart: &Value) -> Reply {
+    let mut headers = vec![("origin", ORIGIN)];
+    if let Some(cookie) = cookie {
+        headers.push(("cookie", cookie));
+    }
+    send(
+        "POST",
+        &format!("{}/wallet/cart/estimate", gateway.base),
+        &headers,
+        Some(cart),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_cart_is_estimated_by_the_merchants_cart_or_else_by_its_feed() {
+    // A merchant that speaks 2026-04-17 keeps an ACP cart for the buyer's lines.
+    let merchant = MerchantSetup::speaking(&Version::ALL).start().await;
+    let gateway = platform(&merchant, Entry::default()).await;
+    let cart = cart_of(&[
+        (
+            "/shops/shop",
+            "night-market-print",
+            "night-market-print-a3",
+            2,
+        ),
+        ("/shops/shop", "enamel-pin", "enamel-pin-gold", 1),
+        ("/shops/elsewhere", "thing", "thing-1", 1),
+    ]);
+    let answer = estimate(&gateway, None, &cart).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let shop = &answer.body["shops"][0];
+    assert_eq!(shop["source"], "merchant", "{}", answer.body);
+    assert_eq!(shop["currency"], "usd");
+    assert_eq!(shop["subtotal"], 2 * 12000 + 800);
+    assert_eq!(shop["lines"][0]["unit_amount"], 12000);
+    assert_eq!(shop["lines"][0]["available"], true);
+    let elsewhere = &answer.body["shops"][1];
+    assert_eq!(elsewhere["source"], "unknown");
+    assert_eq!(elsewhere["lines"][0]["available"], false);
+    // A signed-in buyer's merchant cart is kept in step: a changed quantity is re-estimated.
+    let cookie = sign_in(&gateway, "ada").await;
+    let first = estimate(&gateway, Some(&cookie), &cart).await;
+    assert_eq!(first.body["shops"][0]["subtotal"], 2 * 12000 + 800);
+    let fewer = cart_of(&[(
+        "/shops/shop",
+        "night-market-print",
+        "night-market-print-a3",
+        1,
+    )]);
+    let second = estimate(&gateway, Some(&cookie), &fewer).await;
+    assert_eq!(second.status, StatusCode::OK, "{}", second.body);
+    assert_eq!(second.body["shops"][0]["source"], "merchant");
+    assert_eq!(second.body["shops"][0]["subtotal"], 12000);
+    let kept = &second.body["shops"][0]["merchant_cart"];
+    assert_eq!(
+        kept, &first.body["shops"][0]["merchant_cart"],
+        "one cart, updated"
+    );
+    let at_merchant = send(
+        "GET",
+        &format!(
+            "{}/carts/{}",
+            merchant.base,
+            kept.as_str().expect("cart id")
+        ),
+        &[
+            ("api-version", API_VERSION),
+            ("authorization", &format!("Bearer {MERCHANT_KEY}")),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(at_merchant.status, StatusCode::OK, "{}", at_merchant.body);
+    assert_eq!(
+        at_merchant.body["line_items"].as_array().map(Vec::len),
+        Some(1)
+    );
+    // A third-party page cannot use it.
+    let cross = send(
+        "POST",
+        &format!("{}/wallet/cart/estimate", gateway.base),
+        &[("origin", "https://evil.example")],
+        Some(&cart),
+    )
+    .await;
+    assert_eq!(cross.status, StatusCode::FORBIDDEN);
+
+    // A merchant of an earlier version has no carts: the estimate comes from its feed.
+    let older = MerchantSetup::speaking(&[Version::V2026_01_16])
+        .start()
+        .await;
+    let gateway = platform(
+        &older,
+        Entry {
+            version: "2026-01-16",
+            ..Entry::default()
+        },
+    )
+    .await;
+    let answer = estimate(&gateway, None, &cart).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let shop = &answer.body["shops"][0];
+    assert_eq!(shop["source"], "feed", "{}", answer.body);
+    assert_eq!(shop["subtotal"], 2 * 12000 + 800);
+    assert_eq!(shop["lines"][1]["unit_amount"], 800);
+}

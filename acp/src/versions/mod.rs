@@ -247,11 +247,13 @@ pub enum Body {
     /// `POST /carts/{id}/cancel`: "empty or `{}`" (`openapi.cart.yaml` gives a bare object and
     /// `schema.cart.json` no definition), so every member is unknown.
     CartCancelRequest,
+    /// A cart (the answer of every cart route, 2026-04-17 and later).
+    Cart,
 }
 
 impl Body {
     /// Every kind.
-    pub const ALL: [Body; 12] = [
+    pub const ALL: [Body; 13] = [
         Body::CreateRequest,
         Body::UpdateRequest,
         Body::CompleteRequest,
@@ -264,6 +266,7 @@ impl Body {
         Body::CartCreateRequest,
         Body::CartUpdateRequest,
         Body::CartCancelRequest,
+        Body::Cart,
     ];
 
     /// Defined in `schema.delegate_payment.json` rather than `schema.agentic_checkout.json`.
@@ -280,7 +283,10 @@ impl Body {
     pub fn is_cart(self) -> bool {
         matches!(
             self,
-            Self::CartCreateRequest | Self::CartUpdateRequest | Self::CartCancelRequest
+            Self::CartCreateRequest
+                | Self::CartUpdateRequest
+                | Self::CartCancelRequest
+                | Self::Cart
         )
     }
 
@@ -310,7 +316,11 @@ impl Body {
             Self::Error | Self::DelegatePaymentError => "Error",
             Self::CartCreateRequest if version.has_carts() => "CartCreateRequest",
             Self::CartUpdateRequest if version.has_carts() => "CartUpdateRequest",
-            Self::CartCreateRequest | Self::CartUpdateRequest | Self::CartCancelRequest => {
+            Self::Cart if version.has_carts() => "Cart",
+            Self::CartCreateRequest
+            | Self::CartUpdateRequest
+            | Self::CartCancelRequest
+            | Self::Cart => {
                 return None;
             }
         })
@@ -367,7 +377,10 @@ pub fn to_current_with(
             Body::DelegatePaymentRequest
             | Body::DelegatePaymentResponse
             | Body::DelegatePaymentError => delegate::up(body, obj),
-            Body::CartCreateRequest | Body::CartUpdateRequest | Body::CartCancelRequest => {
+            Body::CartCreateRequest
+            | Body::CartUpdateRequest
+            | Body::CartCancelRequest
+            | Body::Cart => {
                 return Err(no_carts(version));
             }
         });
@@ -393,7 +406,10 @@ pub fn from_current(version: Version, body: Body, mut value: Value) -> Result<Va
             Body::DelegatePaymentRequest
             | Body::DelegatePaymentResponse
             | Body::DelegatePaymentError => delegate::down(version, body, obj)?,
-            Body::CartCreateRequest | Body::CartUpdateRequest | Body::CartCancelRequest => {
+            Body::CartCreateRequest
+            | Body::CartUpdateRequest
+            | Body::CartCancelRequest
+            | Body::Cart => {
                 return Err(no_carts(version));
             }
         });

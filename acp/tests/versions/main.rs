@@ -162,6 +162,7 @@ pub(crate) fn assert_typed(body: Body, value: &Value, what: &str) {
         Body::CartCancelRequest => {
             serde_json::from_value::<serde_json::Map<String, Value>>(v).map(drop)
         }
+        Body::Cart => serde_json::from_value::<buycard_acp::cart::Cart>(v).map(drop),
     };
     parsed.unwrap_or_else(|e| panic!("{what}: does not parse as {body:?}: {e}\n{value:#}"));
 }

@@ -37,6 +37,14 @@ impl Call {
         }
     }
 
+    pub fn put(path: &str, kind: Body, body: Value) -> Self {
+        Self {
+            method: Method::PUT,
+            path: path.to_owned(),
+            body: Some((kind, body)),
+        }
+    }
+
     pub fn get(path: &str) -> Self {
         Self {
             method: Method::GET,
@@ -207,7 +215,7 @@ pub async fn send(
             )
             .header("Timestamp", timestamp);
     }
-    if call.method == Method::POST {
+    if call.method == Method::POST || call.method == Method::PUT {
         request = request
             .header(header::CONTENT_TYPE, "application/json")
             .body(body);

@@ -20,6 +20,7 @@
 //! Like the wallet, these routes take POSTs only from the host site's own pages (allowed
 //! origins, never `Sec-Fetch-Site: cross-site`).
 
+pub mod cart;
 pub mod feeds;
 pub mod forward;
 pub mod pay;
@@ -352,7 +353,17 @@ pub fn routes(state: &Arc<AppState>, config: &crate::Config) -> Router<Arc<AppSt
             crate::wallet::same_site_only,
         ))
         .layer(crate::checkout_cors(&config.allow_origins));
-    let mut router = feeds.layer(crate::public_cors()).merge(checkout);
+    // Estimates of a cart across this platform's merchants (the browser's or the account's).
+    let cart = Router::new()
+        .route("/wallet/cart/estimate", post(cart::estimate))
+        .layer(from_fn_with_state(
+            state.clone(),
+            crate::wallet::same_site_only,
+        ));
+    let mut router = feeds
+        .layer(crate::public_cors())
+        .merge(checkout)
+        .merge(cart);
     for merchant in gateway.merchants.values() {
         if let registry::FeedSource::Folder(dir) = &merchant.feed {
             router = router.nest_service(
