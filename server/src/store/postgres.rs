@@ -432,50 +432,65 @@ impl Orders for Postgres {
                 Placement::Stale
             });
         }
-        let spent = exec(
+        // Statements that do not depend on each other are sent together (tokio-postgres
+        // pipelines queries polled at once on one connection): the token and the stock in one
+        // round trip, the order and the key's answer in the next. A refusal rolls all back.
+        let token_params: Params<'_> = &[&o.token_id, &o.now];
+        let spend = exec(
             &tx,
             "UPDATE psp_tokens SET spent_at = $2 WHERE id = $1 AND spent_at IS NULL",
-            &[&o.token_id, &o.now],
-        )
-        .await?;
-        if spent != 1 {
-            return Ok(Placement::TokenSpent); // the dropped transaction rolls back
-        }
+            token_params,
+        );
         // Rows locked in one order everywhere: two orders of the same variants cannot deadlock.
         let mut take = o.take.clone();
         take.sort();
-        for (variant, quantity) in &take {
-            let quantity = i64::from(*quantity);
-            let taken = exec(
-                &tx,
-                "UPDATE stock SET available = available - $2
+        let take_stock = async {
+            for (variant, quantity) in &take {
+                let quantity = i64::from(*quantity);
+                let taken = exec(
+                    &tx,
+                    "UPDATE stock SET available = available - $2
                      WHERE variant_id = $1 AND available >= $2",
-                &[variant, &quantity],
-            )
-            .await?;
-            // Untracked variants (digital goods) have no row and no limit.
-            if taken != 1
-                && opt(&tx, "SELECT 1 FROM stock WHERE variant_id = $1", &[variant])
-                    .await?
-                    .is_some()
-            {
-                return Ok(Placement::OutOfStock(variant.clone()));
+                    &[variant, &quantity],
+                )
+                .await?;
+                // Untracked variants (digital goods) have no row and no limit.
+                if taken != 1
+                    && opt(&tx, "SELECT 1 FROM stock WHERE variant_id = $1", &[variant])
+                        .await?
+                        .is_some()
+                {
+                    return Ok(Some(variant.clone()));
+                }
             }
+            Ok::<_, StoreError>(None)
+        };
+        let (spent, short) = tokio::join!(spend, take_stock);
+        if spent? != 1 {
+            return Ok(Placement::TokenSpent); // the dropped transaction rolls back
         }
-        match exec(
+        if let Some(variant) = short? {
+            return Ok(Placement::OutOfStock(variant));
+        }
+        let order_params: Params<'_> = &[&o.order_id, &o.order_doc, &o.now, &o.session_id];
+        let insert = exec(
             &tx,
             "INSERT INTO orders (id, doc, updated_at, session_id) VALUES ($1, $2, $3, $4)",
-            &[&o.order_id, &o.order_doc, &o.now, &o.session_id],
-        )
-        .await
-        {
+            order_params,
+        );
+        let record = async {
+            match &o.idem {
+                Some(done) => write_idem(&tx, done, o.now).await,
+                None => Ok(()),
+            }
+        };
+        let (inserted, recorded) = tokio::join!(insert, record);
+        match inserted {
             Ok(_) => {}
             Err(e) if unique_violation(&e) => return Ok(Placement::AlreadyCompleted),
             Err(e) => return Err(e),
         }
-        if let Some(done) = &o.idem {
-            write_idem(&tx, done, o.now).await?;
-        }
+        recorded?;
         tx.commit().await?;
         Ok(Placement::Placed)
     }
