@@ -715,6 +715,8 @@ async fn two_hundred_cards_share_one_fetch_and_leave_nothing_behind() {
     install_fetch_stub();
     let path = "/shop/feeds/timeline/products";
     stub_route(path, 200, &feed_json(), 50, false);
+    // The cart's page-wide listeners (document, window) are there for the page's life.
+    define_elements();
     sleep(50).await;
     let baseline = leak_counts();
     let start = track::stats();
@@ -1750,6 +1752,7 @@ async fn arrows_home_and_end_move_focus_between_slides_with_one_tab_stop() {
 async fn removing_a_banner_leaves_no_observer_timer_or_listener() {
     install_leak_probe();
     let feed = serve_feed("banner-leaks", 200, FEED);
+    define_elements();
     sleep(50).await;
     let baseline = leak_counts();
     let start = track::stats();
@@ -1830,4 +1833,236 @@ async fn autoplay_stops_while_pointed_at_or_focused_and_on_the_pause_control() {
         "autoplay announced nothing"
     );
     el.remove();
+}
+
+// ---- The cart --------------------------------------------------------------------------------
+
+#[wasm_bindgen(inline_js = r#"
+export function watchCart() {
+  if (window.__buycardCart) return;
+  window.__buycardCart = [];
+  document.addEventListener("buycard:cart", (event) => window.__buycardCart.push(event.detail));
+}
+export function cartEvents() {
+  const events = JSON.stringify(window.__buycardCart || []);
+  window.__buycardCart = [];
+  return events;
+}
+// window.buycard.cart.add(detail), settled: {"ok": answer} or {"error": code}.
+export async function hostAdd(detail) {
+  try {
+    return JSON.stringify({ ok: await window.buycard.cart.add(JSON.parse(detail)) });
+  } catch (error) {
+    return JSON.stringify({ error: error.code || String(error) });
+  }
+}
+export function dispatchAdd(detail) {
+  document.dispatchEvent(new CustomEvent("buycard:add-to-cart", { detail: JSON.parse(detail) }));
+}
+export function storageGet(key) {
+  return localStorage.getItem(key);
+}
+export function storageSet(key, value) {
+  localStorage.setItem(key, value);
+}
+"#)]
+extern "C" {
+    #[wasm_bindgen(js_name = watchCart)]
+    fn watch_cart();
+    #[wasm_bindgen(js_name = cartEvents)]
+    fn cart_events() -> String;
+    #[wasm_bindgen(js_name = hostAdd)]
+    async fn host_add(detail: &str) -> JsValue;
+    #[wasm_bindgen(js_name = dispatchAdd)]
+    fn dispatch_add(detail: &str);
+    #[wasm_bindgen(js_name = storageGet)]
+    fn storage_get(key: &str) -> Option<String>;
+    #[wasm_bindgen(js_name = storageSet)]
+    fn storage_set(key: &str, value: &str);
+}
+
+use buycard::web::cart_store;
+
+/// A fresh page-wide cart (the tests share one page).
+fn fresh_cart() {
+    define_elements();
+    cart_store::reset();
+}
+
+async fn host_add_json(detail: serde_json::Value) -> serde_json::Value {
+    let answer = host_add(&detail.to_string()).await;
+    serde_json::from_str(&answer.as_string().expect("string")).expect("json")
+}
+
+#[wasm_bindgen_test]
+async fn add_to_cart_counts_announces_and_undoes() {
+    let feed = serve_feed("cart-add", 200, FEED);
+    fresh_cart();
+    let el = card(&feed, "tee", &[("locale", "en-US"), ("cart", "on")]);
+    mount(&el);
+    ready(&el).await;
+    wait_for("Add to cart", || {
+        shadow_query(&el, "button.add-to-cart").is_some()
+    })
+    .await;
+    assert_eq!(shadow_text(&el, "button.add-to-cart"), "Add to cart");
+
+    click(&el, "button.add-to-cart");
+    assert_eq!(cart_store::count(), 1, "added at once");
+    wait_for("In your cart (1)", || shadow_text(&el, ".in-cart") == "In your cart (1)").await;
+    assert_eq!(shadow_text(&el, ".toast span"), "Added to your cart.");
+    assert_eq!(shadow_text(&el, ".toast button.undo"), "Undo");
+    assert_eq!(
+        shadow_text(&el, ".cart-offer [role=status]"),
+        "Added to your cart. In your cart (1)"
+    );
+    let stored = storage_get(cart_store::STORAGE_KEY).expect("stored");
+    assert!(stored.contains("\"variant\":\"tee-s\""), "{stored}");
+
+    // A second add is one line of 2, and is said again.
+    click(&el, "button.add-to-cart");
+    wait_for("In your cart (2)", || shadow_text(&el, ".in-cart") == "In your cart (2)").await;
+    assert_eq!(
+        shadow_text(&el, ".cart-offer [role=status]"),
+        "Added to your cart. In your cart (2)"
+    );
+
+    // Undo takes back the last add only; focus returns to Add to cart.
+    click(&el, "button.undo");
+    assert_eq!(cart_store::count(), 1);
+    wait_for("no toast", || shadow_query(&el, ".toast").is_none()).await;
+    assert_eq!(shadow_text(&el, ".cart-offer [role=status]"), "Removed");
+    assert_eq!(shadow_text(&el, ".in-cart"), "In your cart (1)");
+    assert_eq!(active_in_shadow(&el), "add-to-cart");
+    el.remove();
+    cart_store::reset();
+}
+
+#[wasm_bindgen_test]
+async fn the_undo_goes_away_after_its_window() {
+    let feed = serve_feed("cart-undo-window", 200, FEED);
+    fresh_cart();
+    let el = card(&feed, "tee", &[("locale", "fr-FR"), ("cart", "on")]);
+    mount(&el);
+    ready(&el).await;
+    wait_for("Add to cart", || {
+        shadow_text(&el, "button.add-to-cart") == "Ajouter au panier"
+    })
+    .await;
+    click(&el, "button.add-to-cart");
+    wait_for("Dans votre panier (1)", || {
+        shadow_text(&el, ".in-cart") == "Dans votre panier (1)"
+    })
+    .await;
+    assert!(shadow_query(&el, ".toast").is_some());
+    sleep(5_200).await;
+    assert!(shadow_query(&el, ".toast").is_none(), "Undo is gone after 5 s");
+    assert_eq!(cart_store::count(), 1, "the add stands");
+    el.remove();
+    cart_store::reset();
+}
+
+#[wasm_bindgen_test]
+async fn cart_off_hides_add_to_cart() {
+    let feed = serve_feed("cart-off", 200, FEED);
+    fresh_cart();
+    let off = card(&feed, "tee", &[("cart", "off")]);
+    let on = card(&feed, "tee", &[("cart", "on")]);
+    mount(&off);
+    mount(&on);
+    ready(&off).await;
+    ready(&on).await;
+    wait_for("Add to cart on the card with cart=on", || {
+        shadow_query(&on, "button.add-to-cart").is_some()
+    })
+    .await;
+    assert!(shadow_query(&off, "button.add-to-cart").is_none());
+    assert!(shadow_query(&off, "button.buy-button").is_some(), "Buy stays");
+    off.set_attribute("cart", "on").expect("attribute");
+    wait_for("Add to cart once cart=on", || {
+        shadow_query(&off, "button.add-to-cart").is_some()
+    })
+    .await;
+    // Sold out: nothing to add.
+    let poster = card(&feed, "poster", &[("cart", "on")]);
+    mount(&poster);
+    ready(&poster).await;
+    assert!(shadow_query(&poster, "button.add-to-cart").is_none());
+    for el in [off, on, poster] {
+        el.remove();
+    }
+    cart_store::reset();
+}
+
+#[wasm_bindgen_test]
+async fn a_corrupt_stored_cart_gives_an_empty_cart() {
+    fresh_cart();
+    storage_set(cart_store::STORAGE_KEY, "{\"v\":1,\"lines\":[{\"endpoint\":");
+    cart_store::reload();
+    assert_eq!(cart_store::count(), 0);
+    storage_set(cart_store::STORAGE_KEY, "\u{0}not json");
+    cart_store::reload();
+    assert_eq!(cart_store::count(), 0);
+    cart_store::reset();
+}
+
+#[wasm_bindgen_test]
+async fn the_host_api_adds_from_the_feed_and_the_cart_says_so_on_document() {
+    let feed = serve_feed("cart-api", 200, FEED);
+    fresh_cart();
+    watch_cart();
+    cart_events();
+    let answer = host_add_json(serde_json::json!({
+        "endpoint": "/shop", "feed": feed, "product": "tee", "quantity": 2
+    }))
+    .await;
+    assert_eq!(answer["ok"]["quantity"], 2, "{answer}");
+    assert_eq!(answer["ok"]["count"], 2);
+    let events: serde_json::Value = serde_json::from_str(&cart_events()).expect("events");
+    let last = &events[events.as_array().expect("array").len() - 1];
+    assert_eq!(last["count"], 2);
+    assert_eq!(last["lines"][0]["endpoint"], "/shop");
+    assert_eq!(last["lines"][0]["product"], "tee");
+    assert_eq!(last["lines"][0]["variant"], "tee-s", "the feed's default variant");
+    assert_eq!(last["lines"][0]["quantity"], 2);
+
+    // The same as an event on document.
+    dispatch_add(
+        &serde_json::json!({"endpoint": "/shop", "feed": feed, "product": "book", "variant": "book-1"})
+            .to_string(),
+    );
+    wait_for("the event's add", || cart_store::count() == 3).await;
+
+    // Refused: what cannot be a line, what the feed does not have, what is sold out.
+    for (detail, code) in [
+        (serde_json::json!({"endpoint": "/shop", "feed": feed}), "invalid"),
+        (
+            serde_json::json!({"endpoint": "javascript:alert(1)", "feed": feed, "product": "tee"}),
+            "invalid",
+        ),
+        (
+            serde_json::json!({"endpoint": "/shop", "feed": feed, "product": "tee", "quantity": 0}),
+            "invalid",
+        ),
+        (
+            serde_json::json!({"endpoint": "/shop", "feed": feed, "product": "nope"}),
+            "not_found",
+        ),
+        (
+            serde_json::json!({"endpoint": "/shop", "feed": feed, "product": "poster"}),
+            "sold_out",
+        ),
+    ] {
+        let answer = host_add_json(detail.clone()).await;
+        assert_eq!(answer["error"], code, "{detail}");
+    }
+    assert_eq!(cart_store::count(), 3);
+
+    // A card of the added product says so.
+    let el = card(&feed, "tee", &[("locale", "en-US")]);
+    mount(&el);
+    ready(&el).await;
+    wait_for("In your cart (2)", || shadow_text(&el, ".in-cart") == "In your cart (2)").await;
+    el.remove();
+    cart_store::reset();
 }

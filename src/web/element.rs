@@ -17,7 +17,7 @@ use web_sys::{HtmlElement, ShadowRootInit, ShadowRootMode};
 
 use super::card::{BuyCard, CardAttrs};
 use super::carousel::{CarouselAttrs, ProductCarousel};
-use super::{style, track};
+use super::{cart_store, style, track};
 
 #[wasm_bindgen(module = "/src/web/element.js")]
 extern "C" {
@@ -114,8 +114,10 @@ fn key_of(host: &HtmlElement) -> u32 {
     key
 }
 
-/// Defines `<buy-card>` and `<product-carousel>` (once per page; later calls do nothing).
+/// Defines `<buy-card>` and `<product-carousel>`, and the host's cart API (once per page; later
+/// calls do nothing).
 pub fn define_elements() {
+    cart_store::install();
     define::<CardAttrs>(BUY_CARD, style::Sheets::Card, |attrs, host, page_lang| {
         view! { <BuyCard attrs host page_lang /> }.into_any()
     });

@@ -2,6 +2,8 @@
 
 mod buy;
 mod card;
+mod cart;
+pub mod cart_store;
 mod carousel;
 pub mod checkout;
 mod details;
