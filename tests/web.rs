@@ -715,6 +715,8 @@ async fn two_hundred_cards_share_one_fetch_and_leave_nothing_behind() {
     install_fetch_stub();
     let path = "/shop/feeds/timeline/products";
     stub_route(path, 200, &feed_json(), 50, false);
+    // The cart's page-wide listeners (document, window) are there for the page's life.
+    define_elements();
     sleep(50).await;
     let baseline = leak_counts();
     let start = track::stats();
@@ -1750,6 +1752,7 @@ async fn arrows_home_and_end_move_focus_between_slides_with_one_tab_stop() {
 async fn removing_a_banner_leaves_no_observer_timer_or_listener() {
     install_leak_probe();
     let feed = serve_feed("banner-leaks", 200, FEED);
+    define_elements();
     sleep(50).await;
     let baseline = leak_counts();
     let start = track::stats();
@@ -1830,4 +1833,476 @@ async fn autoplay_stops_while_pointed_at_or_focused_and_on_the_pause_control() {
         "autoplay announced nothing"
     );
     el.remove();
+}
+
+// ---- The cart --------------------------------------------------------------------------------
+
+#[wasm_bindgen(inline_js = r#"
+export function watchCart() {
+  if (window.__buycardCart) return;
+  window.__buycardCart = [];
+  document.addEventListener("buycard:cart", (event) => window.__buycardCart.push(event.detail));
+}
+export function cartEvents() {
+  const events = JSON.stringify(window.__buycardCart || []);
+  window.__buycardCart = [];
+  return events;
+}
+// window.buycard.cart.add(detail), settled: {"ok": answer} or {"error": code}.
+export async function hostAdd(detail) {
+  try {
+    return JSON.stringify({ ok: await window.buycard.cart.add(JSON.parse(detail)) });
+  } catch (error) {
+    return JSON.stringify({ error: error.code || String(error) });
+  }
+}
+export function dispatchAdd(detail) {
+  document.dispatchEvent(new CustomEvent("buycard:add-to-cart", { detail: JSON.parse(detail) }));
+}
+export function storageGet(key) {
+  return localStorage.getItem(key);
+}
+export function storageSet(key, value) {
+  localStorage.setItem(key, value);
+}
+"#)]
+extern "C" {
+    #[wasm_bindgen(js_name = watchCart)]
+    fn watch_cart();
+    #[wasm_bindgen(js_name = cartEvents)]
+    fn cart_events() -> String;
+    #[wasm_bindgen(js_name = hostAdd)]
+    async fn host_add(detail: &str) -> JsValue;
+    #[wasm_bindgen(js_name = dispatchAdd)]
+    fn dispatch_add(detail: &str);
+    #[wasm_bindgen(js_name = storageGet)]
+    fn storage_get(key: &str) -> Option<String>;
+    #[wasm_bindgen(js_name = storageSet)]
+    fn storage_set(key: &str, value: &str);
+}
+
+use buycard::web::cart_store;
+
+/// A `<buy-cart>` in the page (after a fresh store: the tests share one page).
+fn cart_element(extra: &[(&str, &str)]) -> HtmlElement {
+    cart_store::reset();
+    define_elements();
+    let el: HtmlElement = document()
+        .create_element("buy-cart")
+        .expect("create")
+        .unchecked_into();
+    for (name, value) in extra {
+        el.set_attribute(name, value).expect("attribute");
+    }
+    mount(&el);
+    el
+}
+
+fn aria(el: &HtmlElement, selector: &str, name: &str) -> String {
+    shadow_query(el, selector)
+        .and_then(|e| e.get_attribute(name))
+        .unwrap_or_default()
+}
+
+async fn open_panel(cart: &HtmlElement) {
+    click(cart, "button.cart-badge");
+    wait_for("the panel open", || {
+        shadow_query(cart, "dialog.cart-panel[open]").is_some()
+    })
+    .await;
+}
+
+async fn host_add_json(detail: serde_json::Value) -> serde_json::Value {
+    let answer = host_add(&detail.to_string()).await;
+    serde_json::from_str(&answer.as_string().expect("string")).expect("json")
+}
+
+#[wasm_bindgen_test]
+async fn add_to_cart_counts_announces_and_undoes() {
+    let feed = serve_feed("cart-add", 200, FEED);
+    let cart = cart_element(&[("locale", "en-US")]);
+    let el = card(&feed, "tee", &[("locale", "en-US")]);
+    mount(&el);
+    ready(&el).await;
+    wait_for("Add to cart", || {
+        shadow_query(&el, "button.add-to-cart").is_some()
+    })
+    .await;
+    assert_eq!(shadow_text(&el, "button.add-to-cart"), "Add to cart");
+    assert_eq!(aria(&cart, "button.cart-badge", "aria-label"), "Cart (0 items)");
+
+    click(&el, "button.add-to-cart");
+    assert_eq!(cart_store::count(), 1, "added at once");
+    wait_for("In your cart (1)", || shadow_text(&el, ".in-cart") == "In your cart (1)").await;
+    assert_eq!(shadow_text(&el, ".toast span"), "Added to your cart.");
+    assert_eq!(shadow_text(&el, ".toast button.undo"), "Undo");
+    assert_eq!(
+        shadow_text(&el, ".cart-offer [role=status]"),
+        "Added to your cart. In your cart (1)"
+    );
+    wait_for("the badge's count", || {
+        aria(&cart, "button.cart-badge", "aria-label") == "Cart (1 item)"
+    })
+    .await;
+    let stored = storage_get(cart_store::STORAGE_KEY).expect("stored");
+    assert!(stored.contains("\"variant\":\"tee-s\""), "{stored}");
+
+    // A second add is one line of 2, and is said again.
+    click(&el, "button.add-to-cart");
+    wait_for("In your cart (2)", || shadow_text(&el, ".in-cart") == "In your cart (2)").await;
+    assert_eq!(
+        shadow_text(&el, ".cart-offer [role=status]"),
+        "Added to your cart. In your cart (2)"
+    );
+
+    // Undo takes back the last add only; focus returns to Add to cart.
+    click(&el, "button.undo");
+    assert_eq!(cart_store::count(), 1);
+    wait_for("no toast", || shadow_query(&el, ".toast").is_none()).await;
+    assert_eq!(shadow_text(&el, ".cart-offer [role=status]"), "Removed");
+    assert_eq!(shadow_text(&el, ".in-cart"), "In your cart (1)");
+    assert_eq!(active_in_shadow(&el), "add-to-cart");
+    el.remove();
+    cart.remove();
+    cart_store::reset();
+}
+
+#[wasm_bindgen_test]
+async fn the_undo_goes_away_after_its_window() {
+    let feed = serve_feed("cart-undo-window", 200, FEED);
+    let cart = cart_element(&[]);
+    let el = card(&feed, "tee", &[("locale", "fr-FR")]);
+    mount(&el);
+    ready(&el).await;
+    wait_for("Add to cart", || {
+        shadow_text(&el, "button.add-to-cart") == "Ajouter au panier"
+    })
+    .await;
+    click(&el, "button.add-to-cart");
+    wait_for("Dans votre panier (1)", || {
+        shadow_text(&el, ".in-cart") == "Dans votre panier (1)"
+    })
+    .await;
+    assert!(shadow_query(&el, ".toast").is_some());
+    sleep(5_200).await;
+    assert!(shadow_query(&el, ".toast").is_none(), "Undo is gone after 5 s");
+    assert_eq!(cart_store::count(), 1, "the add stands");
+    el.remove();
+    cart.remove();
+    cart_store::reset();
+}
+
+#[wasm_bindgen_test]
+async fn cart_off_hides_add_to_cart() {
+    let feed = serve_feed("cart-off", 200, FEED);
+    let cart = cart_element(&[]);
+    let off = card(&feed, "tee", &[("cart", "off")]);
+    let on = card(&feed, "tee", &[]);
+    mount(&off);
+    mount(&on);
+    ready(&off).await;
+    ready(&on).await;
+    wait_for("Add to cart on the default card", || {
+        shadow_query(&on, "button.add-to-cart").is_some()
+    })
+    .await;
+    assert!(shadow_query(&off, "button.add-to-cart").is_none());
+    assert!(shadow_query(&off, "button.buy-button").is_some(), "Buy stays");
+    off.set_attribute("cart", "on").expect("attribute");
+    wait_for("Add to cart once cart=on", || {
+        shadow_query(&off, "button.add-to-cart").is_some()
+    })
+    .await;
+    // Sold out: nothing to add.
+    let poster = card(&feed, "poster", &[]);
+    mount(&poster);
+    ready(&poster).await;
+    assert!(shadow_query(&poster, "button.add-to-cart").is_none());
+    for el in [off, on, poster, cart] {
+        el.remove();
+    }
+    cart_store::reset();
+}
+
+#[wasm_bindgen_test]
+async fn two_cards_of_two_merchants_make_two_groups_with_estimated_subtotals() {
+    let feed = serve_feed("cart-groups", 200, FEED);
+    stub_route("/shop2/feeds/cart-groups/products", 200, &feed_json(), 0, false);
+    let cart = cart_element(&[("locale", "en-US")]);
+    let a = card(&feed, "tee", &[("locale", "en-US")]);
+    let b = card(&feed, "ticket", &[("locale", "en-US")]);
+    b.set_attribute("endpoint", "/shop2").expect("attribute");
+    mount(&a);
+    mount(&b);
+    ready(&a).await;
+    ready(&b).await;
+    wait_for("both offer Add to cart", || {
+        shadow_query(&a, "button.add-to-cart").is_some()
+            && shadow_query(&b, "button.add-to-cart").is_some()
+    })
+    .await;
+    click(&a, "button.add-to-cart");
+    click(&a, "button.add-to-cart");
+    click(&b, "button.add-to-cart");
+    open_panel(&cart).await;
+    wait_for("two groups", || shadow_all(&cart, "section.cart-group").len() == 2).await;
+    let groups = shadow_all(&cart, "section.cart-group");
+    let text = |e: &Element, s: &str| {
+        e.query_selector(s)
+            .ok()
+            .flatten()
+            .and_then(|e| e.text_content())
+            .unwrap_or_default()
+    };
+    assert_eq!(text(&groups[0], ".shop"), "/shop");
+    assert_eq!(text(&groups[1], ".shop"), "/shop2");
+    assert_eq!(text(&groups[0], ".line-title"), "Classic Tee");
+    assert_eq!(text(&groups[0], ".qty"), "2");
+    assert_eq!(text(&groups[0], ".group-subtotal .amount"), "$39.98");
+    assert_eq!(text(&groups[1], ".group-subtotal .amount"), "$45.00");
+    assert_eq!(
+        shadow_text(&cart, ".estimates-note"),
+        "Prices and availability are estimates until checkout."
+    );
+    assert_eq!(aria(&cart, "button.checkout", "aria-disabled"), "true");
+    for el in [a, b, cart] {
+        el.remove();
+    }
+    cart_store::reset();
+}
+
+#[wasm_bindgen_test]
+async fn a_corrupt_stored_cart_gives_an_empty_cart_and_says_so() {
+    let cart = cart_element(&[("locale", "en-US")]);
+    storage_set(cart_store::STORAGE_KEY, "{\"v\":1,\"lines\":[{\"endpoint\":");
+    cart_store::reload();
+    assert_eq!(cart_store::count(), 0);
+    open_panel(&cart).await;
+    assert_eq!(
+        shadow_text(&cart, ".notice"),
+        "Your saved cart could not be read, so it is empty."
+    );
+    assert_eq!(shadow_text(&cart, ".cart-empty"), "Your cart is empty.");
+    // Not JSON at all, or a hostile line among good ones: still no panic.
+    storage_set(cart_store::STORAGE_KEY, "\u{0}not json");
+    cart_store::reload();
+    assert_eq!(cart_store::count(), 0);
+    cart.remove();
+    cart_store::reset();
+}
+
+#[wasm_bindgen_test]
+async fn the_host_api_adds_from_the_feed_and_the_cart_says_so_on_document() {
+    let feed = serve_feed("cart-api", 200, FEED);
+    let cart = cart_element(&[("locale", "en-US")]);
+    watch_cart();
+    cart_events();
+    let answer = host_add_json(serde_json::json!({
+        "endpoint": "/shop", "feed": feed, "product": "tee", "quantity": 2
+    }))
+    .await;
+    assert_eq!(answer["ok"]["quantity"], 2, "{answer}");
+    assert_eq!(answer["ok"]["count"], 2);
+    let events: serde_json::Value = serde_json::from_str(&cart_events()).expect("events");
+    let last = &events[events.as_array().expect("array").len() - 1];
+    assert_eq!(last["count"], 2);
+    assert_eq!(last["lines"][0]["endpoint"], "/shop");
+    assert_eq!(last["lines"][0]["product"], "tee");
+    assert_eq!(last["lines"][0]["variant"], "tee-s", "the feed's default variant");
+    assert_eq!(last["lines"][0]["quantity"], 2);
+
+    // The same as an event on document.
+    dispatch_add(
+        &serde_json::json!({"endpoint": "/shop", "feed": feed, "product": "book", "variant": "book-1"})
+            .to_string(),
+    );
+    wait_for("the event's add", || cart_store::count() == 3).await;
+
+    // Refused: what cannot be a line, what the feed does not have, what is sold out.
+    for (detail, code) in [
+        (serde_json::json!({"endpoint": "/shop", "feed": feed}), "invalid"),
+        (
+            serde_json::json!({"endpoint": "javascript:alert(1)", "feed": feed, "product": "tee"}),
+            "invalid",
+        ),
+        (
+            serde_json::json!({"endpoint": "/shop", "feed": feed, "product": "tee", "quantity": 0}),
+            "invalid",
+        ),
+        (
+            serde_json::json!({"endpoint": "/shop", "feed": feed, "product": "nope"}),
+            "not_found",
+        ),
+        (
+            serde_json::json!({"endpoint": "/shop", "feed": feed, "product": "poster"}),
+            "sold_out",
+        ),
+    ] {
+        let answer = host_add_json(detail.clone()).await;
+        assert_eq!(answer["error"], code, "{detail}");
+    }
+    assert_eq!(cart_store::count(), 3);
+
+    // The estimate is the feed's: the panel shows its title and price.
+    open_panel(&cart).await;
+    wait_for("two lines", || shadow_all(&cart, "li.cart-line").len() == 2).await;
+    assert_eq!(shadow_text(&cart, "li.cart-line .line-title"), "Classic Tee");
+    assert_eq!(shadow_text(&cart, "li.cart-line .line-price"), "$39.98");
+    cart.remove();
+    cart_store::reset();
+}
+
+#[wasm_bindgen_test]
+async fn the_stepper_and_remove_change_the_line_and_keep_focus() {
+    let feed = serve_feed("cart-stepper", 200, FEED);
+    let cart = cart_element(&[("locale", "en-US")]);
+    host_add_json(serde_json::json!({"endpoint": "/shop", "feed": feed, "product": "tee"})).await;
+    open_panel(&cart).await;
+    wait_for("the line", || shadow_query(&cart, "li.cart-line").is_some()).await;
+    assert_eq!(aria(&cart, "button.dec", "aria-disabled"), "true", "1 is the least");
+    assert_eq!(aria(&cart, "button.inc", "aria-label"), "Increase quantity");
+    assert_eq!(aria(&cart, ".stepper", "aria-label"), "Quantity — Classic Tee");
+    shadow_query(&cart, "button.inc")
+        .expect("inc")
+        .unchecked_into::<HtmlElement>()
+        .focus()
+        .expect("focus");
+    click(&cart, "button.inc");
+    wait_for("2", || shadow_text(&cart, ".qty") == "2").await;
+    assert_eq!(cart_store::count(), 2);
+    assert_eq!(shadow_text(&cart, ".line-price"), "$39.98");
+    assert_eq!(active_in_shadow(&cart), "inc", "the + button keeps the focus");
+    assert_eq!(shadow_text(&cart, ".cart-panel > [role=status]"), "Quantity: 2");
+    click(&cart, "button.dec");
+    wait_for("1", || shadow_text(&cart, ".qty") == "1").await;
+    assert_eq!(shadow_text(&cart, "button.remove"), "Remove Classic Tee");
+    click(&cart, "button.remove");
+    wait_for("empty", || shadow_query(&cart, ".cart-empty").is_some()).await;
+    assert_eq!(cart_store::count(), 0);
+    assert_eq!(active_in_shadow(&cart), "sheet-title", "focus to the heading");
+    assert_eq!(shadow_text(&cart, ".cart-panel > [role=status]"), "Removed");
+    cart.remove();
+    cart_store::reset();
+}
+
+#[wasm_bindgen_test]
+async fn a_sold_out_line_says_so_and_goes_in_one_tap() {
+    // The feed now says the tee's price changed and the ticket sold out.
+    let feed = serve_feed("cart-reconcile", 200, FEED);
+    let cart = cart_element(&[("locale", "en-US")]);
+    let stored = serde_json::json!({"v": 1, "lines": [
+        {"endpoint": "/shop", "feed": feed, "product": "tee", "variant": "tee-s", "quantity": 1,
+         "title": "Classic Tee", "unit_price": {"amount": 1500, "currency": "USD"}},
+        {"endpoint": "/shop", "feed": feed, "product": "poster", "variant": "p-1", "quantity": 1,
+         "title": "Poster", "unit_price": {"amount": 900, "currency": "JPY"}}
+    ]});
+    storage_set(cart_store::STORAGE_KEY, &stored.to_string());
+    cart_store::reload();
+    assert_eq!(cart_store::count(), 2);
+    open_panel(&cart).await;
+    wait_for("the sold-out line", || {
+        shadow_query(&cart, "button.remove.sold-out").is_some()
+    })
+    .await;
+    assert_eq!(shadow_text(&cart, "button.remove.sold-out"), "Sold out — remove");
+    assert_eq!(
+        shadow_text(&cart, ".line-notice"),
+        "Price changed from $15.00 to $19.99"
+    );
+    click(&cart, "button.remove.sold-out");
+    wait_for("one line", || shadow_all(&cart, "li.cart-line").len() == 1).await;
+    assert_eq!(cart_store::count(), 1);
+    cart.remove();
+    cart_store::reset();
+}
+
+#[wasm_bindgen_test]
+async fn the_panel_takes_focus_and_gives_it_back_to_the_badge() {
+    let cart = cart_element(&[("locale", "fr-FR")]);
+    assert_eq!(aria(&cart, "button.cart-badge", "aria-haspopup"), "dialog");
+    assert_eq!(aria(&cart, "button.cart-badge", "aria-label"), "Panier (0 article)");
+    open_panel(&cart).await;
+    wait_for("focus on the heading", || active_in_shadow(&cart) == "sheet-title").await;
+    assert_eq!(shadow_text(&cart, ".sheet-title"), "Votre panier");
+    assert_eq!(aria(&cart, "button.cart-badge", "aria-expanded"), "true");
+    assert_eq!(aria(&cart, "dialog.cart-panel", "aria-labelledby"), "buycard-cart-title");
+    press_escape(&cart);
+    wait_for("closed", || shadow_query(&cart, "dialog.cart-panel[open]").is_none()).await;
+    wait_for("focus on the badge", || active_in_shadow(&cart) == "cart-badge").await;
+    // The close button too.
+    open_panel(&cart).await;
+    assert_eq!(aria(&cart, "button.close", "aria-label"), "Fermer");
+    click(&cart, "button.close");
+    wait_for("closed", || shadow_query(&cart, "dialog.cart-panel[open]").is_none()).await;
+    wait_for("focus on the badge", || active_in_shadow(&cart) == "cart-badge").await;
+    cart.remove();
+    cart_store::reset();
+}
+
+#[wasm_bindgen_test]
+async fn a_signed_in_buyer_s_visitor_cart_is_merged_into_the_account_s() {
+    let feed = serve_feed("cart-account", 200, FEED);
+    cart_store::reset();
+    let line = |product: &str, variant: &str, quantity: u32| {
+        serde_json::json!({"endpoint": "/shop", "feed": feed, "product": product, "variant": variant,
+            "quantity": quantity, "title": product, "unit_price": {"amount": 1000, "currency": "USD"}})
+    };
+    let visitor = serde_json::json!({"v": 1, "lines": [line("tee", "tee-s", 1)]});
+    storage_set(cart_store::STORAGE_KEY, &visitor.to_string());
+    cart_store::reload();
+    let account = serde_json::json!({"v": 1, "lines": [line("mug", "m-1", 3)]});
+    let merged =
+        serde_json::json!({"v": 1, "lines": [line("mug", "m-1", 3), line("tee", "tee-s", 1)]});
+    stub_route("/wallet/cart", 200, &account.to_string(), 0, false);
+    stub_route(
+        "/wallet/cart/merge",
+        200,
+        &serde_json::json!({"cart": merged, "left_out": 0}).to_string(),
+        0,
+        false,
+    );
+    let after_set =
+        serde_json::json!({"v": 1, "lines": [line("mug", "m-1", 3), line("tee", "tee-s", 2)]});
+    stub_route("/wallet/cart/set", 200, &after_set.to_string(), 0, false);
+    record_requests("/wallet/cart/merge");
+    record_requests("/wallet/cart/set");
+    define_elements();
+    let cart: HtmlElement = document()
+        .create_element("buy-cart")
+        .expect("create")
+        .unchecked_into();
+    cart.set_attribute("wallet", "/wallet").expect("attribute");
+    mount(&cart);
+    wait_for("the account's cart", || {
+        cart_store::keeper() == cart_store::Keeper::Account
+    })
+    .await;
+    assert_eq!(cart_store::count(), 4);
+    assert_eq!(storage_get(cart_store::STORAGE_KEY), None, "the visitor's copy is cleared");
+    let merges: serde_json::Value =
+        serde_json::from_str(&recorded_requests("/wallet/cart/merge")).expect("json");
+    assert_eq!(merges.as_array().map(Vec::len), Some(1));
+    assert!(merges[0]["key"].as_str().is_some_and(|k| !k.is_empty()), "Idempotency-Key");
+    let body: serde_json::Value =
+        serde_json::from_str(merges[0]["body"].as_str().expect("body")).expect("json");
+    assert_eq!(body["v"], 1);
+    assert_eq!(body["lines"][0]["product"], "tee");
+
+    open_panel(&cart).await;
+    wait_for("two lines", || shadow_all(&cart, "li.cart-line").len() == 2).await;
+    let incs = shadow_all(&cart, "button.inc");
+    incs[1].clone().unchecked_into::<HtmlElement>().click();
+    wait_for("the set sent", || fetch_calls("/wallet/cart/set") == 1).await;
+    let sets: serde_json::Value =
+        serde_json::from_str(&recorded_requests("/wallet/cart/set")).expect("json");
+    let body: serde_json::Value =
+        serde_json::from_str(sets[0]["body"].as_str().expect("body")).expect("json");
+    assert_eq!(body["product"], "tee");
+    assert_eq!(body["quantity"], 2);
+    assert!(sets[0]["key"].as_str().is_some_and(|k| !k.is_empty()));
+    assert_eq!(cart_store::count(), 5);
+    cart.remove();
+    // Signed out again for the tests after this one.
+    stub_route("/wallet/cart", 401, "{}", 0, false);
+    cart_store::reset();
 }

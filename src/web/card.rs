@@ -4,6 +4,8 @@ use leptos::prelude::*;
 use web_sys::HtmlElement;
 
 use super::buy::{BuyFlow, SheetItem};
+use super::cart::{AddToCart, offered};
+use super::cart_store;
 use super::checkout::Backend;
 use super::element::attributes;
 use super::intl::format_money;
@@ -11,6 +13,7 @@ use super::source::{self, FeedSource, Photo, Problem, emit, product_id};
 use super::track;
 use crate::core::availability::Availability;
 use crate::core::card::{CardError, CardModel};
+use crate::core::cart::{Estimate, LineKey};
 use crate::core::flow::Purchase;
 use crate::core::i18n::{Locale, Msg};
 
@@ -26,6 +29,8 @@ attributes! {
         wallet = "wallet",
         /// How many to buy (1 by default).
         quantity = "quantity",
+        /// "Add to cart" beside Buy: `off` hides it; by default shown when the page has a cart.
+        cart = "cart",
     }
 }
 
@@ -108,6 +113,10 @@ pub fn BuyCard(attrs: CardAttrs, host: HtmlElement, page_lang: Vec<String>) -> i
     });
 
     let backend = source::backend(attrs.endpoint, attrs.wallet);
+    // The card's wallet is also where a signed-in buyer's cart is kept.
+    Effect::new(move |_| cart_store::set_wallet(attrs.wallet.get().as_deref()));
+    let page_cart = cart_store::present();
+    let cart_shown = Memo::new(move |_| offered(attrs.cart.get(), page_cart.get()));
 
     view! {
         <article
@@ -134,7 +143,15 @@ pub fn BuyCard(attrs: CardAttrs, host: HtmlElement, page_lang: Vec<String>) -> i
                         let backend = backend.get();
                         let host = host_for_view.clone();
                         let quantity = quantity.get();
-                        view! { <ProductView model locale=locale.get() backend host chosen quantity /> }
+                        // The line this card adds: the attributes' shop and feed, the variant shown.
+                        let key = LineKey::new(
+                            &attrs.endpoint.get_untracked().unwrap_or_default(),
+                            &attrs.feed.get_untracked().unwrap_or_default(),
+                            &model.product_id,
+                            &model.variant_id,
+                        );
+                        let cart = key.ok().map(|key| CartOffer { key, shown: cart_shown });
+                        view! { <ProductView model locale=locale.get() backend host chosen quantity cart /> }
                             .into_any()
                     }
                 }
@@ -155,6 +172,14 @@ fn announce_ready(host: &HtmlElement, model: &CardModel) {
     );
 }
 
+/// What a card needs to offer "Add to cart".
+#[derive(Clone)]
+pub(super) struct CartOffer {
+    pub key: LineKey,
+    /// The `cart` attribute and whether the page has a cart.
+    pub shown: Memo<bool>,
+}
+
 /// A product and its Buy button: the card's body, and the banner's buy panel.
 #[component]
 pub(super) fn ProductView(
@@ -167,8 +192,23 @@ pub(super) fn ProductView(
     /// Open the checkout straight away (the banner's slide tap was the Buy tap).
     #[prop(optional)]
     autostart: bool,
+    /// "Add to cart" beside Buy (the card's; the banner offers none).
+    #[prop(default = None)]
+    cart: Option<CartOffer>,
 ) -> impl IntoView {
     let lang = locale.lang;
+    // What can be bought can be added: a price (the estimate) and in stock.
+    let add_to_cart = cart
+        .filter(|_| model.availability.is_buyable())
+        .zip(Estimate::from_card(&model))
+        .map(|(offer, estimate)| {
+            let CartOffer { key, shown } = offer;
+            move || {
+                shown.get().then(|| {
+                    view! { <AddToCart key=key.clone() estimate=estimate.clone() quantity lang /> }
+                })
+            }
+        });
     let title = model.title.clone();
     let item = SheetItem {
         title: model.title.clone(),
@@ -309,7 +349,7 @@ pub(super) fn ProductView(
             {availability}
             {seller}
             {picker}
-            {buy}
+            <div class="purchase">{buy}{add_to_cart}</div>
             {next_step}
         </div>
     }

@@ -16,8 +16,9 @@ use wasm_bindgen::prelude::*;
 use web_sys::{HtmlElement, ShadowRootInit, ShadowRootMode};
 
 use super::card::{BuyCard, CardAttrs};
+use super::cart::{BuyCart, CartAttrs};
 use super::carousel::{CarouselAttrs, ProductCarousel};
-use super::{style, track};
+use super::{cart_store, style, track};
 
 #[wasm_bindgen(module = "/src/web/element.js")]
 extern "C" {
@@ -33,6 +34,8 @@ extern "C" {
 
 /// The tag name of the buy card.
 pub const BUY_CARD: &str = "buy-card";
+/// The tag name of the cart's badge and panel.
+pub const BUY_CART: &str = "buy-cart";
 /// The tag name of the profile banner.
 pub const PRODUCT_CAROUSEL: &str = "product-carousel";
 
@@ -114,10 +117,15 @@ fn key_of(host: &HtmlElement) -> u32 {
     key
 }
 
-/// Defines `<buy-card>` and `<product-carousel>` (once per page; later calls do nothing).
+/// Defines `<buy-card>`, `<buy-cart>` and `<product-carousel>`, and the host's cart API (once per
+/// page; later calls do nothing).
 pub fn define_elements() {
+    cart_store::install();
     define::<CardAttrs>(BUY_CARD, style::Sheets::Card, |attrs, host, page_lang| {
         view! { <BuyCard attrs host page_lang /> }.into_any()
+    });
+    define::<CartAttrs>(BUY_CART, style::Sheets::Cart, |attrs, host, page_lang| {
+        view! { <BuyCart attrs host page_lang /> }.into_any()
     });
     define::<CarouselAttrs>(
         PRODUCT_CAROUSEL,

@@ -2,6 +2,8 @@
 
 mod buy;
 mod card;
+mod cart;
+pub mod cart_store;
 mod carousel;
 pub mod checkout;
 mod details;
@@ -13,7 +15,7 @@ mod style;
 pub mod track;
 
 pub use card::CardState;
-pub use element::{BUY_CARD, PRODUCT_CAROUSEL, define_elements};
+pub use element::{BUY_CARD, BUY_CART, PRODUCT_CAROUSEL, define_elements};
 pub use intl::format_money;
 
 use wasm_bindgen::prelude::*;

@@ -10,6 +10,7 @@ use web_sys::{CssStyleSheet, ShadowRoot};
 
 const CARD_CSS: &str = include_str!("../../style/buycard.css");
 const CAROUSEL_CSS: &str = include_str!("../../style/carousel.css");
+const CART_CSS: &str = include_str!("../../style/cart.css");
 
 /// Which sheets an element adopts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,6 +18,8 @@ pub enum Sheets {
     Card,
     /// The card's sheet (the banner's buy panel is a card) and the banner's own, after it.
     Carousel,
+    /// The card's sheet (the panel is a sheet) and the cart's own, after it.
+    Cart,
 }
 
 fn sheet(css: &str) -> Option<CssStyleSheet> {
@@ -27,13 +30,19 @@ fn sheet(css: &str) -> Option<CssStyleSheet> {
 thread_local! {
     static CARD: Option<CssStyleSheet> = sheet(CARD_CSS);
     static CAROUSEL: Option<CssStyleSheet> = sheet(CAROUSEL_CSS);
+    static CART: Option<CssStyleSheet> = sheet(CART_CSS);
 }
 
 pub fn adopt(root: &ShadowRoot, sheets: Sheets) {
     let list = js_sys::Array::new();
     CARD.with(|s| s.iter().for_each(|s| _ = list.push(&JsValue::from(s))));
-    if sheets == Sheets::Carousel {
-        CAROUSEL.with(|s| s.iter().for_each(|s| _ = list.push(&JsValue::from(s))));
+    let own = match sheets {
+        Sheets::Card => None,
+        Sheets::Carousel => Some(&CAROUSEL),
+        Sheets::Cart => Some(&CART),
+    };
+    if let Some(own) = own {
+        own.with(|s| s.iter().for_each(|s| _ = list.push(&JsValue::from(s))));
     }
     root.set_adopted_style_sheets(&list);
 }
