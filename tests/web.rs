@@ -1929,11 +1929,17 @@ async fn add_to_cart_counts_announces_and_undoes() {
     })
     .await;
     assert_eq!(shadow_text(&el, "button.add-to-cart"), "Add to cart");
-    assert_eq!(aria(&cart, "button.cart-badge", "aria-label"), "Cart (0 items)");
+    assert_eq!(
+        aria(&cart, "button.cart-badge", "aria-label"),
+        "Cart (0 items)"
+    );
 
     click(&el, "button.add-to-cart");
     assert_eq!(cart_store::count(), 1, "added at once");
-    wait_for("In your cart (1)", || shadow_text(&el, ".in-cart") == "In your cart (1)").await;
+    wait_for("In your cart (1)", || {
+        shadow_text(&el, ".in-cart") == "In your cart (1)"
+    })
+    .await;
     assert_eq!(shadow_text(&el, ".toast span"), "Added to your cart.");
     assert_eq!(shadow_text(&el, ".toast button.undo"), "Undo");
     assert_eq!(
@@ -1949,7 +1955,10 @@ async fn add_to_cart_counts_announces_and_undoes() {
 
     // A second add is one line of 2, and is said again.
     click(&el, "button.add-to-cart");
-    wait_for("In your cart (2)", || shadow_text(&el, ".in-cart") == "In your cart (2)").await;
+    wait_for("In your cart (2)", || {
+        shadow_text(&el, ".in-cart") == "In your cart (2)"
+    })
+    .await;
     assert_eq!(
         shadow_text(&el, ".cart-offer [role=status]"),
         "Added to your cart. In your cart (2)"
@@ -1985,7 +1994,10 @@ async fn the_undo_goes_away_after_its_window() {
     .await;
     assert!(shadow_query(&el, ".toast").is_some());
     sleep(5_200).await;
-    assert!(shadow_query(&el, ".toast").is_none(), "Undo is gone after 5 s");
+    assert!(
+        shadow_query(&el, ".toast").is_none(),
+        "Undo is gone after 5 s"
+    );
     assert_eq!(cart_store::count(), 1, "the add stands");
     el.remove();
     cart.remove();
@@ -2007,7 +2019,10 @@ async fn cart_off_hides_add_to_cart() {
     })
     .await;
     assert!(shadow_query(&off, "button.add-to-cart").is_none());
-    assert!(shadow_query(&off, "button.buy-button").is_some(), "Buy stays");
+    assert!(
+        shadow_query(&off, "button.buy-button").is_some(),
+        "Buy stays"
+    );
     off.set_attribute("cart", "on").expect("attribute");
     wait_for("Add to cart once cart=on", || {
         shadow_query(&off, "button.add-to-cart").is_some()
@@ -2027,7 +2042,13 @@ async fn cart_off_hides_add_to_cart() {
 #[wasm_bindgen_test]
 async fn two_cards_of_two_merchants_make_two_groups_with_estimated_subtotals() {
     let feed = serve_feed("cart-groups", 200, FEED);
-    stub_route("/shop2/feeds/cart-groups/products", 200, &feed_json(), 0, false);
+    stub_route(
+        "/shop2/feeds/cart-groups/products",
+        200,
+        &feed_json(),
+        0,
+        false,
+    );
     let cart = cart_element(&[("locale", "en-US")]);
     let a = card(&feed, "tee", &[("locale", "en-US")]);
     let b = card(&feed, "ticket", &[("locale", "en-US")]);
@@ -2045,7 +2066,10 @@ async fn two_cards_of_two_merchants_make_two_groups_with_estimated_subtotals() {
     click(&a, "button.add-to-cart");
     click(&b, "button.add-to-cart");
     open_panel(&cart).await;
-    wait_for("two groups", || shadow_all(&cart, "section.cart-group").len() == 2).await;
+    wait_for("two groups", || {
+        shadow_all(&cart, "section.cart-group").len() == 2
+    })
+    .await;
     let groups = shadow_all(&cart, "section.cart-group");
     let text = |e: &Element, s: &str| {
         e.query_selector(s)
@@ -2074,7 +2098,10 @@ async fn two_cards_of_two_merchants_make_two_groups_with_estimated_subtotals() {
 #[wasm_bindgen_test]
 async fn a_corrupt_stored_cart_gives_an_empty_cart_and_says_so() {
     let cart = cart_element(&[("locale", "en-US")]);
-    storage_set(cart_store::STORAGE_KEY, "{\"v\":1,\"lines\":[{\"endpoint\":");
+    storage_set(
+        cart_store::STORAGE_KEY,
+        "{\"v\":1,\"lines\":[{\"endpoint\":",
+    );
     cart_store::reload();
     assert_eq!(cart_store::count(), 0);
     open_panel(&cart).await;
@@ -2108,7 +2135,10 @@ async fn the_host_api_adds_from_the_feed_and_the_cart_says_so_on_document() {
     assert_eq!(last["count"], 2);
     assert_eq!(last["lines"][0]["endpoint"], "/shop");
     assert_eq!(last["lines"][0]["product"], "tee");
-    assert_eq!(last["lines"][0]["variant"], "tee-s", "the feed's default variant");
+    assert_eq!(
+        last["lines"][0]["variant"], "tee-s",
+        "the feed's default variant"
+    );
     assert_eq!(last["lines"][0]["quantity"], 2);
 
     // The same as an event on document.
@@ -2120,7 +2150,10 @@ async fn the_host_api_adds_from_the_feed_and_the_cart_says_so_on_document() {
 
     // Refused: what cannot be a line, what the feed does not have, what is sold out.
     for (detail, code) in [
-        (serde_json::json!({"endpoint": "/shop", "feed": feed}), "invalid"),
+        (
+            serde_json::json!({"endpoint": "/shop", "feed": feed}),
+            "invalid",
+        ),
         (
             serde_json::json!({"endpoint": "javascript:alert(1)", "feed": feed, "product": "tee"}),
             "invalid",
@@ -2146,7 +2179,10 @@ async fn the_host_api_adds_from_the_feed_and_the_cart_says_so_on_document() {
     // The estimate is the feed's: the panel shows its title and price.
     open_panel(&cart).await;
     wait_for("two lines", || shadow_all(&cart, "li.cart-line").len() == 2).await;
-    assert_eq!(shadow_text(&cart, "li.cart-line .line-title"), "Classic Tee");
+    assert_eq!(
+        shadow_text(&cart, "li.cart-line .line-title"),
+        "Classic Tee"
+    );
     assert_eq!(shadow_text(&cart, "li.cart-line .line-price"), "$39.98");
     cart.remove();
     cart_store::reset();
@@ -2159,9 +2195,16 @@ async fn the_stepper_and_remove_change_the_line_and_keep_focus() {
     host_add_json(serde_json::json!({"endpoint": "/shop", "feed": feed, "product": "tee"})).await;
     open_panel(&cart).await;
     wait_for("the line", || shadow_query(&cart, "li.cart-line").is_some()).await;
-    assert_eq!(aria(&cart, "button.dec", "aria-disabled"), "true", "1 is the least");
+    assert_eq!(
+        aria(&cart, "button.dec", "aria-disabled"),
+        "true",
+        "1 is the least"
+    );
     assert_eq!(aria(&cart, "button.inc", "aria-label"), "Increase quantity");
-    assert_eq!(aria(&cart, ".stepper", "aria-label"), "Quantity — Classic Tee");
+    assert_eq!(
+        aria(&cart, ".stepper", "aria-label"),
+        "Quantity — Classic Tee"
+    );
     shadow_query(&cart, "button.inc")
         .expect("inc")
         .unchecked_into::<HtmlElement>()
@@ -2171,15 +2214,26 @@ async fn the_stepper_and_remove_change_the_line_and_keep_focus() {
     wait_for("2", || shadow_text(&cart, ".qty") == "2").await;
     assert_eq!(cart_store::count(), 2);
     assert_eq!(shadow_text(&cart, ".line-price"), "$39.98");
-    assert_eq!(active_in_shadow(&cart), "inc", "the + button keeps the focus");
-    assert_eq!(shadow_text(&cart, ".cart-panel > [role=status]"), "Quantity: 2");
+    assert_eq!(
+        active_in_shadow(&cart),
+        "inc",
+        "the + button keeps the focus"
+    );
+    assert_eq!(
+        shadow_text(&cart, ".cart-panel > [role=status]"),
+        "Quantity: 2"
+    );
     click(&cart, "button.dec");
     wait_for("1", || shadow_text(&cart, ".qty") == "1").await;
     assert_eq!(shadow_text(&cart, "button.remove"), "Remove Classic Tee");
     click(&cart, "button.remove");
     wait_for("empty", || shadow_query(&cart, ".cart-empty").is_some()).await;
     assert_eq!(cart_store::count(), 0);
-    assert_eq!(active_in_shadow(&cart), "sheet-title", "focus to the heading");
+    assert_eq!(
+        active_in_shadow(&cart),
+        "sheet-title",
+        "focus to the heading"
+    );
     assert_eq!(shadow_text(&cart, ".cart-panel > [role=status]"), "Removed");
     cart.remove();
     cart_store::reset();
@@ -2204,7 +2258,10 @@ async fn a_sold_out_line_says_so_and_goes_in_one_tap() {
         shadow_query(&cart, "button.remove.sold-out").is_some()
     })
     .await;
-    assert_eq!(shadow_text(&cart, "button.remove.sold-out"), "Sold out — remove");
+    assert_eq!(
+        shadow_text(&cart, "button.remove.sold-out"),
+        "Sold out — remove"
+    );
     assert_eq!(
         shadow_text(&cart, ".line-notice"),
         "Price changed from $15.00 to $19.99"
@@ -2220,21 +2277,42 @@ async fn a_sold_out_line_says_so_and_goes_in_one_tap() {
 async fn the_panel_takes_focus_and_gives_it_back_to_the_badge() {
     let cart = cart_element(&[("locale", "fr-FR")]);
     assert_eq!(aria(&cart, "button.cart-badge", "aria-haspopup"), "dialog");
-    assert_eq!(aria(&cart, "button.cart-badge", "aria-label"), "Panier (0 article)");
+    assert_eq!(
+        aria(&cart, "button.cart-badge", "aria-label"),
+        "Panier (0 article)"
+    );
     open_panel(&cart).await;
-    wait_for("focus on the heading", || active_in_shadow(&cart) == "sheet-title").await;
+    wait_for("focus on the heading", || {
+        active_in_shadow(&cart) == "sheet-title"
+    })
+    .await;
     assert_eq!(shadow_text(&cart, ".sheet-title"), "Votre panier");
     assert_eq!(aria(&cart, "button.cart-badge", "aria-expanded"), "true");
-    assert_eq!(aria(&cart, "dialog.cart-panel", "aria-labelledby"), "buycard-cart-title");
+    assert_eq!(
+        aria(&cart, "dialog.cart-panel", "aria-labelledby"),
+        "buycard-cart-title"
+    );
     press_escape(&cart);
-    wait_for("closed", || shadow_query(&cart, "dialog.cart-panel[open]").is_none()).await;
-    wait_for("focus on the badge", || active_in_shadow(&cart) == "cart-badge").await;
+    wait_for("closed", || {
+        shadow_query(&cart, "dialog.cart-panel[open]").is_none()
+    })
+    .await;
+    wait_for("focus on the badge", || {
+        active_in_shadow(&cart) == "cart-badge"
+    })
+    .await;
     // The close button too.
     open_panel(&cart).await;
     assert_eq!(aria(&cart, "button.close", "aria-label"), "Fermer");
     click(&cart, "button.close");
-    wait_for("closed", || shadow_query(&cart, "dialog.cart-panel[open]").is_none()).await;
-    wait_for("focus on the badge", || active_in_shadow(&cart) == "cart-badge").await;
+    wait_for("closed", || {
+        shadow_query(&cart, "dialog.cart-panel[open]").is_none()
+    })
+    .await;
+    wait_for("focus on the badge", || {
+        active_in_shadow(&cart) == "cart-badge"
+    })
+    .await;
     cart.remove();
     cart_store::reset();
 }
@@ -2278,11 +2356,18 @@ async fn a_signed_in_buyer_s_visitor_cart_is_merged_into_the_account_s() {
     })
     .await;
     assert_eq!(cart_store::count(), 4);
-    assert_eq!(storage_get(cart_store::STORAGE_KEY), None, "the visitor's copy is cleared");
+    assert_eq!(
+        storage_get(cart_store::STORAGE_KEY),
+        None,
+        "the visitor's copy is cleared"
+    );
     let merges: serde_json::Value =
         serde_json::from_str(&recorded_requests("/wallet/cart/merge")).expect("json");
     assert_eq!(merges.as_array().map(Vec::len), Some(1));
-    assert!(merges[0]["key"].as_str().is_some_and(|k| !k.is_empty()), "Idempotency-Key");
+    assert!(
+        merges[0]["key"].as_str().is_some_and(|k| !k.is_empty()),
+        "Idempotency-Key"
+    );
     let body: serde_json::Value =
         serde_json::from_str(merges[0]["body"].as_str().expect("body")).expect("json");
     assert_eq!(body["v"], 1);

@@ -391,9 +391,18 @@ async fn wallet_buyers_methods_and_sign_ins(s: Store) {
         s.vault.payment_method("pm_1").await.expect("pm").as_deref(),
         Some("{\"card\":1}")
     );
+    s.platform_carts
+        .put("ada", None, "{\"v\":1,\"lines\":[]}", 1)
+        .await
+        .expect("cart");
     w.reset(&[("ada".into(), "{\"v\":0}".into())], &[], 2)
         .await
         .expect("reset");
+    assert_eq!(
+        s.platform_carts.get("ada").await.expect("cart"),
+        None,
+        "the demo's reset empties carts too"
+    );
     assert_eq!(
         w.buyer("ada").await.expect("buyer").as_deref(),
         Some("{\"v\":0}")

@@ -78,9 +78,7 @@ pub(super) fn AddToCart(
             let expire = Timeout::new(window, move || {
                 cart_store::expire_undo(ticket);
                 if undo.get_untracked() == Some(ticket) {
-                    let focused = undo_button
-                        .get_untracked()
-                        .is_some_and(|b| has_focus(&b));
+                    let focused = undo_button.get_untracked().is_some_and(|b| has_focus(&b));
                     undo.set(None);
                     if focused {
                         focus(add_button.get_untracked());
@@ -434,9 +432,7 @@ fn CartLine(
         .variant_label()
         .map(|v| view! { <p class="line-variant">{v.to_owned()}</p> });
     let quantity = Memo::new(move |_| line.with(|l| l.as_ref().map_or(0, |l| l.quantity())));
-    let limit = Memo::new(move |_| {
-        line.with(|l| l.as_ref().map_or(0, |l| l.estimate().limit()))
-    });
+    let limit = Memo::new(move |_| line.with(|l| l.as_ref().map_or(0, |l| l.estimate().limit())));
     let sold_out = Memo::new(move |_| line.with(|l| l.as_ref().is_some_and(|l| l.sold_out())));
 
     let step_key = key.clone();

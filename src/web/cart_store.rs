@@ -282,7 +282,10 @@ pub fn remove(keys: &[LineKey]) {
     change(|cart| cart.remove_all(keys));
     if keeper() == Keeper::Account {
         let keys: Vec<serde_json::Value> = keys.iter().map(key_json).collect();
-        sync("/cart/remove", serde_json::json!({ "keys": keys }).to_string());
+        sync(
+            "/cart/remove",
+            serde_json::json!({ "keys": keys }).to_string(),
+        );
     }
 }
 
@@ -318,8 +321,10 @@ fn set_body(key: &LineKey, quantity: u32) -> String {
 
 /// The current feed data of every line (lines whose feed cannot be read now are left alone).
 pub async fn fresh_from_feeds() -> Vec<Fresh> {
-    let keys: Vec<LineKey> =
-        with(|s| s.cart.with_untracked(|c| c.lines().iter().map(|l| l.key().clone()).collect()));
+    let keys: Vec<LineKey> = with(|s| {
+        s.cart
+            .with_untracked(|c| c.lines().iter().map(|l| l.key().clone()).collect())
+    });
     let mut fresh = Vec::new();
     for key in keys {
         let Some(base) = endpoint_base(key.endpoint()) else {
@@ -358,7 +363,12 @@ fn idempotency_key() -> String {
 }
 
 /// One request with the host's cookie; `None` when no answer came.
-async fn call(method: Method, url: &str, key: Option<&str>, body: Option<&str>) -> Option<(u16, String)> {
+async fn call(
+    method: Method,
+    url: &str,
+    key: Option<&str>,
+    body: Option<&str>,
+) -> Option<(u16, String)> {
     let deadline = Deadline::new(TIMEOUT_MS)?;
     let mut builder = RequestBuilder::new(url)
         .method(method)
@@ -494,7 +504,10 @@ fn check_account() {
         }
         become_account(Cart::from_json(&merged.to_string()).cart);
         if left_out > 0 {
-            with(|s| s.notice.set(Some(LoadNotice::LinesDropped(left_out as usize))));
+            with(|s| {
+                s.notice
+                    .set(Some(LoadNotice::LinesDropped(left_out as usize)))
+            });
         }
     });
 }

@@ -16,8 +16,8 @@ use wasm_bindgen::prelude::*;
 use web_sys::{HtmlElement, ShadowRootInit, ShadowRootMode};
 
 use super::card::{BuyCard, CardAttrs};
-use super::cart::{BuyCart, CartAttrs};
 use super::carousel::{CarouselAttrs, ProductCarousel};
+use super::cart::{BuyCart, CartAttrs};
 use super::{cart_store, style, track};
 
 #[wasm_bindgen(module = "/src/web/element.js")]

@@ -2,9 +2,9 @@
 
 mod buy;
 mod card;
+mod carousel;
 mod cart;
 pub mod cart_store;
-mod carousel;
 pub mod checkout;
 mod details;
 mod element;

@@ -267,7 +267,8 @@ pub trait Wallet: Send + Sync {
         buyer: (&str, &str),
         now: i64,
     ) -> Result<(), StoreError>;
-    /// Empties the buyers and payment methods and writes these instead, in one transaction.
+    /// Empties the buyers, payment methods and platform carts and writes these buyers and
+    /// methods instead, in one transaction (the demo's reset).
     async fn reset(
         &self,
         buyers: &[(String, String)],

@@ -564,7 +564,7 @@ impl Wallet for Postgres {
     ) -> Result<(), StoreError> {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
-        tx.batch_execute("DELETE FROM wallet_buyers; DELETE FROM psp_payment_methods;")
+        tx.batch_execute("DELETE FROM wallet_buyers; DELETE FROM psp_payment_methods; DELETE FROM platform_carts;")
             .await?;
         for (id, doc) in methods {
             put_doc(&tx, "psp_payment_methods", id, doc, now).await?;

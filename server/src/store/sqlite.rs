@@ -526,6 +526,7 @@ impl Wallet for Sqlite {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             tx.execute("DELETE FROM wallet_buyers", [])?;
             tx.execute("DELETE FROM psp_payment_methods", [])?;
+            tx.execute("DELETE FROM platform_carts", [])?;
             for (id, doc) in &methods {
                 put_doc(&tx, "psp_payment_methods", id, doc, now)?;
             }

@@ -1,0 +1,190 @@
+// The cart on the Murmur timeline, against the platform with both demo shops behind its gateway:
+// add from cards of two shops, reload, see the cart by shop; a visitor's cart merges into the
+// account on sign-in; the host API adds a product; keyboard only; French; phone widths; axe.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { BASE, launch, newPage, artifact, signIn, nextEvent, axeViolations } from "./browser.mjs";
+
+let browser;
+before(async () => {
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+});
+
+const PRINT = 'buy-card[product="night-market-print"]';
+const LP = 'buy-card[product="tidewater-lp"]';
+
+async function ready(page, selector) {
+  await page.waitForFunction((s) => document.querySelector(s)?.dataset.state === "ready", selector);
+}
+
+async function resetDemo(page) {
+  await page.evaluate(() => fetch("/wallet/demo/reset", { method: "POST" }));
+}
+
+async function addToCart(page, selector) {
+  await ready(page, selector);
+  const changed = nextEvent(page, "buycard:cart");
+  await page.locator(selector).locator("button.add-to-cart").click();
+  return changed;
+}
+
+// The open panel's shops and lines, as the buyer reads them.
+function panel(page) {
+  return page.evaluate(() => {
+    const root = document.querySelector("buy-cart").shadowRoot;
+    return [...root.querySelectorAll("dialog[open] .cart-group")].map((group) => ({
+      shop: group.querySelector(".shop").textContent.trim(),
+      lines: [...group.querySelectorAll(".cart-line")].map((line) => ({
+        title: line.querySelector(".line-title").textContent.trim(),
+        quantity: line.querySelector(".qty")?.textContent.trim(),
+      })),
+      subtotal: group.querySelector(".group-subtotal .amount")?.textContent.trim(),
+    }));
+  });
+}
+
+async function openPanel(page) {
+  await page.locator("buy-cart").locator("button.cart-badge").click();
+  await page.locator("buy-cart").locator("dialog[open]").waitFor();
+}
+
+// Sideways overflow of the page and of the open panel's parts.
+function overflow(page) {
+  return page.evaluate(() => {
+    const problems = [];
+    const viewport = document.documentElement.clientWidth;
+    if (document.documentElement.scrollWidth > viewport + 1) problems.push("the page scrolls sideways");
+    const dialog = document.querySelector("buy-cart").shadowRoot.querySelector("dialog[open]");
+    if (!dialog) return problems;
+    const box = dialog.getBoundingClientRect();
+    if (box.left < -1 || box.right > viewport + 1) problems.push("the panel is wider than the viewport");
+    for (const el of dialog.querySelectorAll("*")) {
+      if (el.closest(".sr-only")) continue;
+      const r = el.getBoundingClientRect();
+      if (r.width === 0 || r.height === 0) continue;
+      if (r.left < box.left - 1 || r.right > box.right + 1) problems.push(`${el.className || el.tagName} overflows the panel`);
+      if (el.matches("button, h2, h3, p") && el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX !== "auto") {
+        problems.push(`${el.className || el.tagName} clips "${el.textContent.trim().slice(0, 30)}"`);
+      }
+    }
+    return problems;
+  });
+}
+
+test("a visitor adds from two shops, reloads, and finds the cart by shop", async () => {
+  const page = await newPage(browser, { viewport: { width: 375, height: 800 } });
+  await page.goto(BASE + "/");
+  await resetDemo(page);
+  await page.evaluate(() => localStorage.removeItem("buycard.cart"));
+  await page.reload();
+  let detail = await addToCart(page, PRINT);
+  assert.equal(detail.count, 1);
+  assert.match(await page.locator(PRINT).locator(".toast").textContent(), /Added to your cart/);
+  detail = await addToCart(page, LP);
+  assert.equal(detail.count, 2);
+  assert.deepEqual(
+    detail.lines.map((l) => l.endpoint).sort(),
+    ["/shops/harbor", "/shops/lantern"],
+  );
+  await page.reload();
+  await ready(page, PRINT);
+  assert.match(await page.locator(PRINT).locator(".in-cart").textContent(), /In your cart \(1\)/);
+  assert.equal(
+    await page.locator("buy-cart").locator("button.cart-badge").getAttribute("aria-label"),
+    "Cart (2 items)",
+  );
+  await openPanel(page);
+  const shops = await panel(page);
+  assert.equal(shops.length, 2, JSON.stringify(shops));
+  assert.deepEqual(shops.map((s) => s.lines.length), [1, 1]);
+  for (const shop of shops) assert.ok(shop.subtotal, `${shop.shop} shows an estimated subtotal`);
+  for (const width of [320, 375, 414, 1280]) {
+    await page.setViewportSize({ width, height: 800 });
+    assert.deepEqual(await overflow(page), [], `at ${width} px`);
+  }
+  await page.setViewportSize({ width: 320, height: 800 });
+  await page.screenshot({ path: artifact("cart-panel-320.png") });
+  assert.deepEqual(await axeViolations(page, "buy-cart"), []);
+  await page.emulateMedia({ colorScheme: "dark" });
+  await page.screenshot({ path: artifact("cart-panel-320-dark.png") });
+  assert.deepEqual(await axeViolations(page, "buy-cart"), []);
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+test("a visitor's cart merges into the account on sign-in, once", async () => {
+  const page = await newPage(browser, { viewport: { width: 1280, height: 900 } });
+  await page.goto(BASE + "/");
+  await resetDemo(page);
+  await page.evaluate(() => localStorage.removeItem("buycard.cart"));
+  await page.reload();
+  await addToCart(page, PRINT);
+  await addToCart(page, LP);
+  assert.equal(await signIn(page, "ada"), 200);
+  await page.reload();
+  await page.waitForFunction(() => localStorage.getItem("buycard.cart") === null || JSON.parse(localStorage.getItem("buycard.cart")).lines.length === 0);
+  const account = await page.evaluate(async () => (await fetch("/wallet/cart")).json());
+  assert.equal(account.lines.length, 2, JSON.stringify(account));
+  // Another reload merges nothing more: still one line per product.
+  await page.reload();
+  await ready(page, PRINT);
+  const again = await page.evaluate(async () => (await fetch("/wallet/cart")).json());
+  assert.deepEqual(again.lines.map((l) => l.quantity), [1, 1]);
+  await resetDemo(page);
+  await page.context().close();
+});
+
+test("the host API adds a product from its feed, and keyboard alone works the cart", async () => {
+  const page = await newPage(browser, { viewport: { width: 414, height: 850 } });
+  await page.goto(BASE + "/");
+  await resetDemo(page);
+  await page.evaluate(() => localStorage.removeItem("buycard.cart"));
+  await page.reload();
+  await ready(page, LP);
+  const changed = nextEvent(page, "buycard:cart");
+  await page.evaluate(() =>
+    window.buycard.cart.add({ endpoint: "/shops/lantern", feed: "demo", product: "enamel-pin", quantity: 2 }),
+  );
+  assert.equal((await changed).count, 2);
+  // Keyboard only: the card's Add to cart, then the badge, the stepper and Escape.
+  await page.locator(LP).locator("button.add-to-cart").focus();
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() => document.querySelector('buy-card[product="tidewater-lp"]').shadowRoot.querySelector(".in-cart"));
+  await page.locator("buy-cart").locator("button.cart-badge").focus();
+  await page.keyboard.press("Enter");
+  await page.locator("buy-cart").locator("dialog[open]").waitFor();
+  const focused = await page.evaluate(() => document.querySelector("buy-cart").shadowRoot.activeElement?.id);
+  assert.equal(focused, "buycard-cart-title", "the panel's heading takes focus");
+  await page.locator("buy-cart").locator(".cart-line button.inc").first().focus();
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() => document.querySelector("buy-cart").shadowRoot.querySelector(".count").dataset.count === "4");
+  await page.keyboard.press("Escape");
+  await page.waitForFunction(() => !document.querySelector("buy-cart").shadowRoot.querySelector("dialog[open]"));
+  const back = await page.evaluate(() => document.querySelector("buy-cart").shadowRoot.activeElement?.className);
+  assert.match(back ?? "", /cart-badge/, "focus goes back to the badge");
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+test("in French", async () => {
+  const page = await newPage(browser, { viewport: { width: 320, height: 740 } });
+  await page.goto(BASE + "/");
+  await page.evaluate(() => localStorage.removeItem("buycard.cart"));
+  await page.reload();
+  await page.evaluate(() => {
+    document.querySelector("buy-cart").setAttribute("locale", "fr");
+    document.querySelector('buy-card[product="night-market-print"]').setAttribute("locale", "fr");
+  });
+  await addToCart(page, PRINT);
+  assert.match(await page.locator(PRINT).locator(".toast").textContent(), /panier/i);
+  const badge = await page.locator("buy-cart").locator("button.cart-badge").getAttribute("aria-label");
+  assert.match(badge, /Panier/);
+  await openPanel(page);
+  assert.deepEqual(await overflow(page), []);
+  await page.screenshot({ path: artifact("cart-panel-320-fr.png") });
+  assert.deepEqual(await axeViolations(page, "buy-cart"), []);
+  await page.context().close();
+});
