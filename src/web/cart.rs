@@ -137,8 +137,29 @@ pub(super) fn AddToCart(
     };
     view! {
         <div class="cart-offer">
-            <button type="button" class="add-to-cart" node_ref=add_button on:click=on_add>
-                {Msg::AddToCart.text(lang)}
+            // An icon beside Buy, named for screen readers and on hover: on a phone the card's
+            // text column has room for Buy and a 44 px button in one row, so adding the cart
+            // changes no card's height (the hosts' reserved heights stay true).
+            <button
+                type="button"
+                class="add-to-cart"
+                node_ref=add_button
+                on:click=on_add
+                title=Msg::AddToCart.text(lang)
+            >
+                <svg class="cart-icon" viewBox="0 0 24 24" width="22" height="22" aria-hidden="true">
+                    <path
+                        d="M3 4h2l2.4 10.2a1.5 1.5 0 0 0 1.5 1.1h8.4a1.5 1.5 0 0 0 1.4-1l2-6.3H6.3M13 5v5M10.5 7.5h5"
+                        fill="none"
+                        stroke="currentColor"
+                        stroke-width="1.8"
+                        stroke-linecap="round"
+                        stroke-linejoin="round"
+                    />
+                    <circle cx="9.5" cy="19.5" r="1.5" fill="currentColor" />
+                    <circle cx="17" cy="19.5" r="1.5" fill="currentColor" />
+                </svg>
+                <span class="sr-only">{Msg::AddToCart.text(lang)}</span>
             </button>
             {toast}
             {problem_view}
