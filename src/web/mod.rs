@@ -3,6 +3,7 @@
 mod buy;
 mod card;
 mod cart;
+mod cart_pay;
 pub mod cart_store;
 mod carousel;
 pub mod checkout;
