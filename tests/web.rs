@@ -2391,3 +2391,206 @@ async fn a_signed_in_buyer_s_visitor_cart_is_merged_into_the_account_s() {
     stub_route("/wallet/cart", 401, "{}", 0, false);
     cart_store::reset();
 }
+
+// The cart's checkout: every shop of the cart paid with the wallet's saved details.
+
+/// Two shops (`{prefix}a`, `{prefix}b`) and a wallet (`{prefix}w`) behind the stub: each shop
+/// opens a session of its own (`cs_a`, `cs_b`: $30.25 and $17.25) and places an order with its
+/// own number; a saved buyer is signed in. Returns the feed.
+fn serve_cart_shops(prefix: &str) -> String {
+    install_fetch_stub();
+    let feed = format!("{prefix}-feed");
+    let wallet = format!("/{prefix}w");
+    stub_route(&format!("{wallet}/buyer"), 200, SAVED, 0, false);
+    // Signed in for payment, but the cart stays the visitor's (no account cart here).
+    stub_route(&format!("{wallet}/cart"), 401, "{}", 0, false);
+    stub_route(
+        &format!("{wallet}/payment_token"),
+        201,
+        r#"{"token":"vt_c","expires_at":"2099-01-01T00:00:00Z"}"#,
+        0,
+        false,
+    );
+    for (shop, total, number) in [("a", 3025, "A-1"), ("b", 1725, "B-1")] {
+        let base = format!("/{prefix}{shop}");
+        stub_route(&format!("{base}/feeds/{feed}/products"), 200, &feed_json(), 0, false);
+        let session = SESSION
+            .replace("cs_t", &format!("cs_{shop}"))
+            .replace("shop_t", &format!("merchant_{shop}"))
+            .replace("3025", &total.to_string());
+        stub_route(&format!("{base}/checkout_sessions"), 201, &session, 0, false);
+        let done = session.replace("ready_for_payment", "completed").replacen(
+            "\"messages\"",
+            &format!(
+                "\"order\":{{\"id\":\"ord_{shop}\",\"order_number\":\"{number}\",\"checkout_session_id\":\"cs_{shop}\",\"permalink_url\":\"https://shop.example/o\"}},\"messages\""
+            ),
+            1,
+        );
+        stub_route(
+            &format!("{base}/checkout_sessions/cs_{shop}/complete"),
+            200,
+            &done,
+            0,
+            false,
+        );
+        stub_route(
+            &format!("{base}/checkout_sessions/cs_{shop}/cancel"),
+            200,
+            &session.replace("ready_for_payment", "canceled"),
+            0,
+            false,
+        );
+        record_requests(&format!("{base}/checkout_sessions/cs_{shop}/complete"));
+        record_requests(&format!("{base}/checkout_sessions"));
+    }
+    record_requests(&format!("{wallet}/payment_token"));
+    feed
+}
+
+/// A `<buy-cart>` with the wallet, holding a tee from shop a and two mugs from shop b.
+fn cart_of_two_shops(prefix: &str, feed: &str) -> HtmlElement {
+    cart_store::reset();
+    let line = |shop: &str, product: &str, variant: &str, quantity: u32, seller: &str| {
+        serde_json::json!({"endpoint": format!("/{prefix}{shop}"), "feed": feed, "product": product,
+            "variant": variant, "quantity": quantity, "title": product, "seller": seller,
+            "unit_price": {"amount": 1000, "currency": "USD"}})
+    };
+    let stored = serde_json::json!({"v": 1, "lines": [
+        line("a", "tee", "tee-s", 1, "Shop A"), line("b", "mug", "m-1", 2, "Shop B")]});
+    storage_set(cart_store::STORAGE_KEY, &stored.to_string());
+    cart_store::reload();
+    define_elements();
+    let cart: HtmlElement = document()
+        .create_element("buy-cart")
+        .expect("create")
+        .unchecked_into();
+    cart.set_attribute("locale", "en-US").expect("attribute");
+    cart.set_attribute("wallet", &format!("/{prefix}w")).expect("attribute");
+    mount(&cart);
+    cart
+}
+
+fn recorded(path: &str) -> Vec<serde_json::Value> {
+    serde_json::from_str::<Vec<serde_json::Value>>(&recorded_requests(path)).expect("json")
+}
+
+fn body_of(request: &serde_json::Value) -> serde_json::Value {
+    serde_json::from_str(request["body"].as_str().unwrap_or("null")).expect("body")
+}
+
+#[wasm_bindgen_test]
+async fn a_saved_buyer_pays_two_shops_in_two_taps() {
+    let feed = serve_cart_shops("cp1");
+    let cart = cart_of_two_shops("cp1", &feed);
+    open_panel(&cart).await;
+    click(&cart, "button.checkout");
+    wait_for("the confirmation", || state(&cart) == "confirming").await;
+    assert_eq!(
+        active_in_shadow(&cart),
+        "sheet-title",
+        "focus on the stage's heading"
+    );
+    assert_eq!(shadow_text(&cart, "h2"), "Confirm your orders");
+    let groups = shadow_all(&cart, "section.pay-group");
+    assert_eq!(groups.len(), 2);
+    let text = shadow_text(&cart, "dialog");
+    assert!(text.contains("Shop A") && text.contains("Shop B"), "{text}");
+    assert!(text.contains("$30.25") && text.contains("$17.25"), "{text}");
+    assert!(text.contains("Total for 2 shops"), "{text}");
+    assert!(text.contains("Visa •••• 4242"), "{text}");
+    assert_eq!(shadow_text(&cart, "button.confirm"), "Pay $47.50");
+    assert_eq!(aria(&cart, "button.confirm", "aria-disabled"), "true", "not armed yet");
+    // Each shop's session is opened once, for its own items.
+    let opens_a = recorded("/cp1a/checkout_sessions");
+    let opens_b = recorded("/cp1b/checkout_sessions");
+    assert_eq!((opens_a.len(), opens_b.len()), (1, 1));
+    let items_b = body_of(&opens_b[0])["line_items"].clone();
+    assert_eq!(items_b.as_array().map(Vec::len), Some(2), "two mugs: {items_b}");
+    wait_for("Pay armed", || {
+        aria(&cart, "button.confirm", "aria-disabled") == "false"
+    })
+    .await;
+
+    // The second tap: a double tap pays no shop twice.
+    click(&cart, "button.confirm");
+    if shadow_query(&cart, "button.confirm").is_some() {
+        click(&cart, "button.confirm");
+    }
+    wait_for("the report", || state(&cart) == "result").await;
+    assert_eq!(active_in_shadow(&cart), "sheet-title");
+    assert_eq!(shadow_text(&cart, "h2"), "Thank you! Your orders are placed.");
+    let text = shadow_text(&cart, "dialog");
+    assert!(text.contains("Placed with Shop A") && text.contains("Placed with Shop B"), "{text}");
+    assert!(text.contains("A-1") && text.contains("B-1"), "{text}");
+    assert_eq!(recorded("/cp1a/checkout_sessions/cs_a/complete").len(), 1);
+    assert_eq!(recorded("/cp1b/checkout_sessions/cs_b/complete").len(), 1);
+    // One token per shop, bound to its own session and amount.
+    let tokens: Vec<serde_json::Value> = recorded("/cp1w/payment_token").iter().map(body_of).collect();
+    assert_eq!(tokens.len(), 2);
+    assert_eq!(tokens[0]["checkout_session_id"], "cs_a");
+    assert_eq!(tokens[1]["checkout_session_id"], "cs_b");
+    assert_eq!(tokens[0]["max_amount"], 3025, "{}", tokens[0]);
+    assert_eq!(tokens[1]["max_amount"], 1725, "{}", tokens[1]);
+    assert_eq!(cart_store::count(), 0, "both shops' lines left the cart");
+
+    click(&cart, "button.done");
+    wait_for("back to the cart", || state(&cart) == "ready").await;
+    cart.remove();
+    cart_store::reset();
+}
+
+#[wasm_bindgen_test]
+async fn a_declined_shop_stays_in_the_cart_and_try_again_pays_only_it() {
+    let feed = serve_cart_shops("cp2");
+    let declined = r#"{"type":"invalid_request","code":"payment_declined","message":"Declined"}"#;
+    stub_route("/cp2b/checkout_sessions/cs_b/complete", 400, declined, 0, false);
+    let cart = cart_of_two_shops("cp2", &feed);
+    open_panel(&cart).await;
+    click(&cart, "button.checkout");
+    wait_for("Pay armed", || {
+        state(&cart) == "confirming" && aria(&cart, "button.confirm", "aria-disabled") == "false"
+    })
+    .await;
+    click(&cart, "button.confirm");
+    wait_for("the report", || state(&cart) == "result").await;
+    assert_eq!(active_in_shadow(&cart), "sheet-title");
+    assert_eq!(shadow_text(&cart, "h2"), "Some of your orders are placed");
+    let text = shadow_text(&cart, "dialog");
+    assert!(text.contains("Placed with Shop A") && text.contains("A-1"), "{text}");
+    assert!(text.contains("Not placed with Shop B: "), "{text}");
+    assert!(text.contains("Nothing was charged for these."), "{text}");
+    assert_eq!(cart_store::count(), 2, "the declined shop's two mugs stay in the cart");
+
+    // Try again pays shop b only.
+    let done = SESSION
+        .replace("cs_t", "cs_b")
+        .replace("shop_t", "merchant_b")
+        .replace("3025", "1725")
+        .replace("ready_for_payment", "completed")
+        .replacen(
+            "\"messages\"",
+            "\"order\":{\"id\":\"ord_b\",\"order_number\":\"B-2\",\"checkout_session_id\":\"cs_b\",\"permalink_url\":\"\"},\"messages\"",
+            1,
+        );
+    stub_route("/cp2b/checkout_sessions/cs_b/complete", 200, &done, 0, false);
+    click(&cart, "button.retry");
+    wait_for("Pay armed again", || {
+        state(&cart) == "confirming" && aria(&cart, "button.confirm", "aria-disabled") == "false"
+    })
+    .await;
+    assert_eq!(shadow_text(&cart, "button.confirm"), "Pay $17.25", "shop b only");
+    click(&cart, "button.confirm");
+    wait_for("the report", || state(&cart) == "result").await;
+    let text = shadow_text(&cart, "dialog");
+    assert!(text.contains("Placed with Shop B") && text.contains("B-2"), "{text}");
+    assert_eq!(
+        recorded("/cp2a/checkout_sessions/cs_a/complete").len(),
+        1,
+        "the placed shop is never paid again"
+    );
+    // Which keys are new is the flow's rule (property-tested in core); here: one more complete.
+    assert_eq!(recorded("/cp2b/checkout_sessions/cs_b/complete").len(), 2);
+    assert_eq!(cart_store::count(), 0);
+    cart.remove();
+    cart_store::reset();
+}

@@ -308,6 +308,11 @@ impl Shop {
         self.flow.stage()
     }
 
+    /// The signed-in buyer's saved details, as the wallet gave them to this shop's flow.
+    pub fn saved_buyer(&self) -> Option<&flow::SavedBuyer> {
+        self.flow.saved_buyer()
+    }
+
     /// A problem to show beside the shop (a declined card).
     pub fn notice(&self) -> Option<&CheckoutError> {
         self.flow.notice()

@@ -304,6 +304,8 @@ pub enum Msg {
     OrdersNotPlaced,
     /// The review when nothing is left to pay.
     NothingToPay,
+    /// Why the cart's Check out is not offered (or stops) for a buyer without saved details.
+    CartNeedsSavedDetails,
 }
 
 impl Msg {
@@ -780,6 +782,12 @@ impl Msg {
             (Msg::OrdersNotPlaced, Fr) => "Vos commandes ne sont pas passées",
             (Msg::NothingToPay, En) => "Nothing is left to pay.",
             (Msg::NothingToPay, Fr) => "Il ne reste rien à payer.",
+            (Msg::CartNeedsSavedDetails, En) => {
+                "Sign in with saved details to pay the whole cart at once."
+            }
+            (Msg::CartNeedsSavedDetails, Fr) => {
+                "Connectez-vous avec des coordonnées enregistrées pour payer tout le panier en une fois."
+            }
             (Msg::PriceChanged, Fr) => {
                 "Le prix a changé depuis l’affichage de cette publication. Le total ci-dessous est ce que vous paierez."
             }
@@ -987,6 +995,7 @@ mod tests {
             Msg::SomeOrdersPlaced,
             Msg::OrdersNotPlaced,
             Msg::NothingToPay,
+            Msg::CartNeedsSavedDetails,
             Msg::Availability(Availability::InStock),
             Msg::Availability(Availability::LimitedStock),
             Msg::Availability(Availability::Preorder),

@@ -19,7 +19,7 @@ use crate::core::money::{Currency, Money};
 use crate::core::url::safe_http_url;
 
 /// UUIDs for Idempotency-Keys, `Math.random()` for jitter.
-struct BrowserEntropy;
+pub(super) struct BrowserEntropy;
 
 impl Entropy for BrowserEntropy {
     fn key(&mut self) -> String {
@@ -100,6 +100,11 @@ fn set_if_changed<T: PartialEq + Send + Sync + 'static>(signal: RwSignal<T>, val
 
 /// `buycard:*` events on the host element: they bubble and cross the shadow boundary.
 fn emit(ctx: Ctx, event: HostEvent) {
+    ctx.host.with_value(|host| emit_on(host, event));
+}
+
+/// Dispatches a flow's host event on `host` (a card's, or the cart's for each shop it pays).
+pub(super) fn emit_on(host: &HtmlElement, event: HostEvent) {
     let (name, detail): (&str, Vec<(&str, JsValue)>) = match event {
         HostEvent::Checkout {
             session_id,
@@ -140,8 +145,7 @@ fn emit(ctx: Ctx, event: HostEvent) {
             ],
         ),
     };
-    ctx.host
-        .with_value(|host| super::source::emit(host, name, &detail));
+    super::source::emit(host, name, &detail);
 }
 
 pub(super) fn money(locale: &Locale, session: &Session, minor: i64) -> String {
@@ -467,40 +471,15 @@ pub fn BuyFlow(
                 let authenticating = matches!(stage, Stage::Authenticating);
                 let challenge = authenticating.then(|| {
                     let asks = match (total.as_deref(), seller.as_deref()) {
-                        (Some(amount), Some(merchant)) => Msg::BankAsks.fill(lang, &[amount, merchant]),
+                        (Some(amount), Some(merchant)) => {
+                            Msg::BankAsks.fill(lang, &[amount, merchant])
+                        }
                         (Some(amount), None) => Msg::BankAsksAmount.fill(lang, &[amount]),
                         _ => Msg::ErrNeedsAuthentication.text(lang),
                     };
-                    let answer = move |outcome: &'static str| {
-                        move |_| {
-                            dispatch(
-                                ctx,
-                                Event::Authenticated(Authentication {
-                                    outcome: outcome.into(),
-                                    details: (outcome == "authenticated")
-                                        .then(test_challenge_details),
-                                }),
-                            )
-                        }
-                    };
-                    view! {
-                        <section class="challenge" aria-labelledby="buycard-bank-title">
-                            <p class="bank-card">{card_name.clone()}</p>
-                            <h3 id="buycard-bank-title" tabindex="-1" node_ref=bank_title>
-                                {Msg::BankTitle.text(lang)}
-                            </h3>
-                            <p class="bank-asks">{asks}</p>
-                            <p class="bank-note">{Msg::BankTestNote.text(lang)}</p>
-                            <div class="bank-actions">
-                                <button type="button" class="approve" on:click=answer("authenticated")>
-                                    {Msg::BankApprove.text(lang)}
-                                </button>
-                                <button type="button" class="fail" on:click=answer("denied")>
-                                    {Msg::BankFail.text(lang)}
-                                </button>
-                            </div>
-                        </section>
-                    }
+                    let answer =
+                        Callback::new(move |result| dispatch(ctx, Event::Authenticated(result)));
+                    bank_step(lang, card_name.clone(), asks, bank_title, answer)
                 });
                 let armed = move || matches!(ctx.stage.get(), Stage::Confirming { armed: true });
                 // The one primary action names the amount; while paying, it says what it waits
@@ -688,12 +667,49 @@ pub fn BuyFlow(
     }
 }
 
-fn capitalise(word: &str) -> String {
+pub(super) fn capitalise(word: &str) -> String {
     let mut chars = word.chars();
     chars
         .next()
         .map(|first| first.to_uppercase().collect::<String>() + chars.as_str())
         .unwrap_or_default()
+}
+
+/// The bank's 3-D Secure step for one payment: the card it is for, what the bank asks (already
+/// in words), and Approve / Fail, answered through `answer`. `title` gets the focus.
+pub(super) fn bank_step(
+    lang: Lang,
+    card_name: Option<String>,
+    asks: String,
+    title: NodeRef<leptos::html::H3>,
+    answer: Callback<Authentication>,
+) -> impl IntoView {
+    let reply = move |outcome: &'static str| {
+        move |_| {
+            answer.run(Authentication {
+                outcome: outcome.into(),
+                details: (outcome == "authenticated").then(test_challenge_details),
+            })
+        }
+    };
+    view! {
+        <section class="challenge" aria-labelledby="buycard-bank-title">
+            <p class="bank-card">{card_name}</p>
+            <h3 id="buycard-bank-title" tabindex="-1" node_ref=title>
+                {Msg::BankTitle.text(lang)}
+            </h3>
+            <p class="bank-asks">{asks}</p>
+            <p class="bank-note">{Msg::BankTestNote.text(lang)}</p>
+            <div class="bank-actions">
+                <button type="button" class="approve" on:click=reply("authenticated")>
+                    {Msg::BankApprove.text(lang)}
+                </button>
+                <button type="button" class="fail" on:click=reply("denied")>
+                    {Msg::BankFail.text(lang)}
+                </button>
+            </div>
+        </section>
+    }
 }
 
 /// What the reference PSP's test challenge returns when the buyer approves.

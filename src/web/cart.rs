@@ -6,14 +6,17 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlElement;
 
+use super::cart_pay::{self, Pay};
 use super::cart_store;
 use super::element::attributes;
 use super::intl::format_money;
 use super::source;
 use super::track::{self, Timeout};
 use crate::core::cart::{Cart, Estimate, Group, LineKey, LineNotice, UNDO_WINDOW_MS, UndoTicket};
+use crate::core::cart_checkout::Stage;
 use crate::core::i18n::{Lang, Locale, Msg};
 use crate::core::money::Money;
+use crate::core::url::endpoint_base;
 
 /// Whether `cart` (the attribute) lets a card offer "Add to cart": `off` never, any other value
 /// always, absent when the page has a cart.
@@ -183,7 +186,9 @@ attributes! {
 pub fn BuyCart(attrs: CartAttrs, host: HtmlElement, page_lang: Vec<String>) -> impl IntoView {
     track::view_alive(true);
     on_cleanup(|| track::view_alive(false));
-    _ = host.set_attribute("data-state", "ready");
+    // The host's data-state follows the checkout ("ready" while it shows the lines).
+    let pay = Pay::new(host.clone());
+    Effect::new(move |_| _ = host.set_attribute("data-state", pay.stage().as_str()));
     cart_store::mark_present();
     Effect::new(move |_| cart_store::set_wallet(attrs.wallet.get().as_deref()));
 
@@ -198,6 +203,29 @@ pub fn BuyCart(attrs: CartAttrs, host: HtmlElement, page_lang: Vec<String>) -> i
     let badge = NodeRef::<leptos::html::Button>::new();
     let dialog = NodeRef::<leptos::html::Dialog>::new();
     let heading = NodeRef::<leptos::html::H2>::new();
+    let bank_title = NodeRef::<leptos::html::H3>::new();
+    // The whole cart is paid with the host's wallet (a signed-in buyer's saved details).
+    let wallet = Memo::new(move |_| {
+        attrs
+            .wallet
+            .get()
+            .and_then(|w| endpoint_base(&w).map(str::to_owned))
+    });
+    let checking_out = Memo::new(move |_| pay.stage() != Stage::Idle);
+    // What the checkout shows: focus goes to its heading (the bank's, for its step) on each
+    // change while the panel is open.
+    let screen = Memo::new(move |_| (pay.stage().as_str(), cart_pay::authenticating(pay)));
+    Effect::new(move |previous: Option<(&'static str, bool)>| {
+        let now = screen.get();
+        if previous.is_some_and(|p| p != now) && open.get_untracked() {
+            if now.1 {
+                focus(bank_title.get_untracked());
+            } else {
+                focus(heading.get_untracked());
+            }
+        }
+        now
+    });
 
     // The dialog follows `open`: focus to its heading when it opens, back to the badge when it
     // closes. Opening checks the lines against the feeds (sold out, new prices).
@@ -225,14 +253,31 @@ pub fn BuyCart(attrs: CartAttrs, host: HtmlElement, page_lang: Vec<String>) -> i
         now
     });
 
-    let on_key = move |event: web_sys::KeyboardEvent| {
-        if event.key() == "Escape" {
-            event.prevent_default();
+    // Closing ends a checkout, but not while a payment's outcome is unknown: then it is refused.
+    let close_panel = move || {
+        if pay.close() {
             open.set(false);
         }
     };
-    // The browser closed it (Escape, the back gesture): the panel follows.
-    let on_close = move |_| open.set(false);
+    let on_key = move |event: web_sys::KeyboardEvent| {
+        if event.key() == "Escape" {
+            event.prevent_default();
+            close_panel();
+        }
+    };
+    let on_cancel = move |event: web_sys::Event| {
+        event.prevent_default();
+        close_panel();
+    };
+    // The browser closed it anyway (the back gesture): the panel follows, unless a payment is
+    // in doubt, when it opens again.
+    let on_close = move |_| {
+        if pay.close() {
+            open.set(false);
+        } else if let Some(dialog) = dialog.get_untracked() {
+            _ = dialog.show_modal();
+        }
+    };
     // A tap on the backdrop (outside the panel's box) closes it.
     let on_click = move |event: web_sys::MouseEvent| {
         let Some(dialog) = dialog.get_untracked() else {
@@ -247,7 +292,7 @@ pub fn BuyCart(attrs: CartAttrs, host: HtmlElement, page_lang: Vec<String>) -> i
             let inside =
                 x >= rect.left() && x <= rect.right() && y >= rect.top() && y <= rect.bottom();
             if !inside {
-                open.set(false);
+                close_panel();
             }
         }
     };
@@ -277,8 +322,43 @@ pub fn BuyCart(attrs: CartAttrs, host: HtmlElement, page_lang: Vec<String>) -> i
             .and_then(|n| n.message())
             .map(|msg| view! { <p class="notice" role="status">{msg.text(lang)}</p> })
     };
+    // Check out pays every shop with the wallet's saved details; without a wallet it says why.
+    let check_out = move |lang: Lang| {
+        match wallet.get() {
+        Some(wallet) => view! {
+            <div class="actions">
+                <button
+                    type="button"
+                    class="checkout primary"
+                    on:click=move |_| pay.start(&cart.get_untracked(), wallet.clone())
+                >
+                    {Msg::CheckOut.text(lang)}
+                </button>
+            </div>
+        }
+        .into_any(),
+        None => view! {
+            <p class="pay-note" id="buycard-checkout-why">{Msg::CartNeedsSavedDetails.text(lang)}</p>
+            <div class="actions">
+                <button
+                    type="button"
+                    class="checkout primary"
+                    aria-disabled="true"
+                    aria-describedby="buycard-checkout-why"
+                >
+                    {Msg::CheckOut.text(lang)}
+                </button>
+            </div>
+        }
+        .into_any(),
+    }
+    };
+    let checkout_view = move || cart_pay::body(pay, locale.get(), bank_title);
     let body = move || {
         let lang = lang.get();
+        if checking_out.get() {
+            return checkout_view.into_any();
+        }
         if empty.get() {
             return view! { <p class="cart-empty">{Msg::CartEmpty.text(lang)}</p> }.into_any();
         }
@@ -287,12 +367,7 @@ pub fn BuyCart(attrs: CartAttrs, host: HtmlElement, page_lang: Vec<String>) -> i
                 <ShopGroup endpoint locale removed stepped />
             </For>
             <p class="estimates-note">{Msg::EstimatesUntilCheckout.text(lang)}</p>
-            <div class="actions">
-                // Checkout of the whole cart comes with the confirmation sheet (CartCheckout).
-                <button type="button" class="checkout primary" aria-disabled="true">
-                    {Msg::CheckOut.text(lang)}
-                </button>
-            </div>
+            {check_out(lang)}
         }
         .into_any()
     };
@@ -328,18 +403,20 @@ pub fn BuyCart(attrs: CartAttrs, host: HtmlElement, page_lang: Vec<String>) -> i
                 node_ref=dialog
                 aria-labelledby="buycard-cart-title"
                 on:keydown=on_key
+                on:cancel=on_cancel
                 on:close=on_close
                 on:click=on_click
             >
                 <div class="panel-head">
                     <h2 id="buycard-cart-title" class="sheet-title" tabindex="-1" node_ref=heading>
-                        {move || Msg::YourCart.text(lang.get())}
+                        {move || cart_pay::title(pay, lang.get())}
                     </h2>
                     <button
                         type="button"
                         class="close"
                         aria-label=move || Msg::Close.text(lang.get())
-                        on:click=move |_| open.set(false)
+                        aria-disabled=move || (!pay.can_close()).to_string()
+                        on:click=move |_| close_panel()
                     >
                         <span aria-hidden="true">"×"</span>
                     </button>
@@ -347,6 +424,9 @@ pub fn BuyCart(attrs: CartAttrs, host: HtmlElement, page_lang: Vec<String>) -> i
                 {notice_view}
                 {move || open.get().then(body)}
                 <p class="sr-only" role="status" aria-live="polite">{said}</p>
+                <p class="sr-only" role="status" aria-live="polite">
+                    {move || cart_pay::status(pay, lang.get())}
+                </p>
             </dialog>
         </div>
     }

@@ -10,7 +10,7 @@ use web_sys::RequestCredentials;
 use super::track::Deadline;
 use crate::core::checkout::answer::{self, Answer};
 use crate::core::checkout::request::{self as body, Allowance};
-use crate::core::checkout::{API_VERSION, Session};
+use crate::core::checkout::{API_VERSION, Contact, Delivery, Purchase, Session};
 use crate::core::checkout_error::CheckoutError;
 use crate::core::flow::{Outcome, Request, Visitor};
 use crate::core::url::encode_segment;
@@ -102,6 +102,23 @@ fn session_url(backend: &Backend, id: &str, action: &str) -> String {
 
 async fn post(url: String, key: &str, body: String, wallet: bool) -> Result<Answer, CheckoutError> {
     call(Method::POST, &url, Some(key), Some(body), wallet).await
+}
+
+/// Opens a checkout session for several items of one shop (a cart's lines there): the flow's
+/// `create`, widened, with the same key on every resend.
+pub async fn open(
+    backend: &Backend,
+    key: &str,
+    items: &[Purchase],
+    contact: Option<&Contact>,
+    delivery: Option<&Delivery>,
+) -> Outcome {
+    let body = body::create_items(items, contact, delivery);
+    let url = format!("{}/checkout_sessions", backend.endpoint);
+    match post(url, key, body, false).await {
+        Ok(answer) => session(answer::read_session(&answer)),
+        Err(error) => Outcome::Failed(error),
+    }
 }
 
 /// Runs one request to its outcome.

@@ -4,6 +4,7 @@ mod buy;
 mod card;
 mod carousel;
 mod cart;
+mod cart_pay;
 pub mod cart_store;
 pub mod checkout;
 mod details;

@@ -1,0 +1,590 @@
+//! The cart's checkout sheet: runs `core::cart_checkout` inside `<buy-cart>`'s dialog. Like
+//! `web::buy` for one product, it only renders the state machine and runs its effects (requests
+//! through `web::checkout`, tracked timers, host events, removing placed lines from the cart,
+//! the progress kept for a reload); every decision is `CartCheckout`'s.
+
+use leptos::prelude::*;
+use web_sys::HtmlElement;
+
+use super::buy::{BrowserEntropy, bank_step, capitalise, emit_on, summary};
+use super::cart_store;
+use super::checkout::{Backend, open, run};
+use super::intl::format_money;
+use super::track::Timeout;
+use crate::core::cart::Cart;
+use crate::core::cart_checkout::{
+    CartCheckout, Effect, Event, Request, ShopResult, ShopState, Stage,
+};
+use crate::core::checkout::Session;
+use crate::core::checkout_error::CheckoutError;
+use crate::core::flow::{self, Outcome};
+use crate::core::i18n::{Lang, Locale, Msg, pay_label};
+use crate::core::money::Money;
+use crate::core::url::endpoint_base;
+
+/// Where the progress of a cart's payment is kept for a reload of the tab (picking it up again
+/// after a reload is not wired yet).
+pub const PROGRESS_KEY: &str = "buycard:cart-checkout";
+
+/// One shop as the sheet draws it.
+#[derive(Debug, Clone, PartialEq)]
+struct ShopView {
+    name: String,
+    state: ShopState,
+    session: Option<Session>,
+    authenticating: bool,
+}
+
+/// Everything the sheet shows: it is drawn again only when this changes, so a request that
+/// changes nothing visible does not take focus from the control the buyer is in.
+#[derive(Debug, Clone, PartialEq)]
+struct Sheet {
+    /// The stage, with Review's `armed` left out (arming only enables Pay).
+    stage: Stage,
+    shops: Vec<ShopView>,
+    to_pay: Vec<Money>,
+    ready: usize,
+    /// "Visa •••• 4242", from the wallet's answer.
+    card: Option<String>,
+    can_retry: bool,
+    heading: Msg,
+}
+
+impl Sheet {
+    fn of(checkout: &CartCheckout) -> Self {
+        let stage = match checkout.stage() {
+            Stage::Review { .. } => Stage::Review { armed: false },
+            stage => stage.clone(),
+        };
+        let shops = checkout
+            .shops()
+            .iter()
+            .map(|shop| ShopView {
+                name: shop.seller().unwrap_or(shop.endpoint()).to_owned(),
+                state: shop.state().clone(),
+                session: shop.session().cloned(),
+                authenticating: *shop.state() == ShopState::Paying
+                    && *shop.flow_stage() == flow::Stage::Authenticating,
+            })
+            .collect();
+        let card = checkout
+            .shops()
+            .iter()
+            .find_map(|shop| shop.saved_buyer())
+            .map(|saved| {
+                format!(
+                    "{} •••• {}",
+                    capitalise(&saved.card.brand),
+                    saved.card.last4
+                )
+            });
+        Sheet {
+            stage,
+            shops,
+            to_pay: checkout.to_pay(),
+            ready: checkout.ready_shops(),
+            card,
+            can_retry: checkout.can_retry(),
+            heading: checkout.heading(),
+        }
+    }
+
+    fn idle() -> Self {
+        Sheet {
+            stage: Stage::Idle,
+            shops: Vec::new(),
+            to_pay: Vec::new(),
+            ready: 0,
+            card: None,
+            can_retry: false,
+            heading: Msg::YourCart,
+        }
+    }
+
+    fn authenticating(&self) -> bool {
+        self.shops.iter().any(|s| s.authenticating)
+    }
+}
+
+/// The checkout's state and what runs it; `Copy`, so tasks and timers can hold it. It belongs
+/// to `<buy-cart>`'s owner and goes away with it.
+#[derive(Clone, Copy)]
+pub(super) struct Pay {
+    checkout: StoredValue<Option<CartCheckout>, LocalStorage>,
+    sheet: RwSignal<Sheet>,
+    armed: RwSignal<bool>,
+    can_close: RwSignal<bool>,
+    /// Bumped by each new checkout: answers and timers of an earlier one are dropped.
+    generation: StoredValue<u32>,
+    timers: StoredValue<Vec<Timeout>, LocalStorage>,
+    wallet: StoredValue<Option<String>>,
+    host: StoredValue<HtmlElement, LocalStorage>,
+}
+
+impl Pay {
+    pub(super) fn new(host: HtmlElement) -> Self {
+        Pay {
+            checkout: StoredValue::new_local(None),
+            sheet: RwSignal::new(Sheet::idle()),
+            armed: RwSignal::new(false),
+            can_close: RwSignal::new(true),
+            generation: StoredValue::new(0),
+            timers: StoredValue::new_local(Vec::new()),
+            wallet: StoredValue::new(None),
+            host: StoredValue::new_local(host),
+        }
+    }
+
+    /// The stage shown (`Idle`: the cart's lines).
+    pub(super) fn stage(self) -> Stage {
+        self.sheet.with(|s| s.stage.clone())
+    }
+
+    /// Whether the panel may be closed now (not while a payment is in doubt).
+    pub(super) fn can_close(self) -> bool {
+        self.can_close.get()
+    }
+
+    /// Whether a checkout is under way (the panel shows it instead of the lines).
+    pub(super) fn active(self) -> bool {
+        self.checkout.with_value(Option::is_some)
+    }
+
+    /// Check out: a checkout of the cart as it is now, paid with the host's wallet at `wallet`.
+    pub(super) fn start(self, cart: &Cart, wallet: String) {
+        if self.active() {
+            return;
+        }
+        let checkout = CartCheckout::new(cart, true);
+        if checkout.is_empty() {
+            return;
+        }
+        self.begin(checkout, Some(wallet));
+        dispatch(self, Event::CheckOut);
+    }
+
+    fn begin(self, checkout: CartCheckout, wallet: Option<String>) {
+        self.generation.update_value(|g| *g = g.wrapping_add(1));
+        self.wallet.set_value(wallet);
+        self.checkout.set_value(Some(checkout));
+    }
+
+    /// Closes the sheet if the checkout allows it (back to the cart's lines); `false` if not.
+    pub(super) fn close(self) -> bool {
+        if !self.active() {
+            return true;
+        }
+        if !self.can_close.get_untracked() {
+            return false;
+        }
+        dispatch(self, Event::Close);
+        !self.active()
+    }
+}
+
+fn session_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.session_storage().ok().flatten()
+}
+
+fn set_if_changed<T: PartialEq + Send + Sync + 'static>(signal: RwSignal<T>, value: T) {
+    if signal.with_untracked(|now| *now != value) {
+        signal.set(value);
+    }
+}
+
+/// Redraws what changed; a closed checkout is dropped with its timers.
+fn refresh(pay: Pay) {
+    let closed = pay
+        .checkout
+        .with_value(|c| c.as_ref().is_none_or(|c| *c.stage() == Stage::Closed));
+    if closed {
+        pay.checkout.set_value(None);
+        pay.timers.set_value(Vec::new());
+        pay.generation.update_value(|g| *g = g.wrapping_add(1));
+        set_if_changed(pay.sheet, Sheet::idle());
+        set_if_changed(pay.armed, false);
+        set_if_changed(pay.can_close, true);
+        return;
+    }
+    pay.checkout.with_value(|checkout| {
+        if let Some(checkout) = checkout {
+            set_if_changed(pay.sheet, Sheet::of(checkout));
+            set_if_changed(
+                pay.armed,
+                *checkout.stage() == Stage::Review { armed: true },
+            );
+            set_if_changed(pay.can_close, checkout.can_close());
+        }
+    });
+}
+
+pub(super) fn dispatch(pay: Pay, event: Event) {
+    let Some(Some(effects)) = pay.checkout.try_update_value(|checkout| {
+        checkout
+            .as_mut()
+            .map(|c| c.handle(event, &mut BrowserEntropy))
+    }) else {
+        return; // No checkout, or the cart element went away.
+    };
+    refresh(pay);
+    run_effects(pay, effects);
+}
+
+fn run_effects(pay: Pay, effects: Vec<Effect>) {
+    let generation = pay.generation.get_value();
+    for effect in effects {
+        match effect {
+            Effect::Send { shop, request } => {
+                let endpoint = pay.checkout.with_value(|c| {
+                    c.as_ref()
+                        .and_then(|c| c.shops().get(shop))
+                        .map(|s| s.endpoint().to_owned())
+                });
+                let Some(endpoint) = endpoint else { continue };
+                let wallet = pay.wallet.get_value();
+                leptos::task::spawn_local(async move {
+                    let outcome = send(endpoint, wallet, *request).await;
+                    // An answer for a checkout that was closed meanwhile is dropped.
+                    if pay.generation.try_get_value() == Some(generation) {
+                        dispatch(pay, Event::Done { shop, outcome });
+                    }
+                });
+            }
+            Effect::StartTimer(timer, ms) => {
+                let fire = move || {
+                    if pay.generation.try_get_value() == Some(generation) {
+                        dispatch(pay, Event::Timer(timer));
+                    }
+                };
+                if let Some(timeout) = Timeout::new(i32::try_from(ms).unwrap_or(i32::MAX), fire) {
+                    pay.timers.update_value(|timers| timers.push(timeout));
+                }
+            }
+            Effect::Emit { event, .. } => pay.host.with_value(|host| emit_on(host, event)),
+            // The sheet shows the bank's step while the shop being paid authenticates.
+            Effect::Challenge { .. } => {}
+            Effect::RemoveLines { lines, .. } => cart_store::remove(&lines),
+            Effect::Save(progress) => {
+                if let Some(storage) = session_storage() {
+                    _ = match progress {
+                        Some(progress) => storage.set_item(PROGRESS_KEY, &progress.to_json()),
+                        None => storage.remove_item(PROGRESS_KEY),
+                    };
+                }
+            }
+        }
+    }
+}
+
+/// Runs one shop's request: `Open` is its session for all its items, the rest as the card's.
+async fn send(endpoint: String, wallet: Option<String>, request: Request) -> Outcome {
+    let Some(endpoint) = endpoint_base(&endpoint).map(str::to_owned) else {
+        return Outcome::Failed(CheckoutError::Unauthorized);
+    };
+    let backend = Backend { endpoint, wallet };
+    match request {
+        Request::Open {
+            key,
+            items,
+            contact,
+            delivery,
+        } => open(&backend, &key, &items, contact.as_ref(), delivery.as_ref()).await,
+        Request::Flow(request) => run(&backend, &request).await,
+    }
+}
+
+/// Amounts in several currencies are listed, never added.
+fn amounts(locale: &Locale, sums: &[Money]) -> String {
+    sums.iter()
+        .map(|m| format_money(locale.tag(), *m))
+        .collect::<Vec<_>>()
+        .join(" + ")
+}
+
+/// The sheet's heading for what it shows.
+pub(super) fn title(pay: Pay, lang: Lang) -> String {
+    pay.sheet
+        .with(|sheet| match &sheet.stage {
+            Stage::Idle | Stage::Closed => Msg::YourCart,
+            Stage::Report => sheet.heading,
+            Stage::Failed(_) => Msg::OrdersNotPlaced,
+            Stage::Details => Msg::YourDetails,
+            Stage::Opening | Stage::Review { .. } | Stage::Paying => Msg::ConfirmOrdersTitle,
+        })
+        .text(lang)
+}
+
+/// What the live region says of the checkout.
+pub(super) fn status(pay: Pay, lang: Lang) -> String {
+    pay.sheet.with(|sheet| {
+        let paying = sheet.shops.iter().find(|s| s.state == ShopState::Paying);
+        match (&sheet.stage, paying) {
+            (Stage::Opening, _) => Msg::OpeningCheckout.text(lang),
+            (Stage::Paying, Some(shop)) if shop.authenticating => {
+                Msg::ErrNeedsAuthentication.text(lang)
+            }
+            (Stage::Paying, Some(shop)) => Msg::PayingShop.fill(lang, &[&shop.name]),
+            (Stage::Report, _) => sheet.heading.text(lang),
+            (Stage::Failed(error), _) => error.text(lang),
+            _ => String::new(),
+        }
+    })
+}
+
+/// Whether the bank's step is showing (its own heading takes the focus).
+pub(super) fn authenticating(pay: Pay) -> bool {
+    pay.sheet.with(Sheet::authenticating)
+}
+
+/// The checkout's body inside the panel, below its heading.
+pub(super) fn body(pay: Pay, locale: Locale, bank_title: NodeRef<leptos::html::H3>) -> AnyView {
+    let lang = locale.lang;
+    let sheet = pay.sheet.get();
+    let close = move || {
+        view! {
+            <button type="button" class="done" on:click=move |_| _ = pay.close()>
+                {Msg::Close.text(lang)}
+            </button>
+        }
+    };
+    let retry = sheet.can_retry.then(|| {
+        view! {
+            <button type="button" class="retry primary" on:click=move |_| dispatch(pay, Event::Retry)>
+                {Msg::Retry.text(lang)}
+            </button>
+        }
+    });
+    match sheet.stage.clone() {
+        Stage::Idle | Stage::Closed => ().into_any(),
+        Stage::Opening => {
+            let shops = sheet
+                .shops
+                .iter()
+                .map(|shop| {
+                    view! {
+                        <li class="pay-shop opening" aria-busy="true">
+                            <span class="spinner" aria-hidden="true"></span>
+                            <span>{shop.name.clone()}</span>
+                        </li>
+                    }
+                })
+                .collect_view();
+            view! {
+                <p class="pay-note">{Msg::OpeningCheckout.text(lang)}</p>
+                <ul class="pay-shops">{shops}</ul>
+            }
+            .into_any()
+        }
+        Stage::Details => view! {
+            // The new buyer's details for a whole cart are not asked here yet.
+            <p class="problem" role="alert">{Msg::CartNeedsSavedDetails.text(lang)}</p>
+            <div class="actions">{close()}</div>
+        }
+        .into_any(),
+        Stage::Review { .. } => review(pay, &sheet, &locale, retry),
+        Stage::Paying => {
+            let bank = sheet.shops.iter().find(|s| s.authenticating).map(|shop| {
+                let asks = shop
+                    .session
+                    .as_ref()
+                    .and_then(|s| s.total().map(|t| super::buy::money(&locale, s, t)))
+                    .map_or_else(
+                        || Msg::ErrNeedsAuthentication.text(lang),
+                        |amount| Msg::BankAsks.fill(lang, &[&amount, &shop.name]),
+                    );
+                let answer =
+                    Callback::new(move |result| dispatch(pay, Event::Authenticated(result)));
+                bank_step(lang, sheet.card.clone(), asks, bank_title, answer)
+            });
+            view! {
+                {progress(&sheet, lang)}
+                {bank}
+            }
+            .into_any()
+        }
+        Stage::Report => {
+            let unplaced = sheet.shops.iter().any(|s| {
+                matches!(
+                    s.state,
+                    ShopState::Failed(_) | ShopState::Unavailable(_) | ShopState::NotAttempted
+                )
+            });
+            let note = unplaced.then(|| {
+                view! {
+                    <p class="pay-note">{Msg::NothingChargedForThese.text(lang)}</p>
+                    <p class="pay-note">{Msg::LeftInCart.text(lang)}</p>
+                }
+            });
+            view! {
+                {progress(&sheet, lang)}
+                {note}
+                <div class="actions">{retry} {close()}</div>
+            }
+            .into_any()
+        }
+        Stage::Failed(error) => view! {
+            <p class="problem" role="alert">{error.text(lang)}</p>
+            <div class="actions">{retry} {close()}</div>
+        }
+        .into_any(),
+    }
+}
+
+/// Each shop's outcome so far: paying, placed (with the order's number), not placed (why).
+fn progress(sheet: &Sheet, lang: Lang) -> impl IntoView + use<> {
+    let rows = sheet
+        .shops
+        .iter()
+        .zip(sheet.shops.iter().map(|s| result(&s.state)))
+        .filter(|(_, result)| *result != Some(ShopResult::Removed))
+        .map(|(shop, result)| {
+            let name = shop.name.as_str();
+            let (class, words, number) = match result {
+                _ if shop.state == ShopState::Paying => {
+                    ("paying", Msg::PayingShop.fill(lang, &[name]), None)
+                }
+                Some(ShopResult::Placed(order)) => (
+                    "placed",
+                    Msg::PlacedWith.fill(lang, &[name]),
+                    order
+                        .number
+                        .as_deref()
+                        .map(str::trim)
+                        .filter(|n| !n.is_empty())
+                        .map(|n| Msg::OrderNumber.fill(lang, &[n])),
+                ),
+                Some(ShopResult::NotPlaced(error)) => (
+                    "not-placed",
+                    Msg::NotPlacedWith.fill(lang, &[name, &error.text(lang)]),
+                    None,
+                ),
+                _ => (
+                    "not-attempted",
+                    Msg::NotAttemptedWith.fill(lang, &[name]),
+                    None,
+                ),
+            };
+            let busy = (class == "paying").then_some("true");
+            view! {
+                <li class=format!("pay-shop {class}") aria-busy=busy>
+                    <p class="pay-result">{words}</p>
+                    {number.map(|n| view! { <p class="order-number">{n}</p> })}
+                </li>
+            }
+        })
+        .collect_view();
+    view! { <ul class="pay-shops">{rows}</ul> }
+}
+
+/// How a shop stands for the progress list (`None`: not settled yet).
+fn result(state: &ShopState) -> Option<ShopResult> {
+    match state {
+        ShopState::Placed(order) => Some(ShopResult::Placed(order.clone())),
+        ShopState::Failed(error) | ShopState::Unavailable(error) => {
+            Some(ShopResult::NotPlaced(error.clone()))
+        }
+        ShopState::Removed => Some(ShopResult::Removed),
+        ShopState::NotAttempted => Some(ShopResult::NotAttempted),
+        ShopState::Opening | ShopState::NeedsDetails | ShopState::Ready | ShopState::Paying => None,
+    }
+}
+
+/// The confirmation: per shop the merchant's lines and totals, the shops that cannot take their
+/// items (with why, and Remove from cart), the grand total, the card, and one Pay.
+fn review(
+    pay: Pay,
+    sheet: &Sheet,
+    locale: &Locale,
+    retry: Option<impl IntoView + 'static>,
+) -> AnyView {
+    let lang = locale.lang;
+    let shops = sheet
+        .shops
+        .iter()
+        .enumerate()
+        .filter_map(|(index, shop)| match (&shop.state, &shop.session) {
+            (ShopState::Ready, Some(session)) => Some(
+                view! {
+                    <section class="pay-group" aria-label=shop.name.clone()>
+                        <h3 class="shop">{shop.name.clone()}</h3>
+                        {summary(locale, session, None)}
+                    </section>
+                }
+                .into_any(),
+            ),
+            (ShopState::Unavailable(error), _) => {
+                let why = Msg::CannotOpenWith.fill(lang, &[&shop.name, &error.text(lang)]);
+                Some(
+                    view! {
+                        <section class="pay-group unavailable" aria-label=shop.name.clone()>
+                            <p class="problem">{why}</p>
+                            <button
+                                type="button"
+                                class="remove"
+                                on:click=move |_| dispatch(pay, Event::Remove(index))
+                            >
+                                {Msg::RemoveFromCart.text(lang)}
+                                <span class="sr-only">" " {shop.name.clone()}</span>
+                            </button>
+                        </section>
+                    }
+                    .into_any(),
+                )
+            }
+            _ => None,
+        })
+        .collect_view();
+    let total = amounts(locale, &sheet.to_pay);
+    let payable = sheet.ready > 0 && !sheet.to_pay.is_empty();
+    let grand = if payable {
+        view! {
+            <p class="grand-total">
+                <span>{Msg::TotalForShops(sheet.ready).text(lang)}</span>
+                <span class="amount">{total.clone()}</span>
+            </p>
+        }
+        .into_any()
+    } else {
+        view! { <p class="pay-note">{Msg::NothingToPay.text(lang)}</p> }.into_any()
+    };
+    let card = sheet.card.clone().filter(|_| payable).map(|card| {
+        view! {
+            <dl class="payer">
+                <div>
+                    <dt>{Msg::PayWith.text(lang)}</dt>
+                    <dd class="card-name">{card}</dd>
+                </div>
+            </dl>
+        }
+    });
+    let pay_button = payable.then(|| {
+        let armed = pay.armed;
+        view! {
+            <button
+                type="button"
+                class="confirm primary"
+                aria-disabled=move || (!armed.get()).to_string()
+                on:click=move |_| {
+                    if armed.get_untracked() {
+                        dispatch(pay, Event::Pay(None));
+                    }
+                }
+            >
+                {pay_label(lang, Some(&total))}
+            </button>
+        }
+    });
+    view! {
+        {shops}
+        {grand}
+        {card}
+        <div class="actions">
+            {pay_button}
+            {retry}
+            <button type="button" class="cancel" on:click=move |_| dispatch(pay, Event::Cancel)>
+                {Msg::Cancel.text(lang)}
+            </button>
+        </div>
+    }
+    .into_any()
+}
