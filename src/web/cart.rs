@@ -381,9 +381,12 @@ pub fn BuyCart(attrs: CartAttrs, host: HtmlElement, page_lang: Vec<String>) -> i
                 node_ref=badge
                 aria-haspopup="dialog"
                 aria-expanded=move || open.get().to_string()
-                aria-label=move || Msg::CartItems(count.get() as usize).text(lang.get())
                 on:click=move |_| open.set(true)
             >
+                // The name is text, not aria-label: the visible count is part of what is said.
+                <span class="sr-only badge-name">
+                    {move || Msg::CartItems(count.get() as usize).text(lang.get())}
+                </span>
                 <svg class="cart-icon" viewBox="0 0 24 24" width="22" height="22" aria-hidden="true">
                     <path
                         d="M3 4h2l2.4 10.2a1.5 1.5 0 0 0 1.5 1.1h8.4a1.5 1.5 0 0 0 1.4-1l2-6.3H6.3"

@@ -31,7 +31,7 @@ use super::feed;
 use super::track::Deadline;
 use crate::core::card::CardModel;
 use crate::core::cart::{
-    Added, Cart, CartError, Estimate, Fresh, LineKey, LineNotice, LoadNotice, UndoTicket,
+    Added, Cart, CartError, Estimate, Fresh, LineKey, LineNotice, LoadNotice, Loaded, UndoTicket,
 };
 use crate::core::url::endpoint_base;
 
@@ -98,7 +98,7 @@ impl Store {
             latest_op: Cell::new(0),
             epoch: Cell::new(0),
         };
-        let loaded = Cart::from_json(&read_storage().unwrap_or_default());
+        let loaded = loaded_from(read_storage());
         store.may_save.set(loaded.may_save());
         store.cart.set(loaded.cart);
         store.notice.set(loaded.notice);
@@ -631,9 +631,20 @@ pub fn install() {
     on_storage.forget();
 }
 
+/// What `localStorage` holds, read: nothing stored yet is an empty cart, not an unreadable one.
+fn loaded_from(text: Option<String>) -> Loaded {
+    match text {
+        None => Loaded {
+            cart: Cart::new(),
+            notice: None,
+        },
+        Some(text) => Cart::from_json(&text),
+    }
+}
+
 /// Reads the visitor's cart from `text` (what `localStorage` holds), without writing it back.
 fn load_from(text: Option<String>) {
-    let loaded = Cart::from_json(&text.unwrap_or_default());
+    let loaded = loaded_from(text);
     with(|s| {
         s.may_save.set(loaded.may_save());
         s.notice.set(loaded.notice);

@@ -93,12 +93,17 @@ test("a visitor adds from two shops, reloads, and finds the cart by shop", async
   await ready(page, PRINT);
   assert.match(await page.locator(PRINT).locator(".in-cart").textContent(), /In your cart \(1\)/);
   assert.equal(
-    await page.locator("buy-cart").locator("button.cart-badge").getAttribute("aria-label"),
+    (await page.locator("buy-cart").locator("button.cart-badge .badge-name").textContent()).trim(),
     "Cart (2 items)",
   );
   await openPanel(page);
   const shops = await panel(page);
   assert.equal(shops.length, 2, JSON.stringify(shops));
+  assert.equal(
+    await page.locator("buy-cart").locator("dialog[open] .notice").count(),
+    0,
+    "a cart that was never stored is empty, not unreadable",
+  );
   assert.deepEqual(shops.map((s) => s.lines.length), [1, 1]);
   for (const shop of shops) assert.ok(shop.subtotal, `${shop.shop} shows an estimated subtotal`);
   for (const width of [320, 375, 414, 1280]) {
@@ -180,11 +185,49 @@ test("in French", async () => {
   });
   await addToCart(page, PRINT);
   assert.match(await page.locator(PRINT).locator(".toast").textContent(), /panier/i);
-  const badge = await page.locator("buy-cart").locator("button.cart-badge").getAttribute("aria-label");
+  const badge = await page.locator("buy-cart").locator("button.cart-badge .badge-name").textContent();
   assert.match(badge, /Panier/);
   await openPanel(page);
   assert.deepEqual(await overflow(page), []);
   await page.screenshot({ path: artifact("cart-panel-320-fr.png") });
   assert.deepEqual(await axeViolations(page, "buy-cart"), []);
+  await page.context().close();
+});
+
+test("a saved buyer checks out two shops in one confirmation: two orders, one per shop", async () => {
+  const page = await newPage(browser, { viewport: { width: 375, height: 820 } });
+  await page.goto(BASE + "/");
+  await resetDemo(page);
+  assert.equal(await signIn(page, "ada"), 200);
+  await page.reload();
+  await addToCart(page, PRINT);
+  await addToCart(page, LP);
+  await openPanel(page);
+  const cart = page.locator("buy-cart");
+  await cart.locator("button.checkout").click();
+  await page.waitForFunction(() => ["confirming", "details", "error", "result"].includes(document.querySelector("buy-cart").dataset.state));
+  const state = await page.evaluate(() => document.querySelector("buy-cart").dataset.state);
+  const said = await page.evaluate(() => document.querySelector("buy-cart").shadowRoot.querySelector("dialog[open]")?.innerText);
+  assert.equal(state, "confirming", said);
+  await page.waitForFunction(
+    () => document.querySelector("buy-cart").shadowRoot.querySelector("button.confirm")?.getAttribute("aria-disabled") === "false",
+  );
+  const groups = await cart.locator(".pay-group").count();
+  assert.equal(groups, 2, "one part per shop, in one sheet");
+  assert.match(await cart.locator("button.confirm").textContent(), /Pay \$/);
+  assert.deepEqual(await overflow(page), []);
+  await page.screenshot({ path: artifact("cart-review-375.png") });
+  assert.deepEqual(await axeViolations(page, "buy-cart"), []);
+  await cart.locator("button.confirm").click();
+  await page.waitForFunction(() => document.querySelector("buy-cart").dataset.state === "result", null, { timeout: 20000 });
+  const results = await cart.locator(".pay-result").allTextContents();
+  assert.equal(results.length, 2, JSON.stringify(results));
+  for (const line of results) assert.match(line, /Placed with/);
+  await page.screenshot({ path: artifact("cart-report-375.png") });
+  // Both orders exist at their shops, and the paid lines left the cart.
+  const account = await page.evaluate(async () => (await fetch("/wallet/cart")).json());
+  assert.deepEqual(account.lines, []);
+  assert.deepEqual(page.errors, []);
+  await resetDemo(page);
   await page.context().close();
 });
