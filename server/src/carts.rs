@@ -25,7 +25,7 @@ use crate::checkout::{json_response, parse};
 use crate::error::ApiError;
 use crate::idempotency::Ticket;
 use crate::pricing::{self, Offer, Offers};
-use crate::store;
+use crate::store::{self, SessionWrite, StoreError};
 use crate::{AppState, now, rfc3339};
 
 /// How long a cart lives after it was created or last replaced (the RFC: refresh on update).
@@ -49,6 +49,10 @@ struct CartState {
     expires_at: i64,
     /// Canceled carts are kept (their ids answer 404 from then on) but never shown again.
     canceled: bool,
+    /// The stored version this state was read at (not part of the document; `None` before the
+    /// cart is first stored): a write succeeds only if nobody else wrote in between.
+    #[serde(skip)]
+    version: Option<i64>,
 }
 
 /// A rendered cart, and what the create and update rules need to know about it.
@@ -84,8 +88,10 @@ fn chosen(items: &[Item]) -> Result<Vec<(String, u32)>, ApiError> {
 /// The stored cart, unless it does not exist, was canceled or has expired (all 404, as the RFC
 /// says; the message tells which).
 async fn load(app: &AppState, id: &str) -> Result<CartState, ApiError> {
-    let state: Option<CartState> = store::decode(app.store.merchant_carts.get(id).await?)?;
-    let state = state.ok_or_else(|| not_found("Cart not found"))?;
+    let stored = app.store.merchant_carts.get(id).await?;
+    let stored = stored.ok_or_else(|| not_found("Cart not found"))?;
+    let mut state: CartState = serde_json::from_str(&stored.doc).map_err(StoreError::from)?;
+    state.version = Some(stored.version);
     if state.canceled {
         return Err(not_found("This cart was canceled"));
     }
@@ -255,8 +261,20 @@ fn refuse_if_nothing_sellable(priced: &Priced) -> Result<(), ApiError> {
     .param("$.line_items"))
 }
 
-/// Stores the state (with the idempotency record of a POST, in one transaction) and answers
-/// with `cart`.
+/// Another request wrote the cart between this one's read and its write.
+fn cart_changed() -> ApiError {
+    let mut error = ApiError::new(
+        StatusCode::CONFLICT,
+        "invalid_request",
+        "concurrent_update",
+        "The cart changed while this request ran; retry shortly",
+    );
+    error.retry_after = Some(1);
+    error
+}
+
+/// Stores the state (with the idempotency record of a POST, in one transaction) if nobody wrote
+/// the cart since it was read, and answers with `cart`.
 async fn save_and_reply(
     app: &AppState,
     state: &CartState,
@@ -267,10 +285,14 @@ async fn save_and_reply(
     let body = serde_json::to_vec(cart).map_err(|_| ApiError::internal())?;
     let done = ticket.map(|t| t.done(status, &body));
     let doc = store::encode(state)?;
-    app.store
+    let write = app
+        .store
         .merchant_carts
-        .put(&state.id, &doc, done.as_ref(), now())
+        .put(&state.id, state.version, &doc, done.as_ref(), now())
         .await?;
+    if write == SessionWrite::Stale {
+        return Err(cart_changed());
+    }
     Ok(json_response(status, body))
 }
 
@@ -289,6 +311,7 @@ pub async fn create(
         created_at: created,
         expires_at: created + CART_TTL_SECS,
         canceled: false,
+        version: None,
     };
     let priced = render(&app, &state).await?;
     refuse_if_nothing_sellable(&priced)?;

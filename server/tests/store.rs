@@ -62,6 +62,7 @@ contract!(
     wallet_buyers_methods_and_sign_ins,
     gateway_sessions_round_trip,
     merchant_carts_round_trip,
+    merchant_cart_writes_are_optimistic,
     platform_carts_are_optimistic,
 );
 
@@ -481,7 +482,7 @@ async fn a_sqlite_file_keeps_its_data_and_adopts_the_old_migration_count() {
         .expect("query")
         .collect::<Result<_, _>>()
         .expect("rows");
-    assert_eq!(versions, [1, 2, 3, 4]);
+    assert_eq!(versions, [1, 2, 3, 4, 5]);
     std::fs::remove_dir_all(&dir).expect("cleanup");
 }
 
@@ -510,31 +511,98 @@ async fn instances_that_start_together_migrate_once() {
 async fn merchant_carts_round_trip(s: Store) {
     assert_eq!(s.merchant_carts.get("cart_1").await.expect("get"), None);
     assert_eq!(begin(&s, "s", "cart-key", "f", 0).await, IdemBegin::Fresh);
-    s.merchant_carts
-        .put(
-            "cart_1",
-            "{\"n\":1}",
-            Some(&done("cart-key", "{\"id\":\"cart_1\"}")),
-            1,
-        )
-        .await
-        .expect("put");
-    s.merchant_carts
-        .put("cart_1", "{\"n\":2}", None, 2)
-        .await
-        .expect("put");
     assert_eq!(
         s.merchant_carts
-            .get("cart_1")
+            .put(
+                "cart_1",
+                None,
+                "{\"n\":1}",
+                Some(&done("cart-key", "{\"id\":\"cart_1\"}")),
+                1,
+            )
             .await
-            .expect("get")
-            .as_deref(),
-        Some("{\"n\":2}")
+            .expect("put"),
+        SessionWrite::Written(1)
+    );
+    assert_eq!(
+        s.merchant_carts
+            .put("cart_1", Some(1), "{\"n\":2}", None, 2)
+            .await
+            .expect("put"),
+        SessionWrite::Written(2)
+    );
+    let stored = s.merchant_carts.get("cart_1").await.expect("get");
+    assert_eq!(
+        stored.map(|c| (c.doc, c.version)),
+        Some(("{\"n\":2}".to_owned(), 2))
     );
     assert!(matches!(
         begin(&s, "s", "cart-key", "f", 3).await,
         IdemBegin::Replay(_)
     ));
+}
+
+async fn merchant_cart_writes_are_optimistic(s: Store) {
+    let carts = &s.merchant_carts;
+    assert_eq!(
+        carts
+            .put("cart_1", None, "{\"canceled\":false}", None, 0)
+            .await
+            .expect("put"),
+        SessionWrite::Written(1)
+    );
+    // A cancel and a replacement both read version 1; the cancel commits first.
+    assert_eq!(begin(&s, "s", "cancel-key", "f", 1).await, IdemBegin::Fresh);
+    assert_eq!(
+        carts
+            .put(
+                "cart_1",
+                Some(1),
+                "{\"canceled\":true}",
+                Some(&done("cancel-key", "{}")),
+                1
+            )
+            .await
+            .expect("put"),
+        SessionWrite::Written(2)
+    );
+    // The replacement is refused, and so is its idempotency record: it must read again.
+    assert_eq!(begin(&s, "s", "put-key", "f", 2).await, IdemBegin::Fresh);
+    assert_eq!(
+        carts
+            .put(
+                "cart_1",
+                Some(1),
+                "{\"canceled\":false}",
+                Some(&done("put-key", "{}")),
+                2
+            )
+            .await
+            .expect("put"),
+        SessionWrite::Stale
+    );
+    assert_eq!(begin(&s, "s", "put-key", "f", 3).await, IdemBegin::InFlight);
+    // A second first write of the same id loses too.
+    assert_eq!(
+        carts
+            .put("cart_1", None, "{\"canceled\":false}", None, 3)
+            .await
+            .expect("put"),
+        SessionWrite::Stale
+    );
+    let stored = carts.get("cart_1").await.expect("get").expect("cart");
+    assert_eq!(
+        (stored.doc.as_str(), stored.version),
+        ("{\"canceled\":true}", 2)
+    );
+    // Written at the version just read, it goes through.
+    assert_eq!(
+        carts
+            .put("cart_1", Some(2), "{\"canceled\":true,\"n\":3}", None, 4)
+            .await
+            .expect("put"),
+        SessionWrite::Written(3)
+    );
 }
 
 async fn platform_carts_are_optimistic(s: Store) {

@@ -138,14 +138,14 @@ pub const IDEM_LEASE_SECS: i64 = 30;
 /// How long a wallet sign-in lasts.
 pub const SIGN_IN_TTL_SECS: i64 = 30 * 24 * 3600;
 
-/// A session document and the version it was read at.
+/// A document (a session, a cart) and the version it was read at.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Versioned {
     pub doc: String,
     pub version: i64,
 }
 
-/// What a versioned write (a session, a platform cart) did.
+/// What a versioned write (a session, a merchant or platform cart) did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SessionWrite {
     /// Written; the session is now at this version.
@@ -288,18 +288,21 @@ pub trait GatewaySessions: Send + Sync {
     async fn put(&self, id: &str, doc: &str, now: i64) -> Result<(), StoreError>;
 }
 
-/// The reference merchant's ACP carts (`POST /carts`, …).
+/// The reference merchant's ACP carts (`POST /carts`, …), with optimistic concurrency (a
+/// replacement racing a cancel cannot bring the cart back).
 #[async_trait]
 pub trait MerchantCarts: Send + Sync {
-    async fn get(&self, id: &str) -> Result<Option<String>, StoreError>;
-    /// Writes the cart (and the idempotency record) in one transaction.
+    async fn get(&self, id: &str) -> Result<Option<Versioned>, StoreError>;
+    /// Writes the cart (and the idempotency record) in one transaction, only if the stored
+    /// version is still `expected` (`None`: there is no cart yet).
     async fn put(
         &self,
         id: &str,
+        expected: Option<i64>,
         doc: &str,
         idem: Option<&IdemDone>,
         now: i64,
-    ) -> Result<(), StoreError>;
+    ) -> Result<SessionWrite, StoreError>;
 }
 
 /// The platform's carts: one per owner (a signed-in buyer, on every device), across merchants,

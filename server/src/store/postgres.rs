@@ -29,6 +29,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "carts",
         sql: include_str!("../../migrations/postgres/0002_carts.sql"),
     },
+    Migration {
+        version: 3,
+        name: "merchant_cart_versions",
+        sql: include_str!("../../migrations/postgres/0003_merchant_cart_versions.sql"),
+    },
 ];
 
 /// Taken while migrating, so instances that start together apply each migration once.
@@ -629,25 +634,60 @@ impl GatewaySessions for Postgres {
 
 #[async_trait]
 impl MerchantCarts for Postgres {
-    async fn get(&self, id: &str) -> Result<Option<String>, StoreError> {
-        self.get_doc("merchant_carts", id).await
+    async fn get(&self, id: &str) -> Result<Option<Versioned>, StoreError> {
+        let client = self.pool.get().await?;
+        Ok(opt(
+            &client,
+            "SELECT doc, version FROM merchant_carts WHERE id = $1",
+            &[&id],
+        )
+        .await?
+        .map(|row| Versioned {
+            doc: row.get(0),
+            version: row.get(1),
+        }))
     }
 
     async fn put(
         &self,
         id: &str,
+        expected: Option<i64>,
         doc: &str,
         idem: Option<&IdemDone>,
         now: i64,
-    ) -> Result<(), StoreError> {
+    ) -> Result<SessionWrite, StoreError> {
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
-        put_doc(&tx, "merchant_carts", id, doc, now).await?;
+        // A concurrent writer of the same cart makes this wait for its commit, then find the
+        // version moved (or the row there): nothing is written.
+        let written = match expected {
+            None => {
+                exec(
+                    &tx,
+                    "INSERT INTO merchant_carts (id, doc, version, updated_at)
+                     VALUES ($1, $2, 1, $3) ON CONFLICT (id) DO NOTHING",
+                    &[&id, &doc, &now],
+                )
+                .await?
+            }
+            Some(version) => {
+                exec(
+                    &tx,
+                    "UPDATE merchant_carts SET doc = $2, version = version + 1, updated_at = $3
+                     WHERE id = $1 AND version = $4",
+                    &[&id, &doc, &now, &version],
+                )
+                .await?
+            }
+        };
+        if written != 1 {
+            return Ok(SessionWrite::Stale); // the dropped transaction rolls back
+        }
         if let Some(done) = idem {
             write_idem(&tx, done, now).await?;
         }
         tx.commit().await?;
-        Ok(())
+        Ok(SessionWrite::Written(expected.unwrap_or(0) + 1))
     }
 }
 

@@ -36,6 +36,11 @@ const MIGRATIONS: &[Migration] = &[
         name: "carts",
         sql: include_str!("../../migrations/sqlite/0004_carts.sql"),
     },
+    Migration {
+        version: 5,
+        name: "merchant_cart_versions",
+        sql: include_str!("../../migrations/sqlite/0005_merchant_cart_versions.sql"),
+    },
 ];
 
 pub struct Sqlite {
@@ -594,22 +599,55 @@ impl GatewaySessions for Sqlite {
 
 #[async_trait]
 impl MerchantCarts for Sqlite {
-    async fn get(&self, id: &str) -> Result<Option<String>, StoreError> {
+    async fn get(&self, id: &str) -> Result<Option<Versioned>, StoreError> {
         let id = id.to_owned();
-        self.call(move |conn| get_doc(conn, "merchant_carts", &id))
-            .await
+        self.call(move |conn| {
+            Ok(conn
+                .prepare_cached("SELECT doc, version FROM merchant_carts WHERE id = ?1")?
+                .query_row(params![id], |r| {
+                    Ok(Versioned {
+                        doc: r.get(0)?,
+                        version: r.get(1)?,
+                    })
+                })
+                .optional()?)
+        })
+        .await
     }
 
     async fn put(
         &self,
         id: &str,
+        expected: Option<i64>,
         doc: &str,
         idem: Option<&IdemDone>,
         now: i64,
-    ) -> Result<(), StoreError> {
+    ) -> Result<SessionWrite, StoreError> {
         let (id, doc, idem) = (id.to_owned(), doc.to_owned(), idem.cloned());
-        self.call(move |conn| put_with_idem(conn, "merchant_carts", &id, &doc, idem.as_ref(), now))
-            .await
+        self.call(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let written = match expected {
+                None => tx.execute(
+                    "INSERT INTO merchant_carts (id, doc, version, updated_at)
+                     VALUES (?1, ?2, 1, ?3) ON CONFLICT (id) DO NOTHING",
+                    params![id, doc, now],
+                )?,
+                Some(version) => tx.execute(
+                    "UPDATE merchant_carts SET doc = ?2, version = version + 1, updated_at = ?3
+                     WHERE id = ?1 AND version = ?4",
+                    params![id, doc, now, version],
+                )?,
+            };
+            if written != 1 {
+                return Ok(SessionWrite::Stale);
+            }
+            if let Some(done) = &idem {
+                write_idem(&tx, done, now)?;
+            }
+            tx.commit()?;
+            Ok(SessionWrite::Written(expected.unwrap_or(0) + 1))
+        })
+        .await
     }
 }
 
