@@ -7,6 +7,10 @@
 //! which a cart does not have; an info message says so), and a message for every line that
 //! cannot be bought as asked (sold out, over the per-order limit, unknown, priced in another
 //! currency). A line is never dropped: the agent decides what to do with it. Nothing is reserved.
+//!
+//! Writes are optimistic, as for sessions: a replacement or a cancel that read the cart before
+//! another write committed runs again on the cart as it is now (a canceled cart stays canceled),
+//! and one that keeps losing answers 409 `concurrent_update` with `Retry-After`.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -21,7 +25,7 @@ use buycard_acp::checkout::{Buyer, Item, LineItem, Message, Total, TotalType};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::checkout::{json_response, parse};
+use crate::checkout::{json_response, parse, retrying};
 use crate::error::ApiError;
 use crate::idempotency::Ticket;
 use crate::pricing::{self, Offer, Offers};
@@ -337,9 +341,10 @@ pub async fn retrieve(
 
 /// Full replacement: the items and the buyer are what the request says (a buyer left out is no
 /// buyer); the locale, which an update cannot carry, stays. The expiry starts again. PUT is
-/// idempotent by itself, so it takes no `Idempotency-Key` (ACP keys POSTs). Of two writes at once
-/// the last wins (the cart repository keeps no version), which for full replacements is the
-/// meaning; a replacement racing a cancel can, rarely, bring the cart back.
+/// idempotent by itself, so it takes no `Idempotency-Key` (ACP keys POSTs). A replacement that
+/// read the cart before another write committed runs again on the cart as it is now: after a
+/// cancel it is the canceled cart's 404, never the cart brought back, and of two replacements at
+/// once the later one is the cart, whole.
 pub async fn update(
     State(app): State<Arc<AppState>>,
     Path(id): Path<String>,
@@ -347,13 +352,16 @@ pub async fn update(
 ) -> Result<Response, ApiError> {
     let request: CartUpdateRequest = parse(&body)?;
     let items = chosen(&request.line_items)?;
-    let mut state = load(&app, &id).await?;
-    state.items = items;
-    state.buyer = request.buyer;
-    state.expires_at = now() + CART_TTL_SECS;
-    let priced = render(&app, &state).await?;
-    refuse_if_nothing_sellable(&priced)?;
-    save_and_reply(&app, &state, &priced.cart, StatusCode::OK, None).await
+    retrying(|| async {
+        let mut state = load(&app, &id).await?;
+        state.items = items.clone();
+        state.buyer = request.buyer.clone();
+        state.expires_at = now() + CART_TTL_SECS;
+        let priced = render(&app, &state).await?;
+        refuse_if_nothing_sellable(&priced)?;
+        save_and_reply(&app, &state, &priced.cart, StatusCode::OK, None).await
+    })
+    .await
 }
 
 /// Answers the cart as it was, then it is gone: later operations on its id are 404.
@@ -367,8 +375,18 @@ pub async fn cancel(
     if !body.is_empty() {
         let _: Map<String, Value> = parse(&body)?;
     }
-    let mut state = load(&app, &id).await?;
-    let priced = render(&app, &state).await?;
-    state.canceled = true;
-    save_and_reply(&app, &state, &priced.cart, StatusCode::OK, Some(ticket)).await
+    retrying(|| async {
+        let mut state = load(&app, &id).await?;
+        let priced = render(&app, &state).await?;
+        state.canceled = true;
+        save_and_reply(
+            &app,
+            &state,
+            &priced.cart,
+            StatusCode::OK,
+            Some(ticket.clone()),
+        )
+        .await
+    })
+    .await
 }

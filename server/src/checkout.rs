@@ -62,12 +62,13 @@ pub struct OrderRecord {
     pub receipt: Option<crate::receipt::Receipt>,
 }
 
-/// How many times a request that lost a race for a session runs again before answering 409.
+/// How many times a request that lost a race for a session (or a cart) runs again before
+/// answering 409.
 const RACE_RETRIES: usize = 3;
 
-/// Runs `attempt` again when another request (on any instance) changed the session between its
-/// read and its write; answers 409 with `Retry-After` if that keeps happening.
-async fn retrying<F, Fut>(mut attempt: F) -> Result<Response, ApiError>
+/// Runs `attempt` again when another request (on any instance) changed the session (or the cart)
+/// between its read and its write; answers 409 with `Retry-After` if that keeps happening.
+pub(crate) async fn retrying<F, Fut>(mut attempt: F) -> Result<Response, ApiError>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<Response, ApiError>>,

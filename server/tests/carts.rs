@@ -4,6 +4,9 @@
 
 mod common;
 
+use std::path::PathBuf;
+
+use buycard_server::store::{Database, Store};
 use common::*;
 use hyper::StatusCode;
 use serde_json::{Value, json};
@@ -772,4 +775,151 @@ async fn the_cart_schema_check_is_not_vacuous() {
     );
     assert!(!schema_errors(CART_SCHEMA, "Error", &json!({"code": "not_found"})).is_empty());
     server.stop().await;
+}
+
+/// A server whose database the test opens too, to see what is stored: two instances on a fresh
+/// PostgreSQL database with `BUYCARD_TEST_POSTGRES`, else one on a SQLite file under `name`.
+async fn server_with_database(name: &str) -> (Server, Database, Option<PathBuf>) {
+    let mut config = demo_config();
+    if let Some(url) = fresh_postgres().await {
+        config.database = Database::Postgres(url);
+        config.secret = Some(SHARED_SECRET.to_owned());
+        return (Server::pair(config.clone()).await, config.database, None);
+    }
+    let dir = std::env::temp_dir().join(format!("{name}-{}", std::process::id()));
+    _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    config.database = Database::Sqlite(dir.join("db.sqlite"));
+    (
+        Server::start(config.clone()).await,
+        config.database,
+        Some(dir),
+    )
+}
+
+#[tokio::test]
+async fn a_replacement_racing_a_cancel_never_brings_the_cart_back() {
+    let (server, database, dir) = server_with_database("buycard-carts-cancel-race").await;
+    let base = &server.base;
+    let mut carts = Vec::new();
+    for round in 0..20 {
+        let created = create(base, &json!({"line_items": items(&["tour-tee-m"])})).await;
+        let id = id_of(&created);
+        let path = format!("/carts/{id}");
+        let replacement = json!({"line_items": items(&["enamel-pin-gold"]),
+                                 "buyer": {"email": format!("round{round}@example.com")}});
+        let cancel_path = format!("{path}/cancel");
+        let (key, empty) = (unique_key("cancel"), json!({}));
+        let (replaced, canceled) = tokio::join!(
+            put(base, &path, &replacement),
+            post(base, &cancel_path, &key, &empty)
+        );
+        assert_eq!(
+            canceled.status,
+            StatusCode::OK,
+            "round {round}: {}",
+            canceled.body
+        );
+        if replaced.status == StatusCode::OK {
+            // The replacement came first: the cancel answers the replaced cart.
+            assert_eq!(canceled.body, replaced.body, "round {round}");
+        } else {
+            assert_eq!(canceled.body, created, "round {round}: the cart as created");
+            assert!(
+                (replaced.status == StatusCode::NOT_FOUND
+                    && replaced.body["message"] == "This cart was canceled")
+                    || (replaced.status == StatusCode::CONFLICT
+                        && replaced.body["code"] == "concurrent_update"
+                        && replaced.headers["retry-after"] == "1"),
+                "round {round}: {} {}",
+                replaced.status,
+                replaced.body
+            );
+        }
+        let after = get(base, &path).await;
+        assert_eq!(
+            after.status,
+            StatusCode::NOT_FOUND,
+            "round {round}: {}",
+            after.body
+        );
+        assert_eq!(after.body["message"], "This cart was canceled");
+        // Created, perhaps replaced, canceled: one version each.
+        let writes = if replaced.status == StatusCode::OK {
+            3
+        } else {
+            2
+        };
+        carts.push((id, writes));
+    }
+    server.stop().await;
+    let store = Store::open(&database).await.expect("open");
+    for (id, writes) in carts {
+        let stored = store.merchant_carts.get(&id).await.expect("get");
+        let stored = stored.unwrap_or_else(|| panic!("{id} is kept"));
+        let doc: Value = serde_json::from_str(&stored.doc).expect("json");
+        assert_eq!(doc["canceled"], true, "{id}: {doc}");
+        assert_eq!(stored.version, writes, "{id}");
+    }
+    if let Some(dir) = dir {
+        std::fs::remove_dir_all(&dir).expect("cleanup");
+    }
+}
+
+#[tokio::test]
+async fn two_replacements_at_once_leave_one_of_them_whole() {
+    let (server, database, dir) = server_with_database("buycard-carts-put-race").await;
+    let base = &server.base;
+    let tees = json!({"line_items": items(&["tour-tee-m", "tour-tee-m"]),
+                      "buyer": {"email": "ada@example.com"}});
+    let pins = json!({"line_items": items(&["enamel-pin-gold"]),
+                      "buyer": {"email": "grace@example.com"}});
+    let (mut carts, mut both) = (Vec::new(), 0);
+    for round in 0..10 {
+        let id = id_of(&create(base, &json!({"line_items": items(&["tour-tee-m"])})).await);
+        let path = format!("/carts/{id}");
+        let (a, b) = tokio::join!(put(base, &path, &tees), put(base, &path, &pins));
+        let mut answered = Vec::new();
+        for reply in [&a, &b] {
+            if reply.status == StatusCode::OK {
+                answered.push(&reply.body);
+            } else {
+                // A replacement that kept losing says so; it is never answered 200 and dropped.
+                assert!(
+                    reply.status == StatusCode::CONFLICT
+                        && reply.body["code"] == "concurrent_update"
+                        && reply.headers["retry-after"] == "1",
+                    "round {round}: {} {}",
+                    reply.status,
+                    reply.body
+                );
+            }
+        }
+        let stored = get(base, &path).await;
+        assert_eq!(stored.status, StatusCode::OK, "round {round}");
+        assert!(
+            answered.contains(&&stored.body),
+            "round {round}: the cart is one answered replacement, whole: {}",
+            stored.body
+        );
+        if answered.len() == 2 {
+            both += 1;
+        }
+        carts.push((id, 1 + answered.len()));
+    }
+    assert!(both > 0, "most rounds answer both");
+    server.stop().await;
+    let store = Store::open(&database).await.expect("open");
+    for (id, writes) in carts {
+        let stored = store.merchant_carts.get(&id).await.expect("get");
+        let version = stored.unwrap_or_else(|| panic!("{id} is kept")).version;
+        assert_eq!(
+            usize::try_from(version).ok(),
+            Some(writes),
+            "{id}: one version per answered write"
+        );
+    }
+    if let Some(dir) = dir {
+        std::fs::remove_dir_all(&dir).expect("cleanup");
+    }
 }
