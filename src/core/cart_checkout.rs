@@ -1364,6 +1364,13 @@ fn not_ready() -> CheckoutError {
 
 #[cfg(test)]
 mod tests {
+    fn request_is_answered(request: &Request) -> bool {
+        match request {
+            Request::Flow(request) => request.answered(),
+            Request::Open { .. } => true,
+        }
+    }
+
     use std::collections::{HashMap, HashSet};
 
     use serde_json::{Value, json};
@@ -1598,7 +1605,9 @@ mod tests {
                 );
             }
             if let Request::Flow(flow::Request::Cancel { session_id, .. }) = &request {
-                // Fire and forget: the merchant cancels what is not completed.
+                // Fire and forget: the merchant cancels what is not completed, and its answer
+                // is never delivered (the shells drop what `answered` says is not waited for).
+                assert!(!request_is_answered(&request));
                 let merchant = self.merchant(shop);
                 if merchant.status.get(session_id) != Some(&"completed") {
                     merchant.status.insert(session_id.clone(), "canceled");

@@ -250,6 +250,14 @@ impl Request {
         matches!(self, Request::Complete { .. })
     }
 
+    /// Whether the flow waits for this request's answer. A cancel is fired and forgotten: the
+    /// flow is already Idle, and may have sent the next request (a new session) by the time the
+    /// cancel's answer comes back, so the shell must not deliver it as an `Event::Done`, which
+    /// would be taken for the answer to what is on the wire then.
+    pub fn answered(&self) -> bool {
+        !matches!(self, Request::Cancel { .. })
+    }
+
     /// The Idempotency-Key the edge sends with this request (every request that changes
     /// something has one; reads have none).
     pub fn key(&self) -> Option<&str> {

@@ -77,7 +77,9 @@ pub(super) fn dispatch(ctx: Ctx, event: Event) {
                 let backend = ctx.backend.get_value();
                 leptos::task::spawn_local(async move {
                     let outcome = run(&backend, &request).await;
-                    dispatch(ctx, Event::Done(outcome));
+                    if request.answered() {
+                        dispatch(ctx, Event::Done(outcome));
+                    }
                 });
             }
             FlowEffect::StartTimer(timer, ms) => {
