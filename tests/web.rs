@@ -1865,6 +1865,19 @@ export function storageGet(key) {
 export function storageSet(key, value) {
   localStorage.setItem(key, value);
 }
+// A platform's merge that answers, after `delay` ms, the union of what it was sent: the lines
+// of each request, as a real merge of an empty account would.
+export function echoMerge(path, delay) {
+  const inner = window.fetch;
+  const pathOf = (input) => new URL(typeof input === "string" ? input : input.url, location.href).pathname;
+  window.fetch = (input, init) => {
+    if (pathOf(input) !== path) return inner(input, init);
+    const request = typeof input === "string" ? new Request(input, init) : input.clone();
+    return request.text().then((body) => new Promise((resolve) => setTimeout(() => resolve(
+      new Response(JSON.stringify({ cart: JSON.parse(body), left_out: 0 }), { status: 200, headers: { "content-type": "application/json" } }),
+    ), delay)));
+  };
+}
 "#)]
 extern "C" {
     #[wasm_bindgen(js_name = watchCart)]
@@ -1879,6 +1892,8 @@ extern "C" {
     fn storage_get(key: &str) -> Option<String>;
     #[wasm_bindgen(js_name = storageSet)]
     fn storage_set(key: &str, value: &str);
+    #[wasm_bindgen(js_name = echoMerge)]
+    fn echo_merge(path: &str, delay: u32);
 }
 
 use buycard::web::cart_store;
@@ -2648,5 +2663,160 @@ async fn a_declined_shop_stays_in_the_cart_and_try_again_pays_only_it() {
     assert_eq!(recorded("/cp2b/checkout_sessions/cs_b/complete").len(), 2);
     assert_eq!(cart_store::count(), 0);
     cart.remove();
+    cart_store::reset();
+}
+
+#[wasm_bindgen_test]
+async fn the_panel_takes_the_platforms_estimates_when_the_host_has_a_wallet() {
+    // The feed says $19.99; the merchant's cart, through the gateway, says $22.50: the panel
+    // shows the gateway's.
+    let feed = serve_feed("cart-estimate", 200, FEED);
+    stub_route("/est-w/cart", 401, "{}", 0, false);
+    let estimate = serde_json::json!({"estimates": true, "shops": [{
+        "endpoint": "/shop", "source": "merchant", "merchant_cart": "cart_1", "currency": "usd",
+        "subtotal": 2250, "total": 2250,
+        "lines": [{"product": "tee", "variant": "tee-s", "quantity": 1, "unit_amount": 2250,
+                   "available": true, "message": null}]}]});
+    stub_route("/est-w/cart/estimate", 200, &estimate.to_string(), 0, false);
+    record_requests("/est-w/cart/estimate");
+    let cart = cart_element(&[("locale", "en-US"), ("wallet", "/est-w")]);
+    let stored = serde_json::json!({"v": 1, "lines": [
+        {"endpoint": "/shop", "feed": feed, "product": "tee", "variant": "tee-s", "quantity": 1,
+         "title": "Classic Tee", "unit_price": {"amount": 1500, "currency": "USD"}}]});
+    storage_set(cart_store::STORAGE_KEY, &stored.to_string());
+    cart_store::reload();
+    open_panel(&cart).await;
+    wait_for("the price notice", || {
+        shadow_query(&cart, ".line-notice").is_some()
+    })
+    .await;
+    assert_eq!(
+        shadow_text(&cart, ".line-notice"),
+        "Price changed from $15.00 to $22.50"
+    );
+    let sent: serde_json::Value =
+        serde_json::from_str(&recorded_requests("/est-w/cart/estimate")).expect("json");
+    let body: serde_json::Value =
+        serde_json::from_str(sent[0]["body"].as_str().expect("body")).expect("json");
+    assert_eq!(body["lines"][0]["variant"], "tee-s", "the cart, as stored");
+    cart.remove();
+    cart_store::reset();
+}
+
+/// A signed-in buyer's `<buy-cart>` with one tee in the account's cart (wallet `{wallet}`).
+async fn account_cart(wallet: &str, feed: &str) -> HtmlElement {
+    let tee = |quantity: u32| {
+        serde_json::json!({"v": 1, "lines": [{"endpoint": "/shop", "feed": feed, "product": "tee",
+            "variant": "tee-s", "quantity": quantity, "title": "Classic Tee",
+            "unit_price": {"amount": 1999, "currency": "USD"}}]})
+        .to_string()
+    };
+    stub_route(&format!("{wallet}/cart"), 200, &tee(1), 0, false);
+    stub_route(&format!("{wallet}/cart/set"), 200, &tee(2), 0, false);
+    stub_route(
+        &format!("{wallet}/cart/remove"),
+        200,
+        r#"{"v":1,"lines":[]}"#,
+        0,
+        false,
+    );
+    let cart = cart_element(&[("locale", "en-US"), ("wallet", wallet)]);
+    wait_for("the account's cart", || {
+        cart_store::keeper() == cart_store::Keeper::Account && cart_store::count() == 1
+    })
+    .await;
+    cart
+}
+
+#[wasm_bindgen_test]
+async fn a_change_the_platform_did_not_take_is_sent_again_with_its_key_before_the_next() {
+    let feed = serve_feed("cart-outbox", 200, FEED);
+    let cart = account_cart("/ob-w", &feed).await;
+    fail_first("/ob-w/cart/set", 1, 503);
+    record_requests("/ob-w/cart/set");
+    record_requests("/ob-w/cart/remove");
+    let sets = || -> serde_json::Value {
+        serde_json::from_str(&recorded_requests("/ob-w/cart/set")).expect("json")
+    };
+    let removes = || recorded_requests("/ob-w/cart/remove");
+    open_panel(&cart).await;
+    wait_for("the line", || shadow_query(&cart, "button.inc").is_some()).await;
+    click(&cart, "button.inc");
+    wait_for("the set sent", || {
+        sets().as_array().map(Vec::len) == Some(1)
+    })
+    .await;
+    click(&cart, "button.remove");
+    // The set was not taken (503): the remove waits behind it, in the order they were made.
+    sleep(400).await;
+    assert_eq!(removes(), "[]", "nothing overtakes a change not yet taken");
+    assert_eq!(cart_store::count(), 0, "the browser's cart changed at once");
+    wait_for("the set sent again, then the remove", || {
+        sets().as_array().map(Vec::len) == Some(2) && removes() != "[]"
+    })
+    .await;
+    let sets = sets();
+    assert_eq!(sets[0]["key"], sets[1]["key"], "the same Idempotency-Key");
+    assert_eq!(sets[0]["body"], sets[1]["body"]);
+    // The platform's last answer (nothing in the cart) agrees with the browser's.
+    sleep(100).await;
+    assert_eq!(cart_store::count(), 0);
+    cart.remove();
+    stub_route("/ob-w/cart", 401, "{}", 0, false);
+    cart_store::reset();
+}
+
+#[wasm_bindgen_test]
+async fn an_add_made_while_the_sign_in_merge_is_on_its_way_is_merged_too() {
+    use buycard::core::cart::{Estimate, LineKey};
+    use buycard::core::money::{Currency, Money};
+    let feed = serve_feed("cart-merge-race", 200, FEED);
+    cart_store::reset();
+    let visitor = serde_json::json!({"v": 1, "lines": [{"endpoint": "/shop", "feed": feed,
+        "product": "tee", "variant": "tee-s", "quantity": 1, "title": "Classic Tee",
+        "unit_price": {"amount": 1999, "currency": "USD"}}]});
+    storage_set(cart_store::STORAGE_KEY, &visitor.to_string());
+    cart_store::reload();
+    stub_route("/mr-w/cart", 200, r#"{"v":1,"lines":[]}"#, 0, false);
+    echo_merge("/mr-w/cart/merge", 300);
+    record_requests("/mr-w/cart/merge");
+    let merges = || -> serde_json::Value {
+        serde_json::from_str(&recorded_requests("/mr-w/cart/merge")).expect("json")
+    };
+    define_elements();
+    let cart: HtmlElement = document()
+        .create_element("buy-cart")
+        .expect("create")
+        .unchecked_into();
+    cart.set_attribute("wallet", "/mr-w").expect("attribute");
+    mount(&cart);
+    wait_for("the merge sent", || {
+        merges().as_array().map(Vec::len) == Some(1)
+    })
+    .await;
+    // The buyer adds a mug before the merge answers.
+    let mug = LineKey::new("/shop", &feed, "mug", "m-1").expect("key");
+    let usd = Currency::parse("USD").expect("usd");
+    cart_store::add(mug, Estimate::new("Mug", Money::new(1200, usd)), 1).expect("added");
+    wait_for("the account's cart", || {
+        cart_store::keeper() == cart_store::Keeper::Account
+    })
+    .await;
+    assert_eq!(
+        cart_store::count(),
+        2,
+        "the mug was not lost to the merge's answer"
+    );
+    let merges = merges();
+    assert_eq!(
+        merges.as_array().map(Vec::len),
+        Some(2),
+        "merged again, with the mug"
+    );
+    let body: serde_json::Value =
+        serde_json::from_str(merges[1]["body"].as_str().expect("body")).expect("json");
+    assert_eq!(body["lines"].as_array().map(Vec::len), Some(2));
+    cart.remove();
+    stub_route("/mr-w/cart", 401, "{}", 0, false);
     cart_store::reset();
 }

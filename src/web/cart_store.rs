@@ -11,16 +11,18 @@
 //!   then on (a non-empty visitor cart is merged into it first, then cleared from this browser);
 //!   401 or anything else: the visitor cart stays.
 //!
-//! Every change is made here first (adding is instant), then, for a signed-in buyer, sent to the
-//! platform with an `Idempotency-Key` (one per operation, the same on its retry). The platform's
-//! answer replaces the cart only when its lines differ from ours (another device changed it), so
-//! an undo ticket survives the round trip. Only the answer to the latest operation is applied.
+//! Every change is made here first (adding is instant), then, for a signed-in buyer, queued for
+//! the platform with an `Idempotency-Key` (one per operation, the same on every retry) and sent
+//! in order; one the platform did not take is sent again, later, until it does. The platform's
+//! answer replaces the cart only when nothing is left to send and its lines differ from ours
+//! (another device changed it), so an undo ticket survives the round trip.
 //!
 //! The host page: `window.buycard.cart.add({endpoint, feed, product, variant, quantity})`
 //! (a Promise), the same object as the `detail` of a `buycard:add-to-cart` event dispatched on
 //! `document`, and `buycard:cart` on `document` after every change.
 
 use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
 
 use gloo_net::http::{Method, RequestBuilder};
 use leptos::prelude::*;
@@ -33,14 +35,22 @@ use crate::core::card::CardModel;
 use crate::core::cart::{
     Added, Cart, CartError, Estimate, Fresh, LineKey, LineNotice, LoadNotice, Loaded, UndoTicket,
 };
+use crate::core::money::{Currency, Money};
 use crate::core::url::endpoint_base;
 
 /// The `localStorage` key of a visitor's cart.
 pub const STORAGE_KEY: &str = "buycard.cart";
 /// How long one request to the platform's cart API may take.
 const TIMEOUT_MS: i32 = 15_000;
-/// Tries of one operation (the same Idempotency-Key each time) before giving up on it.
+/// Tries of the merge on sign-in (the same Idempotency-Key each time) before leaving the
+/// visitor's cart in this browser until the next page.
 const ATTEMPTS: u32 = 2;
+/// The first wait before a change the platform did not take is sent again; it doubles, up to
+/// the second.
+const RETRY_FIRST_MS: i32 = 1_000;
+const RETRY_MAX_MS: i32 = 30_000;
+/// Merges sent on sign-in while the buyer keeps adding, at most.
+const MERGE_ROUNDS: u32 = 4;
 
 /// Who keeps the cart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,14 +69,20 @@ struct Store {
     present: RwSignal<bool>,
     /// Why the stored cart was read as empty (or in part), for the panel.
     notice: RwSignal<Option<LoadNotice>>,
+    /// The host API's latest add, for `<buy-cart>` to announce with its Undo.
+    host_added: RwSignal<Option<HostAdded>>,
     keeper: Cell<Keeper>,
     wallet: RefCell<Option<String>>,
     /// Whether the stored value may be written over (not one from a newer page).
     may_save: Cell<bool>,
     /// The sign-in check has started (once per page, unless reset).
     checked: Cell<bool>,
-    /// The latest operation sent to the platform: older answers are not applied.
-    latest_op: Cell<u64>,
+    /// Changes not yet taken by the platform, oldest first ([`flush`] sends them).
+    outbox: RefCell<VecDeque<Op>>,
+    /// A [`flush`] is running.
+    flushing: Cell<bool>,
+    /// The platform refused a change: its cart is read again once the outbox is empty.
+    stale: Cell<bool>,
     /// Bumped by [`reset`]: answers to requests made before it are dropped.
     epoch: Cell<u64>,
 }
@@ -79,10 +95,11 @@ thread_local! {
 impl Store {
     fn new() -> Self {
         let owner = Owner::new_root(None);
-        let (cart, present, notice) = owner.with(|| {
+        let (cart, present, notice, host_added) = owner.with(|| {
             (
                 RwSignal::new(Cart::new()),
                 RwSignal::new(false),
+                RwSignal::new(None),
                 RwSignal::new(None),
             )
         });
@@ -91,11 +108,14 @@ impl Store {
             cart,
             present,
             notice,
+            host_added,
             keeper: Cell::new(Keeper::Visitor),
             wallet: RefCell::new(None),
             may_save: Cell::new(true),
             checked: Cell::new(false),
-            latest_op: Cell::new(0),
+            outbox: RefCell::new(VecDeque::new()),
+            flushing: Cell::new(false),
+            stale: Cell::new(false),
             epoch: Cell::new(0),
         };
         let loaded = loaded_from(read_storage());
@@ -135,6 +155,21 @@ pub fn present() -> RwSignal<bool> {
 /// The stored cart's load notice.
 pub fn load_notice() -> RwSignal<Option<LoadNotice>> {
     with(|s| s.notice)
+}
+
+/// An add made through the host's API (a card's own add is announced by the card).
+#[derive(Debug, Clone, PartialEq)]
+pub struct HostAdded {
+    pub key: LineKey,
+    pub title: String,
+    pub undo: UndoTicket,
+    /// Units of this line in the cart after the add.
+    pub quantity: u32,
+}
+
+/// The host API's latest add: `<buy-cart>` shows it with Undo and says it.
+pub fn host_added() -> RwSignal<Option<HostAdded>> {
+    with(|s| s.host_added)
 }
 
 /// Units in the cart.
@@ -319,8 +354,86 @@ fn set_body(key: &LineKey, quantity: u32) -> String {
     body.to_string()
 }
 
+/// What the lines cost and whether they can be bought now, for the panel: the platform's
+/// estimate when the host has a wallet (each merchant's own ACP cart where it keeps one, else
+/// its feed, as the gateway reads them), else the feeds read from here. Lines neither source
+/// covers are left as they are.
+pub async fn fresh() -> Vec<Fresh> {
+    match fresh_from_platform().await {
+        Some(fresh) => fresh,
+        None => fresh_from_feeds().await,
+    }
+}
+
+/// The gateway's answer to `POST {wallet}/cart/estimate`, as far as the panel reads it.
+#[derive(serde::Deserialize)]
+struct Estimates {
+    shops: Vec<ShopEstimate>,
+}
+
+#[derive(serde::Deserialize)]
+struct ShopEstimate {
+    endpoint: String,
+    source: String,
+    currency: Option<String>,
+    lines: Vec<LineEstimate>,
+}
+
+#[derive(serde::Deserialize)]
+struct LineEstimate {
+    product: String,
+    variant: String,
+    unit_amount: Option<u64>,
+    available: bool,
+}
+
+async fn fresh_from_platform() -> Option<Vec<Fresh>> {
+    let url = wallet_url("/cart/estimate")?;
+    let cart = with(|s| s.cart.with_untracked(Cart::clone));
+    if cart.is_empty() {
+        return Some(Vec::new());
+    }
+    let Some((200, text)) = call(Method::POST, &url, None, Some(&cart.to_json())).await else {
+        return None;
+    };
+    let answer: Estimates = serde_json::from_str(&text).ok()?;
+    let mut fresh = Vec::new();
+    for line in cart.lines() {
+        let key = line.key();
+        // A shop that is not on the platform says nothing about its lines.
+        let Some(shop) = answer
+            .shops
+            .iter()
+            .find(|s| s.endpoint == key.endpoint() && s.source != "unknown")
+        else {
+            continue;
+        };
+        let Some(estimate) = shop
+            .lines
+            .iter()
+            .find(|l| l.product == key.product() && l.variant == key.variant())
+        else {
+            continue;
+        };
+        let currency = shop
+            .currency
+            .as_deref()
+            .and_then(|c| Currency::parse(&c.to_ascii_uppercase()).ok());
+        fresh.push(Fresh {
+            key: key.clone(),
+            price: estimate
+                .unit_amount
+                .zip(currency)
+                .map(|(minor, currency)| Money::new(minor, currency)),
+            available: estimate.available,
+            max_quantity: None,
+        });
+    }
+    Some(fresh)
+}
+
 /// The current feed data of every line (lines whose feed cannot be read now are left alone).
-pub async fn fresh_from_feeds() -> Vec<Fresh> {
+async fn fresh_from_feeds() -> Vec<Fresh> {
     let keys: Vec<LineKey> = with(|s| {
         s.cart
             .with_untracked(|c| c.lines().iter().map(|l| l.key().clone()).collect())
@@ -416,24 +529,83 @@ async fn sleep(ms: i32) {
     _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
-/// Sends one change to the platform and applies its answer (if still the latest).
+/// One change for the platform, with its Idempotency-Key (the same on every try).
+#[derive(Clone)]
+struct Op {
+    url: String,
+    key: String,
+    body: String,
+}
+
+/// Queues one change for the platform. Changes are sent one at a time, in the order they were
+/// made (an add and a later quantity do not commute), each with its own key; see [`flush`].
 fn sync(path: &'static str, body: String) {
     let Some(url) = wallet_url(path) else {
         return;
     };
-    let op = with(|s| {
-        let op = s.latest_op.get() + 1;
-        s.latest_op.set(op);
-        op
+    let key = idempotency_key();
+    let start = with(|s| {
+        s.outbox.borrow_mut().push_back(Op { url, key, body });
+        !s.flushing.replace(true)
     });
-    leptos::task::spawn_local(async move {
-        let Some((200, text)) = post(&url, &body).await else {
-            return; // Kept here; the platform's copy catches up with the next change.
-        };
-        if with(|s| s.latest_op.get()) == op {
-            apply_account(Cart::from_json(&text).cart);
+    if start {
+        leptos::task::spawn_local(flush());
+    }
+}
+
+/// Sends the queued changes. A change that gets no answer (or a 5xx, or a 409 that says to
+/// retry) is tried again with the same key, waiting longer each time (up to 30 s), and holds
+/// the changes after it: nothing made in this browser is left out of the platform's cart while
+/// the page is open. A change the platform refuses is dropped and the platform's cart read
+/// again. The platform's answer replaces the cart only once nothing is left to send.
+async fn flush() {
+    let epoch = with(|s| s.epoch.get());
+    let mut wait = RETRY_FIRST_MS;
+    loop {
+        if with(|s| s.epoch.get()) != epoch {
+            break;
         }
+        let Some(op) = with(|s| s.outbox.borrow().front().cloned()) else {
+            break;
+        };
+        let answer = call(Method::POST, &op.url, Some(&op.key), Some(&op.body)).await;
+        if with(|s| s.epoch.get()) != epoch {
+            break;
+        }
+        let retry = match &answer {
+            None => true,
+            Some((status, _)) => *status >= 500 || *status == 409 || *status == 429,
+        };
+        if retry {
+            sleep(wait).await;
+            wait = (wait * 2).min(RETRY_MAX_MS);
+            continue;
+        }
+        wait = RETRY_FIRST_MS;
+        let last = with(|s| {
+            let mut outbox = s.outbox.borrow_mut();
+            outbox.pop_front();
+            outbox.is_empty()
+        });
+        match answer {
+            Some((200, text)) if last => apply_account(Cart::from_json(&text).cart),
+            Some((200, _)) => {}
+            // Refused (signed out meanwhile, or a change the platform cannot take): its copy
+            // is the truth; read it again once the rest is sent.
+            _ => with(|s| s.stale.set(true)),
+        }
+    }
+    let refetch = with(|s| {
+        s.flushing.set(false);
+        s.epoch.get() == epoch && s.outbox.borrow().is_empty() && s.stale.replace(false)
     });
+    if refetch
+        && let Some(url) = wallet_url("/cart")
+        && let Some((200, text)) = call(Method::GET, &url, None, None).await
+        && with(|s| s.epoch.get() == epoch && s.outbox.borrow().is_empty())
+    {
+        apply_account(Cart::from_json(&text).cart);
+    }
 }
 
 /// Keys and quantities, in order: what both sides must agree on.
@@ -475,39 +647,50 @@ fn check_account() {
             return;
         }
         let account = Cart::from_json(&text).cart;
-        let local = with(|s| s.cart.with_untracked(Cart::clone));
-        if local.is_empty() {
-            become_account(account);
-            return;
-        }
         let Some(merge_url) = wallet_url("/cart/merge") else {
             return;
         };
-        let Some((200, text)) = post(&merge_url, &local.to_json()).await else {
-            return; // Not merged: the visitor cart stays, in this browser.
-        };
-        if !current() {
+        // The visitor's lines go into the account. Adds made while a merge is on its way are
+        // merged by the next one (merging is idempotent: the larger quantity is kept), so the
+        // account's answer never overwrites a line this browser has and it has not.
+        let mut sent = with(|s| s.cart.with_untracked(Cart::clone));
+        if sent.is_empty() {
+            become_account(account);
             return;
         }
-        let Ok(answer) = serde_json::from_str::<serde_json::Value>(&text) else {
+        for _ in 0..MERGE_ROUNDS {
+            let Some((200, text)) = post(&merge_url, &sent.to_json()).await else {
+                return; // Not merged: the visitor cart stays, in this browser.
+            };
+            if !current() {
+                return;
+            }
+            let Ok(answer) = serde_json::from_str::<serde_json::Value>(&text) else {
+                return;
+            };
+            let Some(merged) = answer.get("cart") else {
+                return;
+            };
+            let dropped = answer
+                .get("left_out")
+                .and_then(serde_json::Value::as_u64)
+                .unwrap_or(0);
+            let now = with(|s| s.cart.with_untracked(Cart::clone));
+            if shape(&now) != shape(&sent) {
+                sent = now;
+                continue;
+            }
+            if let Some(storage) = storage() {
+                _ = storage.remove_item(STORAGE_KEY);
+            }
+            become_account(Cart::from_json(&merged.to_string()).cart);
+            if dropped > 0 {
+                with(|s| {
+                    s.notice
+                        .set(Some(LoadNotice::LinesDropped(dropped as usize)))
+                });
+            }
             return;
-        };
-        let Some(merged) = answer.get("cart") else {
-            return;
-        };
-        let left_out = answer
-            .get("left_out")
-            .and_then(serde_json::Value::as_u64)
-            .unwrap_or(0);
-        if let Some(storage) = storage() {
-            _ = storage.remove_item(STORAGE_KEY);
-        }
-        become_account(Cart::from_json(&merged.to_string()).cart);
-        if left_out > 0 {
-            with(|s| {
-                s.notice
-                    .set(Some(LoadNotice::LinesDropped(left_out as usize)))
-            });
         }
     });
 }
@@ -566,12 +749,21 @@ async fn host_add(detail: JsValue) -> Result<JsValue, JsValue> {
     let estimate = Estimate::from_card(&model).ok_or_else(|| refusal("no_price"))?;
     let key = LineKey::new(&endpoint, &feed_id, &product, &model.variant_id)
         .map_err(|_| refusal("invalid"))?;
-    let added = add(key, estimate, quantity).map_err(|e| {
+    let title = estimate.title().to_owned();
+    let added = add(key.clone(), estimate, quantity).map_err(|e| {
         refusal(match e {
             CartError::Full => "full",
             _ => "invalid",
         })
     })?;
+    with(|s| {
+        s.host_added.set(Some(HostAdded {
+            key,
+            title,
+            undo: added.undo,
+            quantity: added.quantity,
+        }))
+    });
     let answer = js_sys::Object::new();
     _ = js_sys::Reflect::set(&answer, &"quantity".into(), &added.quantity.into());
     _ = js_sys::Reflect::set(&answer, &"count".into(), &count().into());
@@ -660,18 +852,20 @@ pub fn reload() {
 }
 
 /// Back to a fresh page's store (tests share one page): an empty visitor cart, no wallet, no
-/// sign-in check made, nothing stored.
+/// sign-in check made, nothing stored (nor a cart checkout kept for a reload).
 #[doc(hidden)]
 pub fn reset() {
     if let Some(storage) = storage() {
         _ = storage.remove_item(STORAGE_KEY);
     }
+    super::cart_pay::forget_progress();
     with(|s| {
         s.keeper.set(Keeper::Visitor);
         *s.wallet.borrow_mut() = None;
         s.checked.set(false);
         s.may_save.set(true);
-        s.latest_op.set(s.latest_op.get() + 1);
+        s.outbox.borrow_mut().clear();
+        s.stale.set(false);
         s.epoch.set(s.epoch.get() + 1);
         s.notice.set(None);
         s.cart.set(Cart::new());
