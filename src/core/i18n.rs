@@ -294,6 +294,10 @@ pub enum Msg {
     NothingChargedForThese,
     /// The report's note: what was not ordered is still in the cart.
     LeftInCart,
+    /// A placed shop's amount in the report: "Paid {0}".
+    Charged,
+    /// The host API's add, beside the cart's badge: "Added to your cart: {0}".
+    AddedNamed,
     KeepInCart,
     RemoveFromCart,
     /// The report's heading when every shop placed its order.
@@ -770,6 +774,10 @@ impl Msg {
             (Msg::NothingChargedForThese, Fr) => "Rien n’a été débité pour ceux-ci.",
             (Msg::LeftInCart, En) => "What was not ordered is still in your cart.",
             (Msg::LeftInCart, Fr) => "Ce qui n’a pas été commandé reste dans votre panier.",
+            (Msg::Charged, En) => "Paid {0}",
+            (Msg::Charged, Fr) => "Payé {0}",
+            (Msg::AddedNamed, En) => "Added to your cart: {0}",
+            (Msg::AddedNamed, Fr) => "Ajouté au panier : {0}",
             (Msg::KeepInCart, En) => "Keep in cart",
             (Msg::KeepInCart, Fr) => "Garder dans le panier",
             (Msg::RemoveFromCart, En) => "Remove from cart",
@@ -989,6 +997,8 @@ mod tests {
             Msg::CannotOpenWith,
             Msg::NothingChargedForThese,
             Msg::LeftInCart,
+            Msg::Charged,
+            Msg::AddedNamed,
             Msg::KeepInCart,
             Msg::RemoveFromCart,
             Msg::OrdersPlaced,

@@ -113,6 +113,17 @@ pub(super) fn AddToCart(
         // The Undo button is gone: focus goes back to the button it undid.
         focus(add_button.get_untracked());
     };
+    // A line that left the cart (paid, removed in the panel) has nothing left to undo.
+    Effect::new(move |_| {
+        if in_cart.get() == 0 && undo.get_untracked().is_some() {
+            let focused = undo_button.get_untracked().is_some_and(|b| has_focus(&b));
+            undo.set(None);
+            timer.set_value(None);
+            if focused {
+                focus(add_button.get_untracked());
+            }
+        }
+    });
     let toast = move || {
         let on_undo = on_undo.clone();
         undo.get().map(|_| {
@@ -228,7 +239,8 @@ pub fn BuyCart(attrs: CartAttrs, host: HtmlElement, page_lang: Vec<String>) -> i
     });
 
     // The dialog follows `open`: focus to its heading when it opens, back to the badge when it
-    // closes. Opening checks the lines against the feeds (sold out, new prices).
+    // closes. Opening checks the lines against the platform's estimates or the feeds (sold out,
+    // new prices).
     Effect::new(move |previous: Option<bool>| {
         let now = open.get();
         if previous.unwrap_or(false) == now {
@@ -243,7 +255,7 @@ pub fn BuyCart(attrs: CartAttrs, host: HtmlElement, page_lang: Vec<String>) -> i
             }
             focus(heading.get());
             leptos::task::spawn_local(async {
-                let fresh = cart_store::fresh_from_feeds().await;
+                let fresh = cart_store::fresh().await;
                 cart_store::reconcile(&fresh);
             });
         } else {
@@ -251,6 +263,15 @@ pub fn BuyCart(attrs: CartAttrs, host: HtmlElement, page_lang: Vec<String>) -> i
             focus(badge.get());
         }
         now
+    });
+
+    // A checkout this tab left mid-way (a reload while paying, or before the report was
+    // closed) is picked up once, and the panel opens on it.
+    Effect::new(move |_| {
+        let wallet = wallet.get_untracked();
+        if pay.resume(&cart.get_untracked(), wallet) {
+            open.set(true);
+        }
     });
 
     // Closing ends a checkout, but not while a payment's outcome is unknown: then it is refused.
@@ -296,6 +317,8 @@ pub fn BuyCart(attrs: CartAttrs, host: HtmlElement, page_lang: Vec<String>) -> i
             }
         }
     };
+
+    let host_toast = host_added_toast(lang, badge);
 
     // After a removal the focused button is gone: focus goes to the heading, and it is said.
     let removed = Callback::new(move |()| {
@@ -401,6 +424,7 @@ pub fn BuyCart(attrs: CartAttrs, host: HtmlElement, page_lang: Vec<String>) -> i
                 </svg>
                 <span class="count" aria-hidden="true" data-count=move || count.get()>{count}</span>
             </button>
+            {host_toast}
             <dialog
                 class="sheet cart-panel"
                 node_ref=dialog
@@ -432,6 +456,82 @@ pub fn BuyCart(attrs: CartAttrs, host: HtmlElement, page_lang: Vec<String>) -> i
                 </p>
             </dialog>
         </div>
+    }
+}
+
+/// The host API's adds (a "#cart" reply, a host's own button), beside the badge: said, with
+/// Undo for [`UNDO_WINDOW_MS`], as a card's own add is. Gone early if the line leaves the cart.
+fn host_added_toast(
+    lang: Memo<Lang>,
+    badge: NodeRef<leptos::html::Button>,
+) -> impl IntoView + use<> {
+    let added = cart_store::host_added();
+    let cart = cart_store::cart();
+    let said = RwSignal::new(String::new());
+    let timer = StoredValue::new_local(None::<Timeout>);
+    let undo_button = NodeRef::<leptos::html::Button>::new();
+    let dismiss = move || {
+        let focused = undo_button.get_untracked().is_some_and(|b| has_focus(&b));
+        added.set(None);
+        timer.set_value(None);
+        if focused {
+            focus(badge.get_untracked());
+        }
+    };
+    Effect::new(move |_| {
+        let Some(now) = added.get() else { return };
+        let lang = lang.get_untracked();
+        said.set(format!(
+            "{} {}",
+            Msg::AddedNamed.fill(lang, &[&now.title]),
+            Msg::InYourCart.fill(lang, &[&now.quantity.to_string()])
+        ));
+        let ticket = now.undo;
+        let window = i32::try_from(UNDO_WINDOW_MS).unwrap_or(i32::MAX);
+        timer.set_value(Timeout::new(window, move || {
+            cart_store::expire_undo(ticket);
+            if added.get_untracked().is_some_and(|a| a.undo == ticket) {
+                dismiss();
+            }
+        }));
+    });
+    Effect::new(move |_| {
+        let gone = added.with(|a| {
+            a.as_ref()
+                .is_some_and(|a| cart.with(|c| c.quantity_of(&a.key)) == 0)
+        });
+        if gone {
+            dismiss();
+        }
+    });
+    let on_undo = move |_| {
+        let Some(now) = added.get_untracked() else {
+            return;
+        };
+        let lang = lang.get_untracked();
+        match cart_store::undo(now.undo, &now.key) {
+            Ok(()) => said.set(Msg::Removed.text(lang)),
+            Err(error) => said.set(error.message().text(lang)),
+        }
+        dismiss();
+    };
+    let toast = move || {
+        added.get().map(|now| {
+            let lang = lang.get();
+            view! {
+                <p class="toast cart-toast">
+                    <span>{Msg::AddedNamed.fill(lang, &[&now.title])}</span>
+                    " "
+                    <button type="button" class="undo" node_ref=undo_button on:click=on_undo>
+                        {Msg::Undo.text(lang)}
+                    </button>
+                </p>
+            }
+        })
+    };
+    view! {
+        {toast}
+        <p class="sr-only" role="status" aria-live="polite">{said}</p>
     }
 }
 

@@ -11,9 +11,9 @@ use super::cart_store;
 use super::checkout::{Backend, open, run};
 use super::intl::format_money;
 use super::track::Timeout;
-use crate::core::cart::Cart;
+use crate::core::cart::{Cart, LineKey};
 use crate::core::cart_checkout::{
-    CartCheckout, Effect, Event, Request, ShopResult, ShopState, Stage,
+    CartCheckout, Effect, Event, Progress, Request, Shop, ShopResult, ShopState, Stage,
 };
 use crate::core::checkout::Session;
 use crate::core::checkout_error::CheckoutError;
@@ -22,9 +22,15 @@ use crate::core::i18n::{Lang, Locale, Msg, pay_label};
 use crate::core::money::Money;
 use crate::core::url::endpoint_base;
 
-/// Where the progress of a cart's payment is kept for a reload of the tab (picking it up again
-/// after a reload is not wired yet).
+/// Where the progress of a cart's payment is kept for a reload of the tab: `<buy-cart>` picks it
+/// up again when it mounts ([`Pay::resume`]).
 pub const PROGRESS_KEY: &str = "buycard:cart-checkout";
+/// The product titles of the lines being checked out, kept beside the progress: after a reload
+/// the paid lines are no longer in the cart to name them.
+const LABELS_KEY: &str = "buycard:cart-checkout-labels";
+
+/// Kept titles larger than this are not read back (50 lines of bounded titles fit easily).
+const MAX_LABELS_BYTES: usize = 64 * 1024;
 
 /// One shop as the sheet draws it.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,6 +39,8 @@ struct ShopView {
     state: ShopState,
     session: Option<Session>,
     authenticating: bool,
+    /// What this shop's part buys, as the cart named it ("Tidewater LP × 2, Print").
+    bought: String,
 }
 
 /// Everything the sheet shows: it is drawn again only when this changes, so a request that
@@ -51,7 +59,7 @@ struct Sheet {
 }
 
 impl Sheet {
-    fn of(checkout: &CartCheckout) -> Self {
+    fn of(checkout: &CartCheckout, labels: &[(LineKey, String)]) -> Self {
         let stage = match checkout.stage() {
             Stage::Review { .. } => Stage::Review { armed: false },
             stage => stage.clone(),
@@ -65,6 +73,7 @@ impl Sheet {
                 session: shop.session().cloned(),
                 authenticating: *shop.state() == ShopState::Paying
                     && *shop.flow_stage() == flow::Stage::Authenticating,
+                bought: bought(shop, labels),
             })
             .collect();
         let card = checkout
@@ -106,6 +115,38 @@ impl Sheet {
     }
 }
 
+/// The cart's names of what a shop's part buys (the merchant's line titles for lines the cart
+/// no longer holds, e.g. after a reload once they were placed).
+fn bought(shop: &Shop, labels: &[(LineKey, String)]) -> String {
+    let named: Vec<String> = shop
+        .items()
+        .iter()
+        .filter_map(|item| {
+            let (_, title) = labels.iter().find(|(key, _)| *key == item.line)?;
+            Some(match item.quantity {
+                1 => title.clone(),
+                n => format!("{title} × {n}"),
+            })
+        })
+        .collect();
+    if named.len() == shop.items().len() {
+        return named.join(", ");
+    }
+    shop.session()
+        .map(|session| {
+            session
+                .lines
+                .iter()
+                .map(|line| match line.quantity {
+                    1 => line.title.clone(),
+                    n => format!("{} × {n}", line.title),
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .unwrap_or_default()
+}
+
 /// The checkout's state and what runs it; `Copy`, so tasks and timers can hold it. It belongs
 /// to `<buy-cart>`'s owner and goes away with it.
 #[derive(Clone, Copy)]
@@ -119,6 +160,8 @@ pub(super) struct Pay {
     timers: StoredValue<Vec<Timeout>, LocalStorage>,
     wallet: StoredValue<Option<String>>,
     host: StoredValue<HtmlElement, LocalStorage>,
+    /// The product titles of the lines being checked out, from the cart when it began.
+    labels: StoredValue<Vec<(LineKey, String)>>,
 }
 
 impl Pay {
@@ -132,6 +175,7 @@ impl Pay {
             timers: StoredValue::new_local(Vec::new()),
             wallet: StoredValue::new(None),
             host: StoredValue::new_local(host),
+            labels: StoredValue::new(Vec::new()),
         }
     }
 
@@ -159,8 +203,52 @@ impl Pay {
         if checkout.is_empty() {
             return;
         }
+        let labels = labels(cart);
+        if let Some(storage) = session_storage()
+            && let Ok(json) = serde_json::to_string(&labels)
+        {
+            _ = storage.set_item(LABELS_KEY, &json);
+        }
+        self.labels.set_value(labels);
         self.begin(checkout, Some(wallet));
         dispatch(self, Event::CheckOut);
+    }
+
+    /// After a reload: the checkout this tab left unfinished, if it kept one. Placed shops stay
+    /// placed, a payment that was in flight is looked at (and sent again, with its key, only if
+    /// it never took effect), the rest wait for Try again. `true` if there was one to show.
+    pub(super) fn resume(self, cart: &Cart, wallet: Option<String>) -> bool {
+        if self.active() {
+            return false;
+        }
+        let Some(storage) = session_storage() else {
+            return false;
+        };
+        let Some(text) = storage.get_item(PROGRESS_KEY).ok().flatten() else {
+            return false;
+        };
+        let Some(progress) = Progress::from_json(&text) else {
+            // Not ours to read (another version, or damaged): nothing to pick up.
+            _ = storage.remove_item(PROGRESS_KEY);
+            return false;
+        };
+        let (checkout, effects) = CartCheckout::resume(progress, &mut BrowserEntropy);
+        if checkout.is_empty() {
+            _ = storage.remove_item(PROGRESS_KEY);
+            return false;
+        }
+        // The titles kept when it began, else what the cart holds now.
+        let kept = storage
+            .get_item(LABELS_KEY)
+            .ok()
+            .flatten()
+            .filter(|json| json.len() <= MAX_LABELS_BYTES)
+            .and_then(|json| serde_json::from_str::<Vec<(LineKey, String)>>(&json).ok());
+        self.labels.set_value(kept.unwrap_or_else(|| labels(cart)));
+        self.begin(checkout, wallet);
+        refresh(self);
+        run_effects(self, effects);
+        true
     }
 
     fn begin(self, checkout: CartCheckout, wallet: Option<String>) {
@@ -180,6 +268,21 @@ impl Pay {
         dispatch(self, Event::Close);
         !self.active()
     }
+}
+
+/// Forgets a kept checkout (a fresh page's store, for tests that share one page).
+pub(super) fn forget_progress() {
+    if let Some(storage) = session_storage() {
+        _ = storage.remove_item(PROGRESS_KEY);
+        _ = storage.remove_item(LABELS_KEY);
+    }
+}
+
+fn labels(cart: &Cart) -> Vec<(LineKey, String)> {
+    cart.lines()
+        .iter()
+        .map(|line| (line.key().clone(), line.estimate().title().to_owned()))
+        .collect()
 }
 
 fn session_storage() -> Option<web_sys::Storage> {
@@ -208,7 +311,8 @@ fn refresh(pay: Pay) {
     }
     pay.checkout.with_value(|checkout| {
         if let Some(checkout) = checkout {
-            set_if_changed(pay.sheet, Sheet::of(checkout));
+            let sheet = pay.labels.with_value(|labels| Sheet::of(checkout, labels));
+            set_if_changed(pay.sheet, sheet);
             set_if_changed(
                 pay.armed,
                 *checkout.stage() == Stage::Review { armed: true },
@@ -242,10 +346,15 @@ fn run_effects(pay: Pay, effects: Vec<Effect>) {
                 });
                 let Some(endpoint) = endpoint else { continue };
                 let wallet = pay.wallet.get_value();
+                let answered = match &*request {
+                    Request::Flow(request) => request.answered(),
+                    Request::Open { .. } => true,
+                };
                 leptos::task::spawn_local(async move {
                     let outcome = send(endpoint, wallet, *request).await;
-                    // An answer for a checkout that was closed meanwhile is dropped.
-                    if pay.generation.try_get_value() == Some(generation) {
+                    // An answer for a checkout that was closed meanwhile is dropped, and so is
+                    // a cancel's (see `flow::Request::answered`).
+                    if answered && pay.generation.try_get_value() == Some(generation) {
                         dispatch(pay, Event::Done { shop, outcome });
                     }
                 });
@@ -266,10 +375,12 @@ fn run_effects(pay: Pay, effects: Vec<Effect>) {
             Effect::RemoveLines { lines, .. } => cart_store::remove(&lines),
             Effect::Save(progress) => {
                 if let Some(storage) = session_storage() {
-                    _ = match progress {
-                        Some(progress) => storage.set_item(PROGRESS_KEY, &progress.to_json()),
-                        None => storage.remove_item(PROGRESS_KEY),
-                    };
+                    match progress {
+                        Some(progress) => {
+                            _ = storage.set_item(PROGRESS_KEY, &progress.to_json());
+                        }
+                        None => forget_progress(),
+                    }
                 }
             }
         }
@@ -397,7 +508,7 @@ pub(super) fn body(pay: Pay, locale: Locale, bank_title: NodeRef<leptos::html::H
                 bank_step(lang, sheet.card.clone(), asks, bank_title, answer)
             });
             view! {
-                {progress(&sheet, lang)}
+                {progress(&sheet, &locale)}
                 {bank}
             }
             .into_any()
@@ -416,7 +527,7 @@ pub(super) fn body(pay: Pay, locale: Locale, bank_title: NodeRef<leptos::html::H
                 }
             });
             view! {
-                {progress(&sheet, lang)}
+                {progress(&sheet, &locale)}
                 {note}
                 <div class="actions">{retry} {close()}</div>
             }
@@ -430,8 +541,10 @@ pub(super) fn body(pay: Pay, locale: Locale, bank_title: NodeRef<leptos::html::H
     }
 }
 
-/// Each shop's outcome so far: paying, placed (with the order's number), not placed (why).
-fn progress(sheet: &Sheet, lang: Lang) -> impl IntoView + use<> {
+/// Each shop's outcome so far, one block per shop: paying; placed (the order's number, what
+/// was charged, what was bought); not placed (why, and what it would have bought).
+fn progress(sheet: &Sheet, locale: &Locale) -> impl IntoView + use<> {
+    let lang = locale.lang;
     let rows = sheet
         .shops
         .iter()
@@ -439,20 +552,30 @@ fn progress(sheet: &Sheet, lang: Lang) -> impl IntoView + use<> {
         .filter(|(_, result)| *result != Some(ShopResult::Removed))
         .map(|(shop, result)| {
             let name = shop.name.as_str();
-            let (class, words, number) = match result {
+            let charged = shop
+                .session
+                .as_ref()
+                .and_then(|s| s.total().map(|t| super::buy::money(locale, s, t)));
+            let (class, words, order) = match result {
                 _ if shop.state == ShopState::Paying => {
                     ("paying", Msg::PayingShop.fill(lang, &[name]), None)
                 }
-                Some(ShopResult::Placed(order)) => (
-                    "placed",
-                    Msg::PlacedWith.fill(lang, &[name]),
-                    order
+                Some(ShopResult::Placed(order)) => {
+                    let number = order
                         .number
                         .as_deref()
                         .map(str::trim)
                         .filter(|n| !n.is_empty())
-                        .map(|n| Msg::OrderNumber.fill(lang, &[n])),
-                ),
+                        .map(|n| Msg::OrderNumber.fill(lang, &[n]));
+                    let paid = charged.map(|amount| Msg::Charged.fill(lang, &[&amount]));
+                    let order = view! {
+                        <p class="order-line">
+                            <span class="order-number">{number}</span>
+                            <span class="amount">{paid}</span>
+                        </p>
+                    };
+                    ("placed", Msg::PlacedWith.fill(lang, &[name]), Some(order))
+                }
                 Some(ShopResult::NotPlaced(error)) => (
                     "not-placed",
                     Msg::NotPlacedWith.fill(lang, &[name, &error.text(lang)]),
@@ -465,10 +588,12 @@ fn progress(sheet: &Sheet, lang: Lang) -> impl IntoView + use<> {
                 ),
             };
             let busy = (class == "paying").then_some("true");
+            let bought = (!shop.bought.is_empty()).then(|| shop.bought.clone());
             view! {
                 <li class=format!("pay-shop {class}") aria-busy=busy>
                     <p class="pay-result">{words}</p>
-                    {number.map(|n| view! { <p class="order-number">{n}</p> })}
+                    {order}
+                    {bought.map(|b| view! { <p class="bought">{b}</p> })}
                 </li>
             }
         })
