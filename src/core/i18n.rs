@@ -298,6 +298,8 @@ pub enum Msg {
     Charged,
     /// The host API's add, beside the cart's badge: "Added to your cart: {0}".
     AddedNamed,
+    /// The panel's sum of every shop's estimated subtotal.
+    EstimatedTotal,
     KeepInCart,
     RemoveFromCart,
     /// The report's heading when every shop placed its order.
@@ -778,6 +780,8 @@ impl Msg {
             (Msg::Charged, Fr) => "Payé {0}",
             (Msg::AddedNamed, En) => "Added to your cart: {0}",
             (Msg::AddedNamed, Fr) => "Ajouté au panier : {0}",
+            (Msg::EstimatedTotal, En) => "Estimated total",
+            (Msg::EstimatedTotal, Fr) => "Total estimé",
             (Msg::KeepInCart, En) => "Keep in cart",
             (Msg::KeepInCart, Fr) => "Garder dans le panier",
             (Msg::RemoveFromCart, En) => "Remove from cart",
@@ -999,6 +1003,7 @@ mod tests {
             Msg::LeftInCart,
             Msg::Charged,
             Msg::AddedNamed,
+            Msg::EstimatedTotal,
             Msg::KeepInCart,
             Msg::RemoveFromCart,
             Msg::OrdersPlaced,

@@ -377,6 +377,18 @@ pub fn BuyCart(attrs: CartAttrs, host: HtmlElement, page_lang: Vec<String>) -> i
     }
     };
     let checkout_view = move || cart_pay::body(pay, locale.get(), bank_title);
+    // With several shops, what they come to together (one amount per currency, never added).
+    let overall = move || {
+        let (shops, totals) = cart.with(|c| (c.groups().len(), c.totals()));
+        let totals = totals.ok().filter(|t| shops > 1 && !t.is_empty())?;
+        let locale = locale.get();
+        Some(view! {
+            <p class="cart-total">
+                <span>{Msg::EstimatedTotal.text(locale.lang)}</span>
+                <span class="amount">{amounts(&locale, &totals)}</span>
+            </p>
+        })
+    };
     let body = move || {
         let lang = lang.get();
         if checking_out.get() {
@@ -389,6 +401,7 @@ pub fn BuyCart(attrs: CartAttrs, host: HtmlElement, page_lang: Vec<String>) -> i
             <For each=groups key=|endpoint| endpoint.clone() let:endpoint>
                 <ShopGroup endpoint locale removed stepped />
             </For>
+            {overall}
             <p class="estimates-note">{Msg::EstimatesUntilCheckout.text(lang)}</p>
             {check_out(lang)}
         }

@@ -128,6 +128,12 @@ test("a visitor adds from two shops, reloads, and finds the cart by shop", async
   );
   assert.deepEqual(shops.map((s) => s.lines.length), [1, 1]);
   for (const shop of shops) assert.ok(shop.subtotal, `${shop.shop} shows an estimated subtotal`);
+  // Two shops: what they come to together, the sum of the two subtotals.
+  const cents = (text) => Number(text.replace(/[^0-9]/g, ""));
+  const total = await page.locator("buy-cart").locator(".cart-total .amount").textContent();
+  assert.equal(cents(total), cents(shops[0].subtotal) + cents(shops[1].subtotal), total);
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.screenshot({ path: artifact("cart-panel-1280.png") });
   for (const width of [320, 375, 414, 1280]) {
     await page.setViewportSize({ width, height: 800 });
     assert.deepEqual(await overflow(page), [], `at ${width} px`);
@@ -181,6 +187,15 @@ test("the host API adds a product from its feed, and keyboard alone works the ca
   await toast.waitFor();
   assert.match(await toast.textContent(), /Added to your cart: Lantern enamel pin/i);
   assert.deepEqual(await overflow(page), []);
+  // Seen, not clipped by the element's box: the point under its middle is the toast.
+  const hit = await page.evaluate(() => {
+    const root = document.querySelector("buy-cart").shadowRoot;
+    const box = root.querySelector(".cart-toast").getBoundingClientRect();
+    const at = root.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+    return Boolean(at?.closest(".cart-toast"));
+  });
+  assert.ok(hit, "the toast is visible below the badge");
+  await page.waitForTimeout(300); // its entrance (160 ms)
   await page.screenshot({ path: artifact("cart-host-toast-414.png") });
   const live = await page.evaluate(() =>
     [...document.querySelector("buy-cart").shadowRoot.querySelectorAll(".cart-root > [role=status]")].map((p) => p.textContent).join(" "),
