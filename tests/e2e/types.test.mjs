@@ -1,7 +1,7 @@
 // buycard.d.ts, the hosts' TypeScript declarations: a host's code that uses them right compiles
-// with `tsc --noEmit --strict` and its misuses do not (tests/e2e/types/, `@ts-expect-error`);
-// they name every attribute, event, code and state the Rust sources have; and the release build
-// serves them beside buycard.js.
+// with `tsc --noEmit --strict` and its misuses do not (tests/e2e/types/, `@ts-expect-error`), and
+// so do README's examples; they name every attribute, event, code and state the Rust sources
+// have; and the release build serves them beside buycard.js.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -53,6 +53,17 @@ test("a host's TypeScript compiles with tsc --noEmit --strict, and its misuses d
   // every misuse in tests/e2e/types/ is refused.
   assert.equal(`${run.stdout}${run.stderr}`.trim(), "", "tsc reports nothing");
   assert.equal(run.status, 0);
+});
+
+test("README's TypeScript and React examples are the ones tests/e2e/types/ compiles", () => {
+  const section = read("README.md").split("### TypeScript, React and other frameworks")[1].split("\n### ")[0];
+  const example = (lang) => {
+    const match = section.match(new RegExp("```" + lang + "\\n([\\s\\S]*?)```"));
+    assert.ok(match, `a ${lang} example in README`);
+    return match[1].replaceAll("./vendor/buycard", "../../../buycard");
+  };
+  assert.ok(read("tests/e2e/types/page.ts").includes(example("ts")), "page.ts has README's ts example");
+  assert.ok(read("tests/e2e/types/react.tsx").includes(example("tsx")), "react.tsx has README's tsx example");
 });
 
 test("buycard.d.ts declares each element's attributes as src/web observes them", () => {

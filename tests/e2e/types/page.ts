@@ -1,9 +1,15 @@
-// A plain host page's script, with buycard.d.ts referenced (no import): the global declarations.
-// tsc --noEmit --strict must accept every line; each `@ts-expect-error` line must be an error.
 /// <reference path="../../../buycard.d.ts" />
+const card = document.querySelector("buy-card"); // BuyCardElement | null
+card?.addEventListener("buycard:ready", (event) => console.log(event.detail.variant_id));
+document.addEventListener("buycard:order", (event) => console.log(event.detail.order_id));
+// Defined once buycard.js has run, hence the `?.`; it rejects with a BuycardCartAddError.
+void window.buycard?.cart.add({ endpoint: "/shops/harbor", feed: "harbor", product: "tidewater-lp" });
+
+// Above: README's example, as it is there (types.test.mjs checks). Below: the rest of a plain
+// host page's script, with buycard.d.ts referenced (no import): the global declarations.
+// tsc --noEmit --strict must accept every line; each line after `@ts-expect-error` must be an error.
 
 // The elements, by tag name.
-const card = document.querySelector("buy-card");
 const banner = document.createElement("product-carousel");
 const cart: HTMLElement | null = document.querySelector("buy-cart");
 banner.setAttribute("action", "buy");

@@ -1,33 +1,36 @@
-// A React 18 host, typed as README's "TypeScript, React and other frameworks" says: the element
-// types imported from buycard.d.ts, JSX's IntrinsicElements given the elements' attributes.
-import * as React from "react";
+// A React 18 host. First README's example, as it is there (types.test.mjs checks), then uses and
+// misuses of the elements' attributes.
+import { createElement } from "react";
+import { useEffect, useRef, type ClassAttributes, type HTMLAttributes } from "react";
 import type { BuyCardElement, BuycardElementAttributes, BuycardOrderDetail } from "../../../buycard";
 
-// An element's React props: React's for any HTML element, and its own attributes.
-type Props<Tag extends keyof BuycardElementAttributes> = React.HTMLAttributes<HTMLElementTagNameMap[Tag]> &
-  BuycardElementAttributes[Tag];
-type BuycardJSX = {
-  [Tag in keyof BuycardElementAttributes]: Props<Tag> & React.ClassAttributes<HTMLElementTagNameMap[Tag]>;
+// Once per project: JSX learns the three tags and their attributes.
+type Buycard = {
+  [Tag in keyof BuycardElementAttributes]: HTMLAttributes<HTMLElementTagNameMap[Tag]> &
+    ClassAttributes<HTMLElementTagNameMap[Tag]> & BuycardElementAttributes[Tag];
 };
 declare module "react" {
   namespace JSX {
-    interface IntrinsicElements extends BuycardJSX {}
+    interface IntrinsicElements extends Buycard {}
   }
 }
 
 export function Post({ onOrder }: { onOrder: (order: BuycardOrderDetail) => void }) {
-  const card = React.useRef<BuyCardElement>(null);
-  React.useEffect(() => {
+  const card = useRef<BuyCardElement>(null);
+  useEffect(() => {
     const element = card.current;
     if (!element) return;
-    // React 18 passes custom elements no event props: listen through the ref.
     const listener = (event: CustomEvent<BuycardOrderDetail>) => onOrder(event.detail);
     element.addEventListener("buycard:order", listener);
     return () => element.removeEventListener("buycard:order", listener);
   }, [onOrder]);
+  return <buy-card ref={card} endpoint="/shops/lantern" feed="demo" product="enamel-pin" wallet="/wallet" />;
+}
+
+export function Elements() {
   return (
     <article>
-      <buy-card ref={card} endpoint="/shops/lantern" feed="demo" product="enamel-pin" wallet="/wallet" quantity={2} theme="dark" />
+      <buy-card endpoint="/shops/lantern" feed="demo" product="enamel-pin" wallet="/wallet" quantity={2} theme="dark" />
       <product-carousel endpoint="/shops/lantern" feed="demo" action="buy" autoplay="5" label="Shop" />
       <buy-cart wallet="/wallet" locale="fr-FR" />
     </article>
@@ -51,14 +54,15 @@ export function Misuses() {
   );
 }
 
-// Without JSX: `React.createElement` checks the attributes when given their type.
-export const created = React.createElement<Props<"buy-card">, BuyCardElement>("buy-card", {
+// Without JSX: `createElement` checks the attributes when given their type.
+type Props<Tag extends keyof BuycardElementAttributes> = Buycard[Tag];
+export const created = createElement<Props<"buy-card">, BuyCardElement>("buy-card", {
   endpoint: "/shops/lantern",
   feed: "demo",
   product: "enamel-pin",
   quantity: "1",
 });
-export const wrong = React.createElement<Props<"buy-card">, BuyCardElement>("buy-card", {
+export const wrong = createElement<Props<"buy-card">, BuyCardElement>("buy-card", {
   endpoint: "/shops/lantern",
   feed: "demo",
   product: "enamel-pin",
