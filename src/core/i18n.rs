@@ -113,6 +113,8 @@ pub enum Msg {
     ErrPaymentDeclined,
     ErrNeedsAuthentication,
     ErrCheckDetails,
+    /// A shop that refuses the buyer's details (in the cart's confirmation).
+    ErrDetailsRefused,
     /// A payment whose outcome is unknown could not be checked yet.
     ErrUnconfirmed,
     /// The payment never reached the merchant: no order, no charge.
@@ -457,6 +459,8 @@ impl Msg {
             (Msg::ErrNeedsAuthentication, Fr) => "Votre banque doit confirmer ce paiement.",
             (Msg::ErrCheckDetails, En) => "Please check the highlighted details.",
             (Msg::ErrCheckDetails, Fr) => "Vérifiez les informations signalées.",
+            (Msg::ErrDetailsRefused, En) => "It does not accept this address or contact.",
+            (Msg::ErrDetailsRefused, Fr) => "Elle n’accepte pas cette adresse ou ce contact.",
             (Msg::ErrUnconfirmed, En) => {
                 "We could not check whether your order went through. Check again before buying again."
             }
@@ -863,6 +867,7 @@ mod tests {
             Msg::ErrPaymentDeclined,
             Msg::ErrNeedsAuthentication,
             Msg::ErrCheckDetails,
+            Msg::ErrDetailsRefused,
             Msg::ErrUnconfirmed,
             Msg::ErrNotCharged,
             Msg::CheckAgain,
