@@ -306,8 +306,10 @@ pub enum Msg {
     OrdersNotPlaced,
     /// The review when nothing is left to pay.
     NothingToPay,
-    /// Why the cart's Check out is not offered (or stops) for a buyer without saved details.
-    CartNeedsSavedDetails,
+    /// The cart's details step: who gets the details, "{0}" the shops' names.
+    DetailsForShops,
+    /// The cart's confirmation: back to the details step.
+    ChangeDetails,
 }
 
 impl Msg {
@@ -786,12 +788,12 @@ impl Msg {
             (Msg::OrdersNotPlaced, Fr) => "Vos commandes ne sont pas passées",
             (Msg::NothingToPay, En) => "Nothing is left to pay.",
             (Msg::NothingToPay, Fr) => "Il ne reste rien à payer.",
-            (Msg::CartNeedsSavedDetails, En) => {
-                "Sign in with saved details to pay the whole cart at once."
+            (Msg::DetailsForShops, En) => "For delivery and tax, once for every shop: {0}.",
+            (Msg::DetailsForShops, Fr) => {
+                "Pour la livraison et les taxes, une fois pour toutes les boutiques : {0}."
             }
-            (Msg::CartNeedsSavedDetails, Fr) => {
-                "Connectez-vous avec des coordonnées enregistrées pour payer tout le panier en une fois."
-            }
+            (Msg::ChangeDetails, En) => "Change details",
+            (Msg::ChangeDetails, Fr) => "Modifier les coordonnées",
             (Msg::PriceChanged, Fr) => {
                 "Le prix a changé depuis l’affichage de cette publication. Le total ci-dessous est ce que vous paierez."
             }
@@ -1000,7 +1002,8 @@ mod tests {
             Msg::SomeOrdersPlaced,
             Msg::OrdersNotPlaced,
             Msg::NothingToPay,
-            Msg::CartNeedsSavedDetails,
+            Msg::DetailsForShops,
+            Msg::ChangeDetails,
             Msg::Availability(Availability::InStock),
             Msg::Availability(Availability::LimitedStock),
             Msg::Availability(Availability::Preorder),
@@ -1086,6 +1089,7 @@ mod tests {
             Msg::NotPlacedWith,
             Msg::NotAttemptedWith,
             Msg::CannotOpenWith,
+            Msg::DetailsForShops,
         ] {
             for lang in [Lang::En, Lang::Fr] {
                 assert!(

@@ -118,6 +118,13 @@ impl Form {
         }
     }
 
+    /// Forgets the card's fields (the cart's checkout is over: nothing of the card stays).
+    pub(super) fn forget_card(&self) {
+        for field in [self.number, self.expiry, self.cvc, self.paid_with] {
+            field.set(String::new());
+        }
+    }
+
     fn problem(&self, field: Field) -> Option<Msg> {
         self.problems
             .with(|p| p.iter().find(|(f, _)| *f == field).map(|(_, m)| *m))
