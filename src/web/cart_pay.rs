@@ -501,7 +501,7 @@ fn details(pay: Pay, sheet: &Sheet, lang: Lang) -> AnyView {
     view! {
         <div class="new-buyer">
             <p class="pay-note">{Msg::DetailsForShops.fill(lang, &[&shops])}</p>
-            {parts(pay, lang).address_form(|| true)}
+            {parts(pay, lang).address_form(Signal::stored(true))}
             <div class="actions">
                 <button type="button" class="cancel" on:click=move |_| dispatch(pay, Event::Cancel)>
                     {Msg::Cancel.text(lang)}
@@ -663,10 +663,10 @@ fn review(
     });
     // A new buyer types the card below the totals; its Pay names the amount.
     let card_form = (payable && sheet.needs_card).then(|| {
-        let label = pay_label(lang, Some(&total));
+        let label = Signal::stored(pay_label(lang, Some(&total)));
         view! {
             <div class="new-buyer">
-                {parts(pay, lang).card_form(sheet.can_save, move || label.clone())}
+                {parts(pay, lang).card_form(sheet.can_save, label)}
             </div>
         }
     });

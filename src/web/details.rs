@@ -361,11 +361,9 @@ impl Parts {
         Ok(())
     }
 
-    /// The country, contact and address, and Continue while `continue_shown` says so.
-    pub(super) fn address_form(
-        self,
-        continue_shown: impl Fn() -> bool + Send + Sync + 'static,
-    ) -> impl IntoView {
+    /// The country, contact and address, and Continue while `continue_shown` says so. (Signals,
+    /// not closures, as arguments: one copy of the form in the wasm for both sheets.)
+    pub(super) fn address_form(self, continue_shown: Signal<bool>) -> AnyView {
         let Parts { form, lang, .. } = self;
         let on_address = move |event: web_sys::SubmitEvent| {
             event.prevent_default();
@@ -412,7 +410,7 @@ impl Parts {
                 .then(|| self.field(Field::State, form.state))
         };
         let continue_button = move || {
-            continue_shown().then(|| {
+            continue_shown.get().then(|| {
                 view! { <button type="submit" class="continue">{Msg::Continue.text(lang)}</button> }
             })
         };
@@ -431,16 +429,13 @@ impl Parts {
                 {continue_button}
             </form>
         }
+        .into_any()
     }
 
     /// The card, "save for one-click" (`can_save`: signed in to the host's wallet) and a Pay
     /// button saying `pay_text`. An address changed since it was sent is sent first (its total
     /// is shown, and the buyer pays that).
-    pub(super) fn card_form(
-        self,
-        can_save: bool,
-        pay_text: impl Fn() -> String + Send + Sync + 'static,
-    ) -> impl IntoView {
+    pub(super) fn card_form(self, can_save: bool, pay_text: Signal<String>) -> AnyView {
         let Parts {
             form,
             lang,
@@ -528,10 +523,11 @@ impl Parts {
                     class="pay"
                     aria-disabled=move || (!actions.armed.get()).then_some("true")
                 >
-                    {pay_text}
+                    {move || pay_text.get()}
                 </button>
             </form>
         }
+        .into_any()
     }
 }
 
@@ -576,7 +572,7 @@ pub(super) fn details_sheet(
             .with(|sent| sent.as_ref() != Some(&form.address()))
     });
     // Continue until the address is in; again once it changes.
-    let address_form = parts.address_form(move || !ready.get() || changed.get());
+    let address_form = parts.address_form(Signal::derive(move || !ready.get() || changed.get()));
     let payment = move || {
         ready
             .get()
@@ -695,7 +691,7 @@ fn payment(
         <section class="payment">
             {totals}
             {options}
-            {parts.card_form(can_save, pay_text)}
+            {parts.card_form(can_save, Signal::derive(pay_text))}
         </section>
     }
 }
