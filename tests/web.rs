@@ -2103,7 +2103,9 @@ async fn two_cards_of_two_merchants_make_two_groups_with_estimated_subtotals() {
         shadow_text(&cart, ".estimates-note"),
         "Prices and availability are estimates until checkout."
     );
-    assert_eq!(aria(&cart, "button.checkout", "aria-disabled"), "true");
+    // No wallet on this page: Check out is still offered (a visitor gives their details).
+    assert!(shadow_query(&cart, "button.checkout").is_some());
+    assert_eq!(aria(&cart, "button.checkout", "aria-disabled"), "");
     for el in [a, b, cart] {
         el.remove();
     }
@@ -2818,5 +2820,184 @@ async fn an_add_made_while_the_sign_in_merge_is_on_its_way_is_merged_too() {
     assert_eq!(body["lines"].as_array().map(Vec::len), Some(2));
     cart.remove();
     stub_route("/mr-w/cart", 401, "{}", 0, false);
+    cart_store::reset();
+}
+
+// The cart's checkout for a visitor: the details once for every shop, one card.
+
+/// Types `text` into the input `selector` of `el`'s shadow tree, as the buyer would (an `input`
+/// event after the value changes).
+fn type_into(el: &HtmlElement, selector: &str, text: &str) {
+    let input: web_sys::HtmlInputElement = shadow_query(el, selector)
+        .unwrap_or_else(|| panic!("no {selector}"))
+        .unchecked_into();
+    input.set_value(text);
+    let event = web_sys::Event::new("input").expect("event");
+    input.dispatch_event(&event).expect("dispatch");
+}
+
+/// Every value in the tab's local and session storage.
+fn stored_values() -> String {
+    let window = web_sys::window().expect("window");
+    let mut all = String::new();
+    for storage in [window.local_storage(), window.session_storage()] {
+        let Some(storage) = storage.ok().flatten() else {
+            continue;
+        };
+        for i in 0..storage.length().unwrap_or(0) {
+            if let Some(key) = storage.key(i).ok().flatten() {
+                all.push_str(&storage.get_item(&key).ok().flatten().unwrap_or_default());
+            }
+        }
+    }
+    all
+}
+
+#[wasm_bindgen_test]
+async fn a_visitor_gives_the_details_once_and_pays_two_shops_with_one_card() {
+    let feed = serve_cart_shops("cg1");
+    // Signed out: the wallet does not know this visitor.
+    stub_route("/cg1w/buyer", 401, "{}", 0, false);
+    for (shop, total) in [("a", "3025"), ("b", "1725")] {
+        let base = format!("/cg1{shop}");
+        let ready = SESSION
+            .replace("cs_t", &format!("cs_{shop}"))
+            .replace("shop_t", &format!("merchant_{shop}"))
+            .replace("3025", total);
+        // Opened without details, each session asks for them; the details make it ready.
+        let asks = ready.replace("ready_for_payment", "not_ready_for_payment").replace(
+            "\"messages\":[]",
+            r#""messages":[{"type":"error","code":"missing","param":"$.buyer.email","content_type":"plain","content":"Email"}]"#,
+        );
+        stub_route(&format!("{base}/checkout_sessions"), 201, &asks, 0, false);
+        stub_route(
+            &format!("{base}/checkout_sessions/cs_{shop}"),
+            200,
+            &ready,
+            0,
+            false,
+        );
+        // The shop's payment provider: a single-use token for this session only.
+        stub_route(
+            &format!("{base}/agentic_commerce/delegate_payment"),
+            201,
+            &format!(r#"{{"id":"vt_{shop}","created":"2026-01-01T00:00:00Z"}}"#),
+            0,
+            false,
+        );
+        record_requests(&format!("{base}/checkout_sessions/cs_{shop}"));
+        record_requests(&format!("{base}/agentic_commerce/delegate_payment"));
+    }
+    let cart = cart_of_two_shops("cg1", &feed);
+    open_panel(&cart).await;
+    click(&cart, "button.checkout");
+    wait_for("the details step", || state(&cart) == "details").await;
+    assert_eq!(shadow_text(&cart, "h2"), "Your details");
+    let text = shadow_text(&cart, "dialog");
+    assert!(
+        text.contains("once for every shop: Shop A, Shop B"),
+        "{text}"
+    );
+    wait_for("the first field focused", || {
+        active_in_shadow(&cart) == "SELECT"
+    })
+    .await;
+
+    // Continue with nothing typed: every problem at once, the first field to fix focused.
+    click(&cart, "button.continue");
+    wait_for("the email focused", || {
+        shadow_query(&cart, "#bc-email").and_then(|e| e.get_attribute("aria-invalid"))
+            == Some("true".into())
+    })
+    .await;
+    assert_eq!(state(&cart), "details", "nothing sent");
+    assert!(recorded("/cg1a/checkout_sessions/cs_a").is_empty());
+
+    type_into(&cart, "#bc-email", "newt@example.com");
+    type_into(&cart, "#bc-name", "Newt Buyer");
+    type_into(&cart, "#bc-line_one", "1 Market St");
+    type_into(&cart, "#bc-city", "San Francisco");
+    type_into(&cart, "#bc-state", "CA");
+    type_into(&cart, "#bc-postal_code", "94105");
+    click(&cart, "button.continue");
+    wait_for("the confirmation", || state(&cart) == "confirming").await;
+    let text = shadow_text(&cart, "dialog");
+    assert_eq!(shadow_all(&cart, "section.pay-group").len(), 2, "{text}");
+    assert!(text.contains("$30.25") && text.contains("$17.25"), "{text}");
+    assert!(text.contains("Total for 2 shops"), "{text}");
+    assert!(
+        text.contains("Newt Buyer, 1 Market St, San Francisco CA 94105, United States"),
+        "{text}"
+    );
+    assert!(shadow_query(&cart, "button.change").is_some());
+    assert!(
+        shadow_query(&cart, "button.confirm").is_none(),
+        "one Pay, in the card form"
+    );
+    assert_eq!(shadow_text(&cart, "button.pay"), "Pay $47.50");
+    // The details went to each shop's own session, once.
+    for shop in ["a", "b"] {
+        let updates = recorded(&format!("/cg1{shop}/checkout_sessions/cs_{shop}"));
+        assert_eq!(updates.len(), 1, "shop {shop}");
+        let body = body_of(&updates[0]);
+        assert_eq!(body["buyer"]["email"], "newt@example.com", "{body}");
+        assert_eq!(
+            body["fulfillment_details"]["address"]["line_one"], "1 Market St",
+            "{body}"
+        );
+    }
+
+    type_into(&cart, "#bc-card_number", "4242424242424242");
+    type_into(&cart, "#bc-expiry", "12/30");
+    type_into(&cart, "#bc-cvc", "123");
+    assert_eq!(
+        shadow_query(&cart, "#bc-card_number")
+            .map(|e| e.unchecked_into::<web_sys::HtmlInputElement>().value()),
+        Some("4242 4242 4242 4242".into()),
+        "the single card's formatting"
+    );
+    wait_for("Pay armed", || {
+        aria(&cart, "button.pay", "aria-disabled").is_empty()
+    })
+    .await;
+    click(&cart, "button.pay");
+    if shadow_query(&cart, "button.pay").is_some() {
+        click(&cart, "button.pay"); // A double tap pays no shop twice.
+    }
+    wait_for("the report", || state(&cart) == "result").await;
+    assert_eq!(
+        shadow_text(&cart, "h2"),
+        "Thank you! Your orders are placed."
+    );
+    let text = shadow_text(&cart, "dialog");
+    assert!(text.contains("A-1") && text.contains("B-1"), "{text}");
+    // One token per shop, from its own payment provider, bound to its own session and amount;
+    // each shop completed once, with its own token.
+    for (shop, amount) in [("a", 3025), ("b", 1725)] {
+        let tokens = recorded(&format!("/cg1{shop}/agentic_commerce/delegate_payment"));
+        assert_eq!(tokens.len(), 1, "shop {shop}");
+        let allowance = body_of(&tokens[0])["allowance"].clone();
+        assert_eq!(allowance["checkout_session_id"], format!("cs_{shop}"));
+        assert_eq!(allowance["max_amount"], amount, "{allowance}");
+        let completes = recorded(&format!("/cg1{shop}/checkout_sessions/cs_{shop}/complete"));
+        assert_eq!(completes.len(), 1, "shop {shop}");
+        let credential = body_of(&completes[0])["payment_data"]["instrument"]["credential"].clone();
+        assert_eq!(credential["token"], format!("vt_{shop}"), "{credential}");
+    }
+    assert_eq!(
+        fetch_calls("/cg1w/payment_token"),
+        0,
+        "a visitor's card goes to each shop's payment provider, not to the wallet"
+    );
+    assert_eq!(cart_store::count(), 0, "both shops' lines left the cart");
+    let stored = stored_values();
+    assert!(
+        !stored.contains("4242") && !stored.contains("12/30"),
+        "the card is never stored: {stored}"
+    );
+
+    click(&cart, "button.done");
+    wait_for("back to the cart", || state(&cart) == "ready").await;
+    cart.remove();
     cart_store::reset();
 }

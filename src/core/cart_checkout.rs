@@ -205,6 +205,9 @@ pub enum Event {
     CheckOut,
     /// A new buyer's contact and address, for every shop.
     SubmitAddress(Box<AddressEntry>),
+    /// A new buyer's Change on the confirmation: back to the details step, whose Continue sends
+    /// the details again to every shop not placed (so every shop has the same ones).
+    ChangeDetails,
     /// The sheet's one Pay: `None` for a saved buyer, the card for a new one
     /// ([`CartCheckout::needs_card`]).
     Pay(Option<Box<CardPayment>>),
@@ -695,6 +698,29 @@ impl CartCheckout {
             .any(|s| s.state == ShopState::Ready && *s.flow.stage() == flow::Stage::Details)
     }
 
+    /// Whether the card a new buyer types may be saved for next time (signed in to the host's
+    /// wallet; a guest has nowhere to save it).
+    pub fn can_save(&self) -> bool {
+        !self.shops.is_empty() && self.shops.iter().all(|s| s.flow.can_save())
+    }
+
+    /// Whether a shop to pay declined the card last typed (the sheet marks the card's field).
+    pub fn declined(&self) -> bool {
+        self.shops.iter().any(|s| {
+            s.state == ShopState::Ready && s.flow.notice() == Some(&CheckoutError::PaymentDeclined)
+        })
+    }
+
+    /// The new buyer's details as sent to the shops (the confirmation's "Ship to").
+    pub fn details(&self) -> Option<&AddressEntry> {
+        self.address.as_ref()
+    }
+
+    /// Whether a new buyer's Change on the confirmation goes back to the details step.
+    pub fn can_change_details(&self) -> bool {
+        matches!(self.stage, Stage::Review { .. }) && self.address.is_some()
+    }
+
     /// Whether Try again can lead anywhere.
     pub fn can_retry(&self) -> bool {
         match &self.stage {
@@ -727,6 +753,7 @@ impl CartCheckout {
         match event {
             Event::CheckOut => self.on_check_out(),
             Event::SubmitAddress(entry) => self.on_address(*entry),
+            Event::ChangeDetails => self.on_change_details(),
             Event::Pay(card) => self.on_pay(card.map(|c| *c)),
             Event::Authenticated(result) => {
                 if let Some(shop) = self.paying() {
@@ -773,6 +800,24 @@ impl CartCheckout {
             }
         }
         self.stage = Stage::Opening;
+    }
+
+    fn on_change_details(&mut self) {
+        if !matches!(self.stage, Stage::Review { .. }) || self.address.is_none() {
+            return; // Only a new buyer's details, and only before paying.
+        }
+        // Forgotten until the buyer continues, or the shops would be sent the old ones again.
+        self.address = None;
+        for shop in &mut self.shops {
+            let new_buyer = *shop.flow.stage() == flow::Stage::Details;
+            let refused = shop.state == ShopState::Unavailable(CheckoutError::DetailsRefused);
+            if new_buyer && (shop.state == ShopState::Ready || refused) {
+                shop.state = ShopState::NeedsDetails;
+                shop.address_sent = false;
+            }
+        }
+        self.arm_pending = None;
+        self.stage = Stage::Details;
     }
 
     fn on_pay(&mut self, card: Option<CardPayment>) {
@@ -907,8 +952,12 @@ impl CartCheckout {
             }
             // A payment that never reached the shop is sent again as it was, on Pay.
             flow::Stage::Failed(CheckoutError::NotCharged) => return,
-            // Check again (a payment in doubt), or the step that failed.
-            flow::Stage::Failed(_) => shop.flow.handle(flow::Event::Retry, entropy),
+            // Check again (a payment in doubt), or the step that failed (the details are sent
+            // again if it goes back to asking for them).
+            flow::Stage::Failed(_) => {
+                shop.address_sent = false;
+                shop.flow.handle(flow::Event::Retry, entropy)
+            }
             // Ready as it stands (a new buyer's session takes another card), or not started.
             _ => return,
         };
@@ -1251,6 +1300,11 @@ impl CartCheckout {
         Some(match flow.stage() {
             flow::Stage::Confirming { .. } => ShopState::Ready,
             flow::Stage::Details if shop.address_sent && ready => ShopState::Ready,
+            // The buyer's details went to this shop and it still asks for them: it refuses
+            // them. Listed as such; the other shops can be paid, or the details changed.
+            flow::Stage::Details if shop.address_sent && self.address.is_some() => {
+                ShopState::Unavailable(CheckoutError::DetailsRefused)
+            }
             flow::Stage::Details => match self.address.clone() {
                 Some(address) if !shop.address_sent => {
                     let effects = self.shops[i]
@@ -2249,6 +2303,128 @@ mod tests {
         assert_eq!(delegated, ["cs_0_1", "cs_1_1"], "one token per session");
     }
 
+    /// A guest's checkout of shops a and b after the details, where shop b answers them with a
+    /// session that still asks for them (a postal code it does not take).
+    fn refused_by_b() -> World {
+        let mut world = World::new(cart(&[("a", &["tee"]), ("b", &["mug"])]), false, Who::Guest);
+        world.run(Event::CheckOut);
+        world.settle(0);
+        assert_eq!(world.checkout.stage(), &Stage::Details);
+        world.run(Event::SubmitAddress(Box::new(address())));
+        let Some(Request::Flow(flow::Request::Update { session_id, .. })) =
+            world.outstanding.remove(&1)
+        else {
+            panic!("b's details are on the wire");
+        };
+        let refused = json!([error(
+            "invalid",
+            "$.fulfillment_details.address.postal_code"
+        )]);
+        world.run(Event::Done {
+            shop: 1,
+            outcome: Outcome::Session(session(&session_id, "not_ready_for_payment", refused, None)),
+        });
+        world.settle(0);
+        world.fire_timers();
+        world
+    }
+
+    #[test]
+    fn a_shop_that_refuses_the_details_is_listed_and_the_others_can_be_paid() {
+        let mut world = refused_by_b();
+        assert_eq!(world.checkout.stage(), &Stage::Review { armed: true });
+        assert_eq!(
+            world.checkout.shops()[1].state(),
+            &ShopState::Unavailable(CheckoutError::DetailsRefused)
+        );
+        assert!(
+            !world.checkout.can_retry(),
+            "the same details would be refused again"
+        );
+        assert_eq!(world.checkout.ready_shops(), 1);
+        assert!(world.checkout.needs_card());
+        world.run(Event::Pay(Some(card(false))));
+        world.settle(0);
+        assert_eq!(world.checkout.heading(), Msg::SomeOrdersPlaced);
+        assert_eq!((world.orders("/shops/a"), world.orders("/shops/b")), (1, 0));
+        assert_eq!(world.cart.lines().len(), 1, "b's mugs stay in the cart");
+    }
+
+    #[test]
+    fn changed_details_go_to_every_shop_not_placed_and_nothing_is_sent_before_continue() {
+        let mut world = refused_by_b();
+        assert!(world.checkout.can_change_details());
+        let effects = world.run(Event::ChangeDetails);
+        assert!(effects.is_empty(), "nothing is sent before Continue");
+        assert_eq!(world.checkout.stage(), &Stage::Details);
+        assert!(world.checkout.details().is_none());
+        assert!(
+            world.run(Event::Pay(Some(card(false)))).is_empty(),
+            "no Pay from the details step"
+        );
+        let mut moved = address();
+        moved.contact.email = "moved@example.com".into();
+        world.run(Event::SubmitAddress(Box::new(moved)));
+        let mut sent: Vec<(usize, String)> = world
+            .outstanding
+            .iter()
+            .filter_map(|(shop, r)| match r {
+                Request::Flow(flow::Request::Update {
+                    contact: Some(c), ..
+                }) => Some((*shop, c.email.clone())),
+                _ => None,
+            })
+            .collect();
+        sent.sort();
+        assert_eq!(
+            sent,
+            [
+                (0, "moved@example.com".into()),
+                (1, "moved@example.com".into())
+            ],
+            "the same details to both shops, the one that refused them included"
+        );
+        world.settle(0);
+        world.fire_timers();
+        assert_eq!(world.checkout.stage(), &Stage::Review { armed: true });
+        assert_eq!(world.checkout.ready_shops(), 2);
+        world.run(Event::Pay(Some(card(false))));
+        world.settle(0);
+        assert_eq!(world.checkout.heading(), Msg::OrdersPlaced);
+        assert!(world.cart.is_empty());
+    }
+
+    #[test]
+    fn a_declined_card_is_said_and_another_pays_without_the_details_again() {
+        let mut world = World::new(cart(&[("a", &["tee"]), ("b", &["mug"])]), false, Who::Guest);
+        world.run(Event::CheckOut);
+        world.settle(0);
+        world.run(Event::SubmitAddress(Box::new(address())));
+        world.settle(0);
+        world.fire_timers();
+        world.run(Event::Pay(Some(card(false))));
+        world.answer(0, 0); // a's token
+        world.answer(0, 4); // a's payment: declined
+        assert_eq!(world.checkout.stage(), &Stage::Report);
+        assert!(!world.checkout.declined(), "said in the report first");
+        world.run(Event::Retry);
+        world.settle(0);
+        world.fire_timers();
+        assert_eq!(world.checkout.stage(), &Stage::Review { armed: true });
+        assert!(world.checkout.needs_card());
+        assert!(world.checkout.declined(), "the card's field is marked");
+        let updates = world
+            .log
+            .iter()
+            .filter(|(_, r)| matches!(r, Request::Flow(flow::Request::Update { .. })))
+            .count();
+        assert_eq!(updates, 2, "the details are not asked nor sent again");
+        world.run(Event::Pay(Some(card(false))));
+        world.settle(0);
+        assert_eq!(world.checkout.heading(), Msg::OrdersPlaced);
+        assert_eq!((world.orders("/shops/a"), world.orders("/shops/b")), (1, 1));
+    }
+
     #[test]
     fn a_wallet_that_cannot_be_read_fails_the_checkout_until_retried() {
         let mut world = World::new(cart(&[("a", &["tee"]), ("b", &["mug"])]), true, Who::Saved);
@@ -2366,6 +2542,7 @@ mod tests {
             Close,
             Remove(u8),
             Address,
+            ChangeDetails,
             Authenticate,
             FireTimers,
             /// Answer shop n's request with a choice of `World::outcome`.
@@ -2389,6 +2566,7 @@ mod tests {
                 1 => Just(Step::Close),
                 1 => any::<u8>().prop_map(Step::Remove),
                 2 => Just(Step::Address),
+                1 => Just(Step::ChangeDetails),
                 1 => Just(Step::Authenticate),
                 5 => Just(Step::FireTimers),
                 16 => (any::<u8>(), choice()).prop_map(|(shop, choice)| Step::Answer(shop, choice)),
@@ -2517,6 +2695,7 @@ mod tests {
                         Step::Close => world.run(Event::Close),
                         Step::Remove(shop) => world.run(Event::Remove(usize::from(shop) % count)),
                         Step::Address => world.run(Event::SubmitAddress(Box::new(address()))),
+                        Step::ChangeDetails => world.run(Event::ChangeDetails),
                         Step::Authenticate => world.run(Event::Authenticated(Authentication {
                             outcome: "authenticated".into(),
                             details: None,

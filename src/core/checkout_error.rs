@@ -46,6 +46,9 @@ pub enum CheckoutError {
         code: Option<String>,
         param: Option<String>,
     },
+    /// The buyer's details were sent and the shop still asks for them: it does not take this
+    /// address or contact (a cart's shop; the single card asks again instead).
+    DetailsRefused,
     /// A payment whose outcome is unknown could not be checked yet (the card keeps asking the
     /// merchant before it pays again).
     Unconfirmed,
@@ -88,6 +91,7 @@ impl CheckoutError {
                 | Self::NoPaymentHandler
                 | Self::NotReady { .. }
                 | Self::QuantityExceeded { .. }
+                | Self::DetailsRefused
         )
     }
 
@@ -129,6 +133,7 @@ impl CheckoutError {
             Self::Invalid { code, .. } => code,
             Self::NoPaymentHandler => "no_payment_handler",
             Self::NotReady { .. } => "not_ready",
+            Self::DetailsRefused => "details_refused",
             Self::Unconfirmed => "unconfirmed",
             Self::NotCharged => "not_charged",
         }
@@ -162,6 +167,7 @@ impl CheckoutError {
             Self::PaymentDeclined => Msg::ErrPaymentDeclined,
             Self::AuthenticationRequired => Msg::ErrNeedsAuthentication,
             Self::Invalid { .. } => Msg::ErrCheckDetails,
+            Self::DetailsRefused => Msg::ErrDetailsRefused,
             Self::Unconfirmed => Msg::ErrUnconfirmed,
             Self::NotCharged => Msg::ErrNotCharged,
         }
@@ -288,6 +294,7 @@ mod tests {
             CheckoutError::QuantityExceeded { param: None },
             CheckoutError::PaymentDeclined,
             CheckoutError::AuthenticationRequired,
+            CheckoutError::DetailsRefused,
             CheckoutError::Invalid {
                 code: "missing".into(),
                 param: None,

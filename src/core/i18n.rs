@@ -113,6 +113,8 @@ pub enum Msg {
     ErrPaymentDeclined,
     ErrNeedsAuthentication,
     ErrCheckDetails,
+    /// A shop that refuses the buyer's details (in the cart's confirmation).
+    ErrDetailsRefused,
     /// A payment whose outcome is unknown could not be checked yet.
     ErrUnconfirmed,
     /// The payment never reached the merchant: no order, no charge.
@@ -310,8 +312,10 @@ pub enum Msg {
     OrdersNotPlaced,
     /// The review when nothing is left to pay.
     NothingToPay,
-    /// Why the cart's Check out is not offered (or stops) for a buyer without saved details.
-    CartNeedsSavedDetails,
+    /// The cart's details step: who gets the details, "{0}" the shops' names.
+    DetailsForShops,
+    /// The cart's confirmation: back to the details step.
+    ChangeDetails,
 }
 
 impl Msg {
@@ -463,6 +467,8 @@ impl Msg {
             (Msg::ErrNeedsAuthentication, Fr) => "Votre banque doit confirmer ce paiement.",
             (Msg::ErrCheckDetails, En) => "Please check the highlighted details.",
             (Msg::ErrCheckDetails, Fr) => "Vérifiez les informations signalées.",
+            (Msg::ErrDetailsRefused, En) => "It does not accept this address or contact.",
+            (Msg::ErrDetailsRefused, Fr) => "Elle n’accepte pas cette adresse ou ce contact.",
             (Msg::ErrUnconfirmed, En) => {
                 "We could not check whether your order went through. Check again before buying again."
             }
@@ -794,12 +800,12 @@ impl Msg {
             (Msg::OrdersNotPlaced, Fr) => "Vos commandes ne sont pas passées",
             (Msg::NothingToPay, En) => "Nothing is left to pay.",
             (Msg::NothingToPay, Fr) => "Il ne reste rien à payer.",
-            (Msg::CartNeedsSavedDetails, En) => {
-                "Sign in with saved details to pay the whole cart at once."
+            (Msg::DetailsForShops, En) => "For delivery and tax, once for every shop: {0}.",
+            (Msg::DetailsForShops, Fr) => {
+                "Pour la livraison et les taxes, une fois pour toutes les boutiques : {0}."
             }
-            (Msg::CartNeedsSavedDetails, Fr) => {
-                "Connectez-vous avec des coordonnées enregistrées pour payer tout le panier en une fois."
-            }
+            (Msg::ChangeDetails, En) => "Change details",
+            (Msg::ChangeDetails, Fr) => "Modifier les coordonnées",
             (Msg::PriceChanged, Fr) => {
                 "Le prix a changé depuis l’affichage de cette publication. Le total ci-dessous est ce que vous paierez."
             }
@@ -875,6 +881,7 @@ mod tests {
             Msg::ErrPaymentDeclined,
             Msg::ErrNeedsAuthentication,
             Msg::ErrCheckDetails,
+            Msg::ErrDetailsRefused,
             Msg::ErrUnconfirmed,
             Msg::ErrNotCharged,
             Msg::CheckAgain,
@@ -1010,7 +1017,8 @@ mod tests {
             Msg::SomeOrdersPlaced,
             Msg::OrdersNotPlaced,
             Msg::NothingToPay,
-            Msg::CartNeedsSavedDetails,
+            Msg::DetailsForShops,
+            Msg::ChangeDetails,
             Msg::Availability(Availability::InStock),
             Msg::Availability(Availability::LimitedStock),
             Msg::Availability(Availability::Preorder),
@@ -1096,6 +1104,7 @@ mod tests {
             Msg::NotPlacedWith,
             Msg::NotAttemptedWith,
             Msg::CannotOpenWith,
+            Msg::DetailsForShops,
         ] {
             for lang in [Lang::En, Lang::Fr] {
                 assert!(

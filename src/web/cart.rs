@@ -197,13 +197,13 @@ attributes! {
 pub fn BuyCart(attrs: CartAttrs, host: HtmlElement, page_lang: Vec<String>) -> impl IntoView {
     track::view_alive(true);
     on_cleanup(|| track::view_alive(false));
+    let locale = source::locale(attrs.locale, page_lang);
     // The host's data-state follows the checkout ("ready" while it shows the lines).
-    let pay = Pay::new(host.clone());
+    let pay = Pay::new(host.clone(), &locale.get_untracked());
     Effect::new(move |_| _ = host.set_attribute("data-state", pay.stage().as_str()));
     cart_store::mark_present();
     Effect::new(move |_| cart_store::set_wallet(attrs.wallet.get().as_deref()));
 
-    let locale = source::locale(attrs.locale, page_lang);
     let lang = Memo::new(move |_| locale.with(|l| l.lang));
     let cart = cart_store::cart();
     let notice = cart_store::load_notice();
@@ -215,7 +215,7 @@ pub fn BuyCart(attrs: CartAttrs, host: HtmlElement, page_lang: Vec<String>) -> i
     let dialog = NodeRef::<leptos::html::Dialog>::new();
     let heading = NodeRef::<leptos::html::H2>::new();
     let bank_title = NodeRef::<leptos::html::H3>::new();
-    // The whole cart is paid with the host's wallet (a signed-in buyer's saved details).
+    // The host's wallet: a signed-in buyer's saved details pay the whole cart in two taps.
     let wallet = Memo::new(move |_| {
         attrs
             .wallet
@@ -223,14 +223,23 @@ pub fn BuyCart(attrs: CartAttrs, host: HtmlElement, page_lang: Vec<String>) -> i
             .and_then(|w| endpoint_base(&w).map(str::to_owned))
     });
     let checking_out = Memo::new(move |_| pay.stage() != Stage::Idle);
-    // What the checkout shows: focus goes to its heading (the bank's, for its step) on each
-    // change while the panel is open.
+    // What the checkout shows: focus goes to its heading (the bank's, for its step; the first
+    // field, for the details step) on each change while the panel is open.
     let screen = Memo::new(move |_| (pay.stage().as_str(), cart_pay::authenticating(pay)));
     Effect::new(move |previous: Option<(&'static str, bool)>| {
         let now = screen.get();
         if previous.is_some_and(|p| p != now) && open.get_untracked() {
             if now.1 {
                 focus(bank_title.get_untracked());
+            } else if now.0 == Stage::Details.as_str() {
+                // Once the step is drawn.
+                request_animation_frame(move || {
+                    let field = dialog
+                        .get_untracked()
+                        .and_then(|d| d.query_selector(".new-buyer select, .new-buyer input").ok())
+                        .flatten();
+                    focus(field.and_then(|f| f.dyn_into::<HtmlElement>().ok()));
+                });
             } else {
                 focus(heading.get_untracked());
             }
@@ -345,36 +354,19 @@ pub fn BuyCart(attrs: CartAttrs, host: HtmlElement, page_lang: Vec<String>) -> i
             .and_then(|n| n.message())
             .map(|msg| view! { <p class="notice" role="status">{msg.text(lang)}</p> })
     };
-    // Check out pays every shop with the wallet's saved details; without a wallet it says why.
+    // Check out: every shop in one confirmation, whoever the buyer is.
     let check_out = move |lang: Lang| {
-        match wallet.get() {
-        Some(wallet) => view! {
+        view! {
             <div class="actions">
                 <button
                     type="button"
                     class="checkout primary"
-                    on:click=move |_| pay.start(&cart.get_untracked(), wallet.clone())
+                    on:click=move |_| pay.start(&cart.get_untracked(), wallet.get_untracked())
                 >
                     {Msg::CheckOut.text(lang)}
                 </button>
             </div>
         }
-        .into_any(),
-        None => view! {
-            <p class="pay-note" id="buycard-checkout-why">{Msg::CartNeedsSavedDetails.text(lang)}</p>
-            <div class="actions">
-                <button
-                    type="button"
-                    class="checkout primary"
-                    aria-disabled="true"
-                    aria-describedby="buycard-checkout-why"
-                >
-                    {Msg::CheckOut.text(lang)}
-                </button>
-            </div>
-        }
-        .into_any(),
-    }
     };
     let checkout_view = move || cart_pay::body(pay, locale.get(), bank_title);
     // With several shops, what they come to together (one amount per currency, never added).

@@ -2,6 +2,10 @@
 //! `web::buy` for one product, it only renders the state machine and runs its effects (requests
 //! through `web::checkout`, tracked timers, host events, removing placed lines from the cart,
 //! the progress kept for a reload); every decision is `CartCheckout`'s.
+//!
+//! A buyer without saved details gives them once for every shop with the single card's address
+//! form, and types the card below every shop's totals in its card form (`web::details`): one
+//! form, two sheets.
 
 use leptos::prelude::*;
 use web_sys::HtmlElement;
@@ -9,6 +13,7 @@ use web_sys::HtmlElement;
 use super::buy::{BrowserEntropy, bank_step, capitalise, emit_on, summary};
 use super::cart_store;
 use super::checkout::{Backend, open, run};
+use super::details::{Actions, Form, Parts};
 use super::intl::format_money;
 use super::track::Timeout;
 use crate::core::cart::{Cart, LineKey};
@@ -17,7 +22,8 @@ use crate::core::cart_checkout::{
 };
 use crate::core::checkout::Session;
 use crate::core::checkout_error::CheckoutError;
-use crate::core::flow::{self, Outcome};
+use crate::core::details::ship_to_line;
+use crate::core::flow::{self, AddressEntry, CardPayment, Outcome};
 use crate::core::i18n::{Lang, Locale, Msg, pay_label};
 use crate::core::money::Money;
 use crate::core::url::endpoint_base;
@@ -31,6 +37,9 @@ const LABELS_KEY: &str = "buycard:cart-checkout-labels";
 
 /// Kept titles larger than this are not read back (50 lines of bounded titles fit easily).
 const MAX_LABELS_BYTES: usize = 64 * 1024;
+/// Where a new buyer's contact and address for the cart are kept in the tab until every shop
+/// has its order (never the card).
+const DRAFT_KEY: &str = "buycard:details:cart";
 
 /// One shop as the sheet draws it.
 #[derive(Debug, Clone, PartialEq)]
@@ -56,6 +65,15 @@ struct Sheet {
     card: Option<String>,
     can_retry: bool,
     heading: Msg,
+    /// A new buyer: Pay needs the card typed below the totals.
+    needs_card: bool,
+    /// The card last typed was declined by a shop still to pay.
+    declined: bool,
+    /// The typed card may be saved for next time.
+    can_save: bool,
+    /// The new buyer's details as the shops have them, and whether Change is offered.
+    details: Option<AddressEntry>,
+    can_change: bool,
 }
 
 impl Sheet {
@@ -95,6 +113,11 @@ impl Sheet {
             card,
             can_retry: checkout.can_retry(),
             heading: checkout.heading(),
+            needs_card: checkout.needs_card(),
+            declined: checkout.declined(),
+            can_save: checkout.can_save(),
+            details: checkout.details().cloned(),
+            can_change: checkout.can_change_details(),
         }
     }
 
@@ -107,6 +130,11 @@ impl Sheet {
             card: None,
             can_retry: false,
             heading: Msg::YourCart,
+            needs_card: false,
+            declined: false,
+            can_save: false,
+            details: None,
+            can_change: false,
         }
     }
 
@@ -162,13 +190,21 @@ pub(super) struct Pay {
     host: StoredValue<HtmlElement, LocalStorage>,
     /// The product titles of the lines being checked out, from the cart when it began.
     labels: StoredValue<Vec<(LineKey, String)>>,
+    /// What a new buyer types, kept while the sheet is drawn again and between checkouts.
+    form: Form,
 }
 
 impl Pay {
-    pub(super) fn new(host: HtmlElement) -> Self {
+    /// `locale`: the country a new buyer's form starts with.
+    pub(super) fn new(host: HtmlElement, locale: &Locale) -> Self {
+        let sheet = RwSignal::new(Sheet::idle());
+        // The details typed are forgotten once every shop has its order.
+        let placed = Memo::new(move |_| {
+            sheet.with(|s| s.stage == Stage::Report && s.heading == Msg::OrdersPlaced)
+        });
         Pay {
             checkout: StoredValue::new_local(None),
-            sheet: RwSignal::new(Sheet::idle()),
+            sheet,
             armed: RwSignal::new(false),
             can_close: RwSignal::new(true),
             generation: StoredValue::new(0),
@@ -176,6 +212,7 @@ impl Pay {
             wallet: StoredValue::new(None),
             host: StoredValue::new_local(host),
             labels: StoredValue::new(Vec::new()),
+            form: Form::new(locale, DRAFT_KEY.to_owned(), placed),
         }
     }
 
@@ -194,12 +231,13 @@ impl Pay {
         self.checkout.with_value(Option::is_some)
     }
 
-    /// Check out: a checkout of the cart as it is now, paid with the host's wallet at `wallet`.
-    pub(super) fn start(self, cart: &Cart, wallet: String) {
+    /// Check out: a checkout of the cart as it is now, with the host's wallet at `wallet` (a
+    /// saved buyer pays in two taps; anyone else gives their details and card once).
+    pub(super) fn start(self, cart: &Cart, wallet: Option<String>) {
         if self.active() {
             return;
         }
-        let checkout = CartCheckout::new(cart, true);
+        let checkout = CartCheckout::new(cart, wallet.is_some());
         if checkout.is_empty() {
             return;
         }
@@ -210,7 +248,7 @@ impl Pay {
             _ = storage.set_item(LABELS_KEY, &json);
         }
         self.labels.set_value(labels);
-        self.begin(checkout, Some(wallet));
+        self.begin(checkout, wallet);
         dispatch(self, Event::CheckOut);
     }
 
@@ -301,6 +339,8 @@ fn refresh(pay: Pay) {
         .checkout
         .with_value(|c| c.as_ref().is_none_or(|c| *c.stage() == Stage::Closed));
     if closed {
+        // Nothing of the card outlives its checkout.
+        pay.form.forget_card();
         pay.checkout.set_value(None);
         pay.timers.set_value(Vec::new());
         pay.generation.update_value(|g| *g = g.wrapping_add(1));
@@ -486,12 +526,7 @@ pub(super) fn body(pay: Pay, locale: Locale, bank_title: NodeRef<leptos::html::H
             }
             .into_any()
         }
-        Stage::Details => view! {
-            // The new buyer's details for a whole cart are not asked here yet.
-            <p class="problem" role="alert">{Msg::CartNeedsSavedDetails.text(lang)}</p>
-            <div class="actions">{close()}</div>
-        }
-        .into_any(),
+        Stage::Details => details(pay, &sheet, lang),
         Stage::Review { .. } => review(pay, &sheet, &locale, retry),
         Stage::Paying => {
             let bank = sheet.shops.iter().find(|s| s.authenticating).map(|shop| {
@@ -539,6 +574,53 @@ pub(super) fn body(pay: Pay, locale: Locale, bank_title: NodeRef<leptos::html::H
         }
         .into_any(),
     }
+}
+
+/// The new buyer's form, wired to the cart's checkout.
+fn parts(pay: Pay, lang: Lang) -> Parts {
+    let actions = Actions {
+        address: Callback::new(move |entry: AddressEntry| {
+            // The checkout takes it only at the details step (not while the shops answer).
+            let asked = pay.sheet.with_untracked(|s| s.stage == Stage::Details);
+            if asked {
+                dispatch(pay, Event::SubmitAddress(Box::new(entry)));
+            }
+            asked
+        }),
+        pay: Callback::new(move |card: CardPayment| {
+            dispatch(pay, Event::Pay(Some(Box::new(card))));
+        }),
+        declined: Signal::derive(move || pay.sheet.with(|s| s.declined)),
+        armed: pay.armed.into(),
+    };
+    Parts {
+        form: pay.form,
+        lang,
+        actions,
+    }
+}
+
+/// The details step: the contact and address once, for every shop that needs them.
+fn details(pay: Pay, sheet: &Sheet, lang: Lang) -> AnyView {
+    let shops = sheet
+        .shops
+        .iter()
+        .filter(|s| s.state == ShopState::NeedsDetails)
+        .map(|s| s.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    view! {
+        <div class="new-buyer">
+            <p class="pay-note">{Msg::DetailsForShops.fill(lang, &[&shops])}</p>
+            {parts(pay, lang).address_form(Signal::stored(true))}
+            <div class="actions">
+                <button type="button" class="cancel" on:click=move |_| dispatch(pay, Event::Cancel)>
+                    {Msg::Cancel.text(lang)}
+                </button>
+            </div>
+        </div>
+    }
+    .into_any()
 }
 
 /// Each shop's outcome so far, one block per shop: paying; placed (the order's number, what
@@ -672,6 +754,47 @@ fn review(
     } else {
         view! { <p class="pay-note">{Msg::NothingToPay.text(lang)}</p> }.into_any()
     };
+    // Where the orders go, as every shop has it, and Change (back to the details step).
+    let ship = sheet.details.as_ref().map(|details| {
+        let to = details
+            .delivery
+            .address
+            .as_ref()
+            .map(|address| ship_to_line(address, lang));
+        let change = sheet.can_change.then(|| {
+            view! {
+                <button type="button" class="change" on:click=move |_| dispatch(pay, Event::ChangeDetails)>
+                    {Msg::ChangeDetails.text(lang)}
+                </button>
+            }
+        });
+        view! {
+            <div class="ship-to">
+                <dl class="payer">
+                    {to.map(|to| view! {
+                        <div>
+                            <dt>{Msg::ShipTo.text(lang)}</dt>
+                            <dd>{to}</dd>
+                        </div>
+                    })}
+                    <div>
+                        <dt>{Msg::FieldEmail.text(lang)}</dt>
+                        <dd>{details.contact.email.clone()}</dd>
+                    </div>
+                </dl>
+                {change}
+            </div>
+        }
+    });
+    // A new buyer types the card below the totals; its Pay names the amount.
+    let card_form = (payable && sheet.needs_card).then(|| {
+        let label = Signal::stored(pay_label(lang, Some(&total)));
+        view! {
+            <div class="new-buyer">
+                {parts(pay, lang).card_form(sheet.can_save, label)}
+            </div>
+        }
+    });
     let card = sheet.card.clone().filter(|_| payable).map(|card| {
         view! {
             <dl class="payer">
@@ -682,7 +805,7 @@ fn review(
             </dl>
         }
     });
-    let pay_button = payable.then(|| {
+    let pay_button = (payable && !sheet.needs_card).then(|| {
         let armed = pay.armed;
         view! {
             <button
@@ -702,7 +825,9 @@ fn review(
     view! {
         {shops}
         {grand}
+        {ship}
         {card}
+        {card_form}
         <div class="actions">
             {pay_button}
             {retry}

@@ -6,6 +6,12 @@
 //! is lost when the sheet is drawn again (after an error, a declined card). The contact and
 //! address are also kept in the tab's session storage until an order is placed, so a reload
 //! does not lose them; the card's number, expiry and security code never are.
+//!
+//! The address form and the card form are parts of their own ([`Parts::address_form`],
+//! [`Parts::card_form`]) that report through [`Actions`]: the single card's sheet
+//! ([`details_sheet`]) puts the merchant's totals and delivery choice between them, and the
+//! cart's checkout (`web::cart_pay`) asks the address once for every shop, then shows each
+//! shop's totals above the card.
 
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -112,6 +118,13 @@ impl Form {
         }
     }
 
+    /// Forgets the card's fields (the cart's checkout is over: nothing of the card stays).
+    pub(super) fn forget_card(&self) {
+        for field in [self.number, self.expiry, self.cvc, self.paid_with] {
+            field.set(String::new());
+        }
+    }
+
     fn problem(&self, field: Field) -> Option<Msg> {
         self.problems
             .with(|p| p.iter().find(|(f, _)| *f == field).map(|(_, m)| *m))
@@ -190,22 +203,33 @@ fn focus_first_problem(event: &web_sys::SubmitEvent, problems: &Problems) {
     });
 }
 
-/// What the sheet's parts share.
+/// What the form's parts tell whoever runs the checkout (the card's flow, the cart's checkout),
+/// and what they need to know of it.
 #[derive(Clone, Copy)]
-struct Sheet {
-    ctx: Ctx,
-    form: Form,
-    lang: Lang,
+pub(super) struct Actions {
+    /// The contact and address, checked. `false`: they cannot be taken now (a request is on its
+    /// way), and the form keeps them as not sent.
+    pub address: Callback<AddressEntry, bool>,
+    /// The card, checked.
+    pub pay: Callback<CardPayment>,
+    /// The bank declined the card last paid with.
+    pub declined: Signal<bool>,
+    /// Pay works (the cart's confirmation must be shown a moment first).
+    pub armed: Signal<bool>,
 }
 
-impl Sheet {
+/// What the sheet's parts share.
+#[derive(Clone, Copy)]
+pub(super) struct Parts {
+    pub form: Form,
+    pub lang: Lang,
+    pub actions: Actions,
+}
+
+impl Parts {
     /// Whether the card-number field holds the card the bank just declined.
     fn declined(self) -> bool {
-        let notice = self
-            .ctx
-            .notice
-            .with(|n| n == &Some(CheckoutError::PaymentDeclined));
-        notice && self.form.number.with(|n| *n == self.form.paid_with.get())
+        self.actions.declined.get() && self.form.number.with(|n| *n == self.form.paid_with.get())
     }
 
     /// The message beside `field`, if any.
@@ -268,7 +292,7 @@ impl Sheet {
     /// number's brand beside its label (`bc-card_number-brand`, also describing the input).
     /// One function for every field, not one per field: each distinct view is more wasm.
     fn field(self, field: Field, value: RwSignal<String>) -> impl IntoView {
-        let Sheet { ctx: _, form, lang } = self;
+        let Parts { form, lang, .. } = self;
         let id = format!("bc-{}", field.as_str());
         let error_id = format!("{id}-error");
         let card_number = field == Field::CardNumber;
@@ -318,6 +342,195 @@ impl Sheet {
     }
 }
 
+impl Parts {
+    /// Checks the address and hands it on; every problem at once if it is not right.
+    fn submit_address(self) -> Result<(), Problems> {
+        let form = self.form;
+        let (contact, delivery) = check_address(&form.address_untracked())?;
+        // Sent as the country writes it (`K1A 0B1`), and shown so.
+        let postal = delivery.address.as_ref().map(|a| a.postal_code.clone());
+        if !self.actions.address.run(AddressEntry { contact, delivery }) {
+            // Not taken now: the address stays "changed", Continue stays shown.
+            return Ok(());
+        }
+        form.problems.set(Vec::new());
+        if let Some(postal) = postal {
+            form.postal_code.set(postal);
+        }
+        form.sent.set(Some(form.address_untracked()));
+        Ok(())
+    }
+
+    /// The country, contact and address, and Continue while `continue_shown` says so. (Signals,
+    /// not closures, as arguments: one copy of the form in the wasm for both sheets.)
+    pub(super) fn address_form(self, continue_shown: Signal<bool>) -> AnyView {
+        let Parts { form, lang, .. } = self;
+        let on_address = move |event: web_sys::SubmitEvent| {
+            event.prevent_default();
+            if let Err(problems) = self.submit_address() {
+                focus_first_problem(&event, &problems);
+                form.problems.set(problems);
+            }
+        };
+        let countries = COUNTRIES
+            .iter()
+            .map(|(code, ..)| {
+                let name = country_name(code, lang).unwrap_or(code);
+                view! { <option value=*code selected=move || form.country.get() == *code>{name}</option> }
+            })
+            .collect_view();
+        let on_country = move |event: web_sys::Event| {
+            form.country.set(event_target_value(&event));
+            // Their messages named the last country's codes.
+            form.clear(Field::PostalCode);
+            form.clear(Field::State);
+        };
+        let country = view! {
+            <div class="field" data-field="country">
+                <label for="bc-country">{Field::Country.label().text(lang)}</label>
+                <select
+                    id="bc-country"
+                    name="country"
+                    autocomplete=Field::Country.autocomplete()
+                    on:change=on_country
+                    aria-invalid=move || form.problem(Field::Country).is_some().to_string()
+                    aria-describedby="bc-country-error"
+                >
+                    {countries}
+                </select>
+                <p class="field-error" id="bc-country-error">
+                    {move || form.problem(Field::Country).map(|m| m.text(lang))}
+                </p>
+            </div>
+        };
+        let has_state = Memo::new(move |_| form.country.with(|c| needs_state(c)));
+        let state = move || {
+            has_state
+                .get()
+                .then(|| self.field(Field::State, form.state))
+        };
+        let continue_button = move || {
+            continue_shown.get().then(|| {
+                view! { <button type="submit" class="continue">{Msg::Continue.text(lang)}</button> }
+            })
+        };
+        view! {
+            <form class="details address" on:submit=on_address novalidate>
+                {country}
+                {self.field(Field::Email, form.email)}
+                {self.field(Field::Name, form.name)}
+                {self.field(Field::LineOne, form.line_one)}
+                {self.field(Field::LineTwo, form.line_two)}
+                <div class="row place" class:with-state=move || has_state.get()>
+                    {self.field(Field::City, form.city)}
+                    {state}
+                    {self.field(Field::PostalCode, form.postal_code)}
+                </div>
+                {continue_button}
+            </form>
+        }
+        .into_any()
+    }
+
+    /// The card, "save for one-click" (`can_save`: signed in to the host's wallet) and a Pay
+    /// button saying `pay_text`. An address changed since it was sent is sent first (its total
+    /// is shown, and the buyer pays that).
+    pub(super) fn card_form(self, can_save: bool, pay_text: Signal<String>) -> AnyView {
+        let Parts {
+            form,
+            lang,
+            actions,
+        } = self;
+        // A declined card: the field holding it is focused, its text selected for another
+        // number.
+        let card_form = NodeRef::<leptos::html::Form>::new();
+        if untrack(|| self.declined()) {
+            request_animation_frame(move || {
+                let number = card_form
+                    .get_untracked()
+                    .and_then(|f| f.query_selector("#bc-card_number").ok().flatten())
+                    .and_then(|n| n.dyn_into::<HtmlInputElement>().ok());
+                if let Some(number) = number {
+                    _ = number.focus();
+                    number.select();
+                }
+            });
+        }
+        // Said beside Pay, where the buyer looks after tapping it.
+        let pay_problem = move || {
+            actions.declined.get().then(|| {
+                view! {
+                    <p class="problem pay-problem" role="alert">
+                        {CheckoutError::PaymentDeclined.text(lang)}
+                    </p>
+                }
+            })
+        };
+        let on_pay = move |event: web_sys::SubmitEvent| {
+            event.prevent_default();
+            if form
+                .sent
+                .with_untracked(|sent| sent.as_ref() != Some(&form.address_untracked()))
+            {
+                // The address changed since the total was shown: send it, show the new total,
+                // and let the buyer pay that.
+                if let Err(problems) = self.submit_address() {
+                    focus_first_problem(&event, &problems);
+                    form.problems.set(problems);
+                }
+                return;
+            }
+            match check_card(&form.card(), &form.name.get_untracked(), today()) {
+                Err(problems) => {
+                    focus_first_problem(&event, &problems);
+                    form.problems.set(problems);
+                }
+                Ok(card) if actions.armed.get_untracked() => {
+                    form.problems.set(Vec::new());
+                    form.paid_with.set(form.number.get_untracked());
+                    actions.pay.run(CardPayment {
+                        card,
+                        save: can_save && form.save.get_untracked(),
+                    });
+                }
+                // Pay is not armed yet (it says so): nothing is sent.
+                Ok(_) => form.problems.set(Vec::new()),
+            }
+        };
+        // A guest (nobody signed in to the host's wallet) has nowhere to save a card.
+        let save = can_save.then(|| {
+            view! {
+                <label class="save">
+                    <input type="checkbox" name="save" bind:checked=form.save />
+                    <span>{Msg::SaveForNextTime.text(lang)}</span>
+                </label>
+            }
+        });
+        view! {
+            <form class="details card-form" on:submit=on_pay novalidate node_ref=card_form>
+                <fieldset class="card-fields">
+                    <legend>{Msg::CardDetails.text(lang)}</legend>
+                    {self.field(Field::CardNumber, form.number)}
+                    <div class="row pair">
+                        {self.field(Field::Expiry, form.expiry)}
+                        {self.field(Field::Cvc, form.cvc)}
+                    </div>
+                </fieldset>
+                {save}
+                {pay_problem}
+                <button
+                    type="submit"
+                    class="pay"
+                    aria-disabled=move || (!actions.armed.get()).then_some("true")
+                >
+                    {move || pay_text.get()}
+                </button>
+            </form>
+        }
+        .into_any()
+    }
+}
+
 /// The new buyer's sheet: address first; then the merchant's totals, delivery and the card.
 pub(super) fn details_sheet(
     ctx: Ctx,
@@ -327,7 +540,26 @@ pub(super) fn details_sheet(
     shown_price: Option<i64>,
 ) -> AnyView {
     let lang = locale.lang;
-    let sheet = Sheet { ctx, form, lang };
+    let actions = Actions {
+        address: Callback::new(move |entry: AddressEntry| {
+            if waiting(ctx) {
+                return false; // The flow would ignore it.
+            }
+            dispatch(ctx, Event::SubmitAddress(Box::new(entry)));
+            true
+        }),
+        pay: Callback::new(move |card: CardPayment| dispatch(ctx, Event::Pay(Box::new(card)))),
+        declined: Signal::derive(move || {
+            ctx.notice
+                .with(|n| n == &Some(CheckoutError::PaymentDeclined))
+        }),
+        armed: Signal::stored(true),
+    };
+    let parts = Parts {
+        form,
+        lang,
+        actions,
+    };
     // Everything below reads the flow's signals inside closures, so the sheet is drawn once per
     // visit and only its parts follow the session: focus and the caret stay where they are.
     let ready = Memo::new(move |_| {
@@ -339,96 +571,12 @@ pub(super) fn details_sheet(
         form.sent
             .with(|sent| sent.as_ref() != Some(&form.address()))
     });
-
-    let submit_address = move || -> Result<(), Problems> {
-        let address = form.address_untracked();
-        let (contact, delivery) = check_address(&address)?;
-        if waiting(ctx) {
-            // The flow would ignore it: the address stays "changed", Continue stays shown.
-            return Ok(());
-        }
-        form.problems.set(Vec::new());
-        // Sent as the country writes it (`K1A 0B1`), and shown so.
-        if let Some(postal) = delivery.address.as_ref().map(|a| a.postal_code.clone()) {
-            form.postal_code.set(postal);
-        }
-        form.sent.set(Some(form.address_untracked()));
-        dispatch(
-            ctx,
-            Event::SubmitAddress(Box::new(AddressEntry { contact, delivery })),
-        );
-        Ok(())
-    };
-    let on_address = move |event: web_sys::SubmitEvent| {
-        event.prevent_default();
-        if let Err(problems) = submit_address() {
-            focus_first_problem(&event, &problems);
-            form.problems.set(problems);
-        }
-    };
-
-    let countries = COUNTRIES
-        .iter()
-        .map(|(code, ..)| {
-            let name = country_name(code, lang).unwrap_or(code);
-            view! { <option value=*code selected=move || form.country.get() == *code>{name}</option> }
-        })
-        .collect_view();
-    let on_country = move |event: web_sys::Event| {
-        form.country.set(event_target_value(&event));
-        // Their messages named the last country's codes.
-        form.clear(Field::PostalCode);
-        form.clear(Field::State);
-    };
-    let country = view! {
-        <div class="field" data-field="country">
-            <label for="bc-country">{Field::Country.label().text(lang)}</label>
-            <select
-                id="bc-country"
-                name="country"
-                autocomplete=Field::Country.autocomplete()
-                on:change=on_country
-                aria-invalid=move || form.problem(Field::Country).is_some().to_string()
-                aria-describedby="bc-country-error"
-            >
-                {countries}
-            </select>
-            <p class="field-error" id="bc-country-error">
-                {move || form.problem(Field::Country).map(|m| m.text(lang))}
-            </p>
-        </div>
-    };
-    let has_state = Memo::new(move |_| form.country.with(|c| needs_state(c)));
-    let state = move || {
-        has_state
-            .get()
-            .then(|| sheet.field(Field::State, form.state))
-    };
     // Continue until the address is in; again once it changes.
-    let continue_button = move || {
-        (!ready.get() || changed.get()).then(|| {
-            view! { <button type="submit" class="continue">{Msg::Continue.text(lang)}</button> }
-        })
-    };
-    let address_form = view! {
-        <form class="details address" on:submit=on_address novalidate>
-            {country}
-            {sheet.field(Field::Email, form.email)}
-            {sheet.field(Field::Name, form.name)}
-            {sheet.field(Field::LineOne, form.line_one)}
-            {sheet.field(Field::LineTwo, form.line_two)}
-            <div class="row place" class:with-state=move || has_state.get()>
-                {sheet.field(Field::City, form.city)}
-                {state}
-                {sheet.field(Field::PostalCode, form.postal_code)}
-            </div>
-            {continue_button}
-        </form>
-    };
+    let address_form = parts.address_form(Signal::derive(move || !ready.get() || changed.get()));
     let payment = move || {
         ready
             .get()
-            .then(|| payment(sheet, locale.clone(), can_save, shown_price, submit_address))
+            .then(|| payment(ctx, parts, locale.clone(), can_save, shown_price))
     };
 
     // A declined card is said beside Pay and on the card's field; anything else up here.
@@ -461,16 +609,16 @@ struct OptionRow {
     price: String,
 }
 
-/// The payment part, once the merchant's total is known: the delivery choice, the totals, the
-/// card, "save for one-click" (for a visitor signed in to the host's wallet) and Pay.
+/// The payment part, once the merchant's total is known: the delivery choice, the totals, then
+/// the card form.
 fn payment(
-    sheet: Sheet,
+    ctx: Ctx,
+    parts: Parts,
     locale: Locale,
     can_save: bool,
     shown_price: Option<i64>,
-    submit_address: impl Fn() -> Result<(), Problems> + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
-    let Sheet { ctx, form, lang } = sheet;
+    let lang = parts.lang;
     let rows_locale = locale.clone();
     // What the options show, as a memo: a new session with the same options (the answer to a
     // choice) does not redraw them, so the radio just chosen keeps focus.
@@ -539,92 +687,11 @@ fn payment(
         });
         pay_label(lang, amount.as_deref())
     };
-    // A declined card: the field holding it is focused, its text selected for another number.
-    let section = NodeRef::<leptos::html::Section>::new();
-    if untrack(|| sheet.declined()) {
-        request_animation_frame(move || {
-            let number = section
-                .get_untracked()
-                .and_then(|s| s.query_selector("#bc-card_number").ok().flatten())
-                .and_then(|n| n.dyn_into::<HtmlInputElement>().ok());
-            if let Some(number) = number {
-                _ = number.focus();
-                number.select();
-            }
-        });
-    }
-    // Said beside Pay, where the buyer looks after tapping it.
-    let pay_problem = move || {
-        let declined = ctx
-            .notice
-            .with(|n| n == &Some(CheckoutError::PaymentDeclined));
-        declined.then(|| {
-            view! {
-                <p class="problem pay-problem" role="alert">
-                    {CheckoutError::PaymentDeclined.text(lang)}
-                </p>
-            }
-        })
-    };
-
-    let on_pay = move |event: web_sys::SubmitEvent| {
-        event.prevent_default();
-        if form
-            .sent
-            .with_untracked(|sent| sent.as_ref() != Some(&form.address_untracked()))
-        {
-            // The address changed since the total was shown: send it, show the new total, and
-            // let the buyer pay that.
-            if let Err(problems) = submit_address() {
-                focus_first_problem(&event, &problems);
-                form.problems.set(problems);
-            }
-            return;
-        }
-        match check_card(&form.card(), &form.name.get_untracked(), today()) {
-            Err(problems) => {
-                focus_first_problem(&event, &problems);
-                form.problems.set(problems);
-            }
-            Ok(card) => {
-                form.problems.set(Vec::new());
-                form.paid_with.set(form.number.get_untracked());
-                dispatch(
-                    ctx,
-                    Event::Pay(Box::new(CardPayment {
-                        card,
-                        save: can_save && form.save.get_untracked(),
-                    })),
-                );
-            }
-        }
-    };
-    // A guest (nobody signed in to the host's wallet) has nowhere to save a card.
-    let save = can_save.then(|| {
-        view! {
-            <label class="save">
-                <input type="checkbox" name="save" bind:checked=form.save />
-                <span>{Msg::SaveForNextTime.text(lang)}</span>
-            </label>
-        }
-    });
     view! {
-        <section class="payment" node_ref=section>
+        <section class="payment">
             {totals}
             {options}
-            <form class="details card-form" on:submit=on_pay novalidate>
-                <fieldset class="card-fields">
-                    <legend>{Msg::CardDetails.text(lang)}</legend>
-                    {sheet.field(Field::CardNumber, form.number)}
-                    <div class="row pair">
-                        {sheet.field(Field::Expiry, form.expiry)}
-                        {sheet.field(Field::Cvc, form.cvc)}
-                    </div>
-                </fieldset>
-                {save}
-                {pay_problem}
-                <button type="submit" class="pay">{pay_text}</button>
-            </form>
+            {parts.card_form(can_save, Signal::derive(pay_text))}
         </section>
     }
 }

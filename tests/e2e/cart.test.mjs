@@ -3,7 +3,7 @@
 // account on sign-in; the host API adds a product; keyboard only; French; phone widths; axe.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { BASE, launch, newPage, artifact, signIn, nextEvent, axeViolations } from "./browser.mjs";
+import { BASE, launch, newPage, artifact, signIn, nextEvent, axeViolations, cardText } from "./browser.mjs";
 
 let browser;
 before(async () => {
@@ -56,10 +56,6 @@ async function openPanel(page) {
   });
 }
 
-// The buyer's state of the cart element ("ready", "confirming", "result", ...).
-function cartState(page) {
-  return page.evaluate(() => document.querySelector("buy-cart").dataset.state);
-}
 
 // Each shop's completes answered 200 with an order, counted from the page's own traffic.
 function countOrders(page) {
@@ -425,5 +421,193 @@ test("a reload while the cart is being paid picks the checkout up again, with on
   assert.equal(await cart.locator("dialog[open]").count(), 0);
   assert.equal(await cartState(page), "ready");
   await resetDemo(page);
+  await page.context().close();
+});
+
+// A session as the shop has it, read through the gateway (the page cannot reach the shop).
+function gatewaySession(page, shop, id) {
+  return page.evaluate(
+    async ([shop, id]) =>
+      (await fetch(`/shops/${shop}/checkout_sessions/${id}`, { headers: { "API-Version": "2026-04-17" } })).json(),
+    [shop, id],
+  );
+}
+
+const cartState = (page) => page.evaluate(() => document.querySelector("buy-cart").dataset.state);
+const focusedInCart = (page) => page.evaluate(() => document.querySelector("buy-cart").shadowRoot.activeElement?.id ?? null);
+
+// The panel at each width, light and dark: nothing overflows, axe finds nothing; screenshots.
+async function lookAt(page, name) {
+  for (const width of [320, 375, 414, 1280]) {
+    await page.setViewportSize({ width, height: 900 });
+    assert.deepEqual(await overflow(page), [], `${name} at ${width} px`);
+  }
+  for (const scheme of ["light", "dark"]) {
+    await page.emulateMedia({ colorScheme: scheme });
+    for (const width of [320, 1280]) {
+      // Tall enough for the whole panel, so the screenshot shows all of it, nothing scrolled.
+      await page.setViewportSize({ width, height: 1800 });
+      const suffix = scheme === "dark" ? "-dark" : "";
+      await page.screenshot({ path: artifact(`${name}-${width}${suffix}.png`) });
+    }
+    assert.deepEqual(await axeViolations(page, "buy-cart"), [], `${name}, ${scheme}`);
+  }
+  await page.emulateMedia({ colorScheme: "light" });
+  await page.setViewportSize({ width: 375, height: 820 });
+}
+
+test("a visitor checks out both shops: details once, one card, a decline fixed, two orders", async () => {
+  const page = await newPage(browser, { viewport: { width: 375, height: 820 } });
+  await page.goto(BASE + "/");
+  await resetDemo(page);
+  await page.evaluate(() => {
+    localStorage.removeItem("buycard.cart");
+    sessionStorage.clear();
+  });
+  await page.reload();
+  await page.evaluate(() => {
+    window.__orders = [];
+    document.addEventListener("buycard:order", (e) => window.__orders.push(e.detail));
+  });
+  await addToCart(page, PRINT);
+  await addToCart(page, LP);
+  await openPanel(page);
+  const cart = page.locator("buy-cart");
+  await cart.locator("button.checkout").click();
+  await page.waitForFunction(() => ["details", "confirming", "error"].includes(document.querySelector("buy-cart").dataset.state));
+  assert.equal(await cartState(page), "details", await cart.locator("dialog[open]").innerText());
+  assert.equal(await cardText(cart.locator("h2")), "Your details");
+  await page.waitForFunction(() => document.querySelector("buy-cart").shadowRoot.activeElement?.id === "bc-country");
+  assert.match(await cardText(cart.locator(".pay-note")), /once for every shop: Lantern Press, Harbor Records/);
+  await lookAt(page, "cart-details");
+
+  // Keyboard: Continue with the form empty says what is missing and focuses the first field.
+  await cart.locator("button.continue").focus();
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() => document.querySelector("buy-cart").shadowRoot.activeElement?.id === "bc-email");
+  assert.equal(await cardText(cart.locator("#bc-email-error")), "Required.");
+  await cart.locator("#bc-country").selectOption("US");
+  await cart.locator("#bc-email").fill("vic@example.com");
+  await cart.locator("#bc-name").fill("Vic Visitor");
+  await cart.locator("#bc-line_one").fill("1 Market St");
+  await cart.locator("#bc-city").fill("San Francisco");
+  await cart.locator("#bc-state").fill("CA");
+  await cart.locator("#bc-postal_code").fill("94105");
+  await cart.locator("button.continue").click();
+  await page.waitForFunction(() => document.querySelector("buy-cart").dataset.state === "confirming", null, { timeout: 20000 });
+  assert.equal(await cart.locator(".pay-group").count(), 2, "each shop's own totals, in one sheet");
+  assert.match(await cardText(cart.locator(".ship-to")), /Vic Visitor, 1 Market St, San Francisco CA 94105, United States/);
+  const grand = (await cardText(cart.locator(".grand-total .amount"))).trim();
+  assert.equal(await cardText(cart.locator("button.pay")), `Pay ${grand}`, "one Pay, naming the total for both shops");
+  assert.equal(await cart.locator("input[name=save]").count(), 0, "a visitor has nowhere to save a card");
+  await cart.locator("#bc-card_number").fill("4242 4242 4242 4242");
+  await cart.locator("#bc-expiry").fill("12/30");
+  await cart.locator("#bc-cvc").fill("123");
+  await page.waitForFunction(
+    () => document.querySelector("buy-cart").shadowRoot.querySelector("button.pay")?.getAttribute("aria-disabled") === null,
+  );
+  await lookAt(page, "cart-review-card");
+
+  // The test payment provider's card that is always declined: nothing is placed, the card is
+  // marked, and Try again comes back to the card with the address kept.
+  await cart.locator("#bc-card_number").fill("4000 0000 0000 0002");
+  await page.waitForFunction(
+    () => document.querySelector("buy-cart").shadowRoot.querySelector("button.pay")?.getAttribute("aria-disabled") === null,
+  );
+  await cart.locator("button.pay").click();
+  await page.waitForFunction(() => document.querySelector("buy-cart").dataset.state === "result", null, { timeout: 20000 });
+  const first = await cart.locator(".pay-result").allTextContents();
+  assert.equal(first.length, 2, JSON.stringify(first));
+  assert.match(first[0], /Not placed with Lantern Press: Your card was declined/);
+  assert.match(first[1], /Not yet ordered from Harbor Records/);
+  await cart.locator("button.retry").click();
+  await page.waitForFunction(() => document.querySelector("buy-cart").dataset.state === "confirming", null, { timeout: 20000 });
+  await page.waitForFunction(() => document.querySelector("buy-cart").shadowRoot.activeElement?.id === "bc-card_number");
+  assert.equal(await cart.locator("#bc-card_number").getAttribute("aria-invalid"), "true");
+  assert.equal(await cardText(cart.locator(".pay-problem")), "Your card was declined. Try another card.");
+  assert.match(await cardText(cart.locator(".ship-to")), /Vic Visitor/, "the address is kept, not asked again");
+  await page.setViewportSize({ width: 320, height: 1800 });
+  await page.screenshot({ path: artifact("cart-review-declined-320.png") });
+  assert.deepEqual(await overflow(page), [], "the declined card, at 320 px");
+  await page.setViewportSize({ width: 375, height: 820 });
+  await page.keyboard.type("4242424242424242");
+  assert.equal(await cart.locator("#bc-card_number").getAttribute("aria-invalid"), "false");
+  await page.waitForFunction(
+    () => document.querySelector("buy-cart").shadowRoot.querySelector("button.pay")?.getAttribute("aria-disabled") === null,
+  );
+  await cart.locator("button.pay").click();
+  await page.waitForFunction(() => document.querySelector("buy-cart").dataset.state === "result", null, { timeout: 30000 });
+  assert.equal(await focusedInCart(page), "buycard-cart-title");
+  assert.equal(await cardText(cart.locator("h2")), "Thank you! Your orders are placed.");
+  const results = await cart.locator(".pay-result").allTextContents();
+  assert.deepEqual(results.map((r) => r.trim()), ["Placed with Lantern Press", "Placed with Harbor Records"]);
+  await page.locator("buy-cart").locator("dialog[open]").screenshot({ path: artifact("cart-visitor-report-375.png") });
+
+  // Two orders, one per shop, each in its own completed session at its shop.
+  const orders = await page.evaluate(() => window.__orders);
+  assert.equal(orders.length, 2, JSON.stringify(orders));
+  const [lantern, harbor] = [
+    await gatewaySession(page, "lantern", orders[0].checkout_session_id),
+    await gatewaySession(page, "harbor", orders[1].checkout_session_id),
+  ];
+  assert.equal(lantern.status, "completed", JSON.stringify(lantern));
+  assert.equal(harbor.status, "completed", JSON.stringify(harbor));
+  assert.notEqual(orders[0].checkout_session_id, orders[1].checkout_session_id);
+  for (const session of [lantern, harbor]) {
+    const text = JSON.stringify(session);
+    assert.ok(text.includes("vic@example.com") && text.includes("1 Market St"), `the details, once given, at each shop: ${text}`);
+  }
+  // The cart is empty, and nothing of the card was kept anywhere in the tab.
+  await page.waitForFunction(() => document.querySelector("buy-cart").shadowRoot.querySelector(".count").dataset.count === "0");
+  const stored = await page.evaluate(() => JSON.stringify({ ...localStorage, ...sessionStorage }));
+  assert.doesNotMatch(stored, /4242|4000 0000|12\/30/, "no card number or expiry stored");
+  await cart.locator("button.done").click();
+  await page.waitForFunction(() => document.querySelector("buy-cart").dataset.state === "ready");
+  assert.match(await cardText(cart.locator(".cart-empty")), /empty/i);
+  assert.deepEqual(page.errors, []);
+  await resetDemo(page);
+  await page.context().close();
+});
+
+test("a visitor's checkout in French, on a 320 px phone: the details and the card, nothing overflows", async () => {
+  const page = await newPage(browser, { viewport: { width: 320, height: 1800 } });
+  await page.goto(BASE + "/");
+  await page.evaluate(() => {
+    localStorage.removeItem("buycard.cart");
+    sessionStorage.clear();
+  });
+  await page.reload();
+  await page.evaluate(() => document.querySelector("buy-cart").setAttribute("locale", "fr"));
+  await addToCart(page, PRINT);
+  await addToCart(page, LP);
+  await openPanel(page);
+  const cart = page.locator("buy-cart");
+  await cart.locator("button.checkout").click();
+  await page.waitForFunction(() => document.querySelector("buy-cart").dataset.state === "details");
+  assert.equal(await cardText(cart.locator("h2")), "Vos coordonnées");
+  assert.match(await cardText(cart.locator(".pay-note")), /une fois pour toutes les boutiques : Lantern Press, Harbor Records/);
+  assert.deepEqual(await overflow(page), []);
+  await page.screenshot({ path: artifact("cart-details-320-fr.png") });
+  await cart.locator("#bc-country").selectOption("FR");
+  await cart.locator("#bc-email").fill("camille@example.fr");
+  await cart.locator("#bc-name").fill("Camille Claudel");
+  await cart.locator("#bc-line_one").fill("3 quai Bourbon");
+  await cart.locator("#bc-city").fill("Paris");
+  await cart.locator("#bc-postal_code").fill("75004");
+  await cart.locator("button.continue").click();
+  await page.waitForFunction(() => document.querySelector("buy-cart").dataset.state === "confirming", null, { timeout: 20000 });
+  assert.match(await cardText(cart.locator(".ship-to")), /Camille Claudel, 3 quai Bourbon, 75004 Paris, France/);
+  assert.equal(await cardText(cart.locator("button.change")), "Modifier les coordonnées");
+  assert.match(await cardText(cart.locator("button.pay")), /^Payer /);
+  assert.deepEqual(await overflow(page), []);
+  await page.screenshot({ path: artifact("cart-review-card-320-fr.png") });
+  assert.deepEqual(await axeViolations(page, "buy-cart"), []);
+  // Change details: back to the details step, with what was typed.
+  await cart.locator("button.change").click();
+  await page.waitForFunction(() => document.querySelector("buy-cart").dataset.state === "details");
+  assert.equal(await cart.locator("#bc-city").inputValue(), "Paris");
+  await cart.locator("button.cancel").click();
+  await page.waitForFunction(() => document.querySelector("buy-cart").dataset.state === "ready");
+  assert.deepEqual(page.errors, []);
   await page.context().close();
 });

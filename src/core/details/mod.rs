@@ -410,10 +410,59 @@ pub fn check_card(form: &CardForm, name: &str, today: (i32, u32)) -> Result<Card
     }
 }
 
+/// An address on one line, as a confirmation shows where the order goes: "Camille Claudel,
+/// 3 quai Bourbon, 75004 Paris, France" (the postal code before the city where the country
+/// writes it so, after the state in the United States and Canada).
+pub fn ship_to_line(address: &Address, lang: Lang) -> String {
+    let country = country_name(&address.country, lang).unwrap_or(&address.country);
+    let place = if needs_state(&address.country) {
+        format!("{} {} {}", address.city, address.state, address.postal_code)
+    } else if matches!(address.country.as_str(), "GB") {
+        format!("{} {}", address.city, address.postal_code)
+    } else {
+        format!("{} {}", address.postal_code, address.city)
+    };
+    [
+        Some(address.name.as_str()),
+        Some(address.line_one.as_str()),
+        address.line_two.as_deref(),
+        Some(place.trim()),
+        Some(country),
+    ]
+    .into_iter()
+    .flatten()
+    .filter(|part| !part.trim().is_empty())
+    .collect::<Vec<_>>()
+    .join(", ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::core::i18n::PostalWord;
+
+    #[test]
+    fn an_address_reads_on_one_line_as_its_country_writes_it() {
+        let (_, delivery) = check_address(&paris()).expect("valid");
+        let address = delivery.address.expect("address");
+        assert_eq!(
+            ship_to_line(&address, Lang::Fr),
+            "Camille Claudel, 3 quai Bourbon, 75004 Paris, France"
+        );
+        let us = Address {
+            name: "Ada".into(),
+            line_one: "1 Market St".into(),
+            line_two: Some("Apt 2".into()),
+            city: "San Francisco".into(),
+            state: "CA".into(),
+            country: "US".into(),
+            postal_code: "94105".into(),
+        };
+        assert_eq!(
+            ship_to_line(&us, Lang::En),
+            "Ada, 1 Market St, Apt 2, San Francisco CA 94105, United States"
+        );
+    }
 
     fn paris() -> AddressForm {
         AddressForm {
