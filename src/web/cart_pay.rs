@@ -50,6 +50,8 @@ struct ShopView {
     authenticating: bool,
     /// What this shop's part buys, as the cart named it ("Tidewater LP × 2, Print").
     bought: String,
+    /// The cart's product title of each item, in the order the session was opened with them.
+    titles: Vec<Option<String>>,
 }
 
 /// Everything the sheet shows: it is drawn again only when this changes, so a request that
@@ -63,6 +65,8 @@ struct Sheet {
     ready: usize,
     /// "Visa •••• 4242", from the wallet's answer.
     card: Option<String>,
+    /// "Ada Lovelace, San Francisco": where a saved buyer's orders go, from the wallet.
+    saved_ship_to: Option<String>,
     can_retry: bool,
     heading: Msg,
     /// A new buyer: Pay needs the card typed below the totals.
@@ -92,8 +96,23 @@ impl Sheet {
                 authenticating: *shop.state() == ShopState::Paying
                     && *shop.flow_stage() == flow::Stage::Authenticating,
                 bought: bought(shop, labels),
+                titles: shop
+                    .items()
+                    .iter()
+                    .map(|item| {
+                        labels
+                            .iter()
+                            .find(|(key, _)| *key == item.line)
+                            .map(|(_, title)| title.clone())
+                    })
+                    .collect(),
             })
             .collect();
+        let saved_ship_to = checkout
+            .shops()
+            .iter()
+            .find_map(|shop| shop.saved_buyer())
+            .and_then(|saved| saved.ship_to());
         let card = checkout
             .shops()
             .iter()
@@ -111,6 +130,7 @@ impl Sheet {
             to_pay: checkout.to_pay(),
             ready: checkout.ready_shops(),
             card,
+            saved_ship_to,
             can_retry: checkout.can_retry(),
             heading: checkout.heading(),
             needs_card: checkout.needs_card(),
@@ -128,6 +148,7 @@ impl Sheet {
             to_pay: Vec::new(),
             ready: 0,
             card: None,
+            saved_ship_to: None,
             can_retry: false,
             heading: Msg::YourCart,
             needs_card: false,
@@ -141,6 +162,24 @@ impl Sheet {
     fn authenticating(&self) -> bool {
         self.shops.iter().any(|s| s.authenticating)
     }
+}
+
+/// The session as the confirmation shows it: a merchant that names a line by its variant alone
+/// ("Black vinyl") gets the product's title from the cart in front ("Tidewater LP (Black
+/// vinyl)"), so the sheet names what the panel named. Only when the session has one line per
+/// item, in their order (what the checkout opened it with).
+fn named(session: &Session, titles: &[Option<String>]) -> Session {
+    let mut session = session.clone();
+    if session.lines.len() == titles.len() {
+        for (line, title) in session.lines.iter_mut().zip(titles) {
+            if let Some(title) = title
+                && !line.title.contains(title.as_str())
+            {
+                line.title = format!("{title} ({})", line.title);
+            }
+        }
+    }
+    session
 }
 
 /// The cart's names of what a shop's part buys (the merchant's line titles for lines the cart
@@ -714,7 +753,7 @@ fn review(
                 view! {
                     <section class="pay-group" aria-label=shop.name.clone()>
                         <h3 class="shop">{shop.name.clone()}</h3>
-                        {summary(locale, session, None)}
+                        {summary(locale, &named(session, &shop.titles), None)}
                     </section>
                 }
                 .into_any(),
@@ -795,9 +834,16 @@ fn review(
             </div>
         }
     });
+    let saved_ship_to = sheet.saved_ship_to.clone();
     let card = sheet.card.clone().filter(|_| payable).map(|card| {
         view! {
             <dl class="payer">
+                {saved_ship_to.map(|to| view! {
+                    <div>
+                        <dt>{Msg::ShipTo.text(lang)}</dt>
+                        <dd>{to}</dd>
+                    </div>
+                })}
                 <div>
                     <dt>{Msg::PayWith.text(lang)}</dt>
                     <dd class="card-name">{card}</dd>
