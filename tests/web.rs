@@ -1033,6 +1033,77 @@ async fn buycard_ready_says_which_product_is_shown() {
 }
 
 #[wasm_bindgen_test]
+async fn a_host_themes_the_card_through_custom_properties_and_parts() {
+    // A themed host page: its stylesheet reaches the shadow tree only through the documented
+    // custom properties and `::part` names.
+    let style = document().create_element("style").expect("style");
+    style.set_text_content(Some(
+        "buy-card.themed { --buycard-accent: rgb(122, 92, 255); }
+         buy-card.themed::part(card) { outline-offset: 1px; }
+         buy-card.themed::part(photo) { outline-offset: 2px; }
+         buy-card.themed::part(title) { letter-spacing: 3px; }
+         buy-card.themed::part(price) { color: rgb(1, 2, 3); }
+         buy-card.themed::part(buy) { text-transform: uppercase; }
+         buy-card.themed::part(sheet) { outline-offset: 6px; }
+         buy-card.themed::part(primary) { word-spacing: 7px; }",
+    ));
+    document()
+        .head()
+        .expect("head")
+        .append_child(&style)
+        .expect("append");
+    serve_shop("/themed", "/themed-w", SESSION);
+    let el = card(
+        "f",
+        "tee",
+        &[
+            ("endpoint", "/themed"),
+            ("wallet", "/themed-w"),
+            ("class", "themed"),
+        ],
+    );
+    mount(&el);
+    ready(&el).await;
+    let computed = |selector: &str, property: &str| {
+        let part = shadow_query(&el, selector).unwrap_or_else(|| panic!("no {selector}"));
+        web_sys::window()
+            .expect("window")
+            .get_computed_style(&part)
+            .expect("style")
+            .expect("style")
+            .get_property_value(property)
+            .expect("property")
+    };
+    assert_eq!(computed("article", "outline-offset"), "1px", "::part(card)");
+    assert_eq!(computed(".media", "outline-offset"), "2px", "::part(photo)");
+    assert_eq!(computed(".title", "letter-spacing"), "3px", "::part(title)");
+    assert_eq!(computed(".price", "color"), "rgb(1, 2, 3)", "::part(price)");
+    assert_eq!(
+        computed("button.buy-button", "text-transform"),
+        "uppercase",
+        "::part(buy)"
+    );
+    assert_eq!(
+        computed("button.buy-button", "background-color"),
+        "rgb(122, 92, 255)",
+        "--buycard-accent"
+    );
+    open_and_arm(&el).await;
+    assert_eq!(
+        computed("dialog.sheet", "outline-offset"),
+        "6px",
+        "::part(sheet)"
+    );
+    assert_eq!(
+        computed("button.confirm", "word-spacing"),
+        "7px",
+        "::part(primary)"
+    );
+    el.remove();
+    style.remove();
+}
+
+#[wasm_bindgen_test]
 async fn the_theme_attribute_picks_dark_colours() {
     serve_feed("theme", 200, FEED);
     let el = card("theme", "tee", &[("theme", "dark")]);

@@ -507,6 +507,7 @@ pub fn BuyFlow(
                         <button
                             type="button"
                             class="confirm primary"
+                            part="primary"
                             aria-disabled=move || (!armed()).to_string()
                             aria-busy=busy.to_string()
                             on:click=move |_| dispatch(ctx, Event::Confirm)
@@ -578,7 +579,7 @@ pub fn BuyFlow(
                 };
                 let retry = ctx.can_retry.get().then(|| {
                     view! {
-                        <button type="button" class="retry primary" on:click=move |_| dispatch(ctx, Event::Retry)>
+                        <button type="button" class="retry primary" part="primary" on:click=move |_| dispatch(ctx, Event::Retry)>
                             {again.text(lang)}
                         </button>
                     }
@@ -637,6 +638,7 @@ pub fn BuyFlow(
                 <button
                     type="button"
                     class="buy-button primary"
+                    part="buy"
                     node_ref=buy_button
                     hidden=open
                     aria-busy=move || matches!(ctx.stage.get(), Stage::Starting).to_string()
@@ -653,6 +655,7 @@ pub fn BuyFlow(
             {buy}
             <dialog
                 class="sheet"
+                part="sheet"
                 node_ref=dialog
                 aria-labelledby="buycard-sheet-title"
                 on:keydown=on_key

@@ -221,14 +221,14 @@ pub(super) fn ProductView(
             let ratio = format!("{} / {}", image.width, image.height);
             let box_ratio = ratio.clone();
             view! {
-                <div class="media" style:aspect-ratio=box_ratio>
+                <div class="media" part="photo" style:aspect-ratio=box_ratio>
                     <Photo image title=title.clone() lang load=true ratio=ratio />
                 </div>
             }
             .into_any()
         }
         None => view! {
-            <div class="media placeholder" role="img" aria-label=Msg::ImageUnavailable.text(lang)>
+            <div class="media placeholder" part="photo" role="img" aria-label=Msg::ImageUnavailable.text(lang)>
                 <span aria-hidden="true">{title.clone()}</span>
             </div>
         }
@@ -344,8 +344,8 @@ pub(super) fn ProductView(
     view! {
         {media}
         <div class="body">
-            <p class="title">{title_view}</p>
-            <p class="price">{price} {list_price}</p>
+            <p class="title" part="title">{title_view}</p>
+            <p class="price" part="price">{price} {list_price}</p>
             {availability}
             {seller}
             {picker}

@@ -157,6 +157,7 @@ pub(super) fn AddToCart(
             <button
                 type="button"
                 class="add-to-cart"
+                part="add-to-cart"
                 node_ref=add_button
                 on:click=on_add
                 title=Msg::AddToCart.text(lang)
@@ -361,6 +362,7 @@ pub fn BuyCart(attrs: CartAttrs, host: HtmlElement, page_lang: Vec<String>) -> i
                 <button
                     type="button"
                     class="checkout primary"
+                    part="primary"
                     on:click=move |_| pay.start(&cart.get_untracked(), wallet.get_untracked())
                 >
                     {Msg::CheckOut.text(lang)}
@@ -432,6 +434,7 @@ pub fn BuyCart(attrs: CartAttrs, host: HtmlElement, page_lang: Vec<String>) -> i
             {host_toast}
             <dialog
                 class="sheet cart-panel"
+                part="sheet"
                 node_ref=dialog
                 aria-labelledby="buycard-cart-title"
                 on:keydown=on_key

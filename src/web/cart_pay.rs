@@ -539,7 +539,7 @@ pub(super) fn body(pay: Pay, locale: Locale, bank_title: NodeRef<leptos::html::H
     };
     let retry = sheet.can_retry.then(|| {
         view! {
-            <button type="button" class="retry primary" on:click=move |_| dispatch(pay, Event::Retry)>
+            <button type="button" class="retry primary" part="primary" on:click=move |_| dispatch(pay, Event::Retry)>
                 {Msg::Retry.text(lang)}
             </button>
         }
@@ -857,6 +857,7 @@ fn review(
             <button
                 type="button"
                 class="confirm primary"
+                part="primary"
                 aria-disabled=move || (!armed.get()).to_string()
                 on:click=move |_| {
                     if armed.get_untracked() {

@@ -411,7 +411,7 @@ impl Parts {
         };
         let continue_button = move || {
             continue_shown.get().then(|| {
-                view! { <button type="submit" class="continue">{Msg::Continue.text(lang)}</button> }
+                view! { <button type="submit" class="continue" part="primary">{Msg::Continue.text(lang)}</button> }
             })
         };
         view! {
@@ -521,6 +521,7 @@ impl Parts {
                 <button
                     type="submit"
                     class="pay"
+                    part="primary"
                     aria-disabled=move || (!actions.armed.get()).then_some("true")
                 >
                     {move || pay_text.get()}
