@@ -4,7 +4,9 @@
 //! - `test`:  install what is missing (browsers included) and run every check, ending with a
 //!   pass/fail count; exits non-zero on any failure.
 //! - `size`:  release build, then raw / gzip / brotli sizes of the wasm, JS and CSS.
-//! - `e2e`:   release build, then only the end-to-end tests (all, or the files named).
+//! - `dist`:  release build, then the folder a host deploys (`target/dist/buycard-<version>/`),
+//!   precompressed, with its sizes.
+//! - `e2e`:   release build and dist, then only the end-to-end tests (all, or the files named).
 //! - `setup`: only install what is missing.
 //! - `postgres`: a throwaway PostgreSQL cluster under the target folder, until stdin closes.
 //!
@@ -13,6 +15,7 @@
 //! PostgreSQL).
 
 mod demo;
+mod dist;
 mod postgres;
 mod setup;
 mod size;
@@ -29,6 +32,7 @@ fn main() -> ExitCode {
         "serve" => serve(),
         "test" => test(),
         "size" => size(),
+        "dist" => dist(),
         "bench" => match args.get(1).map(String::as_str) {
             Some("server") => steps::bench_server(&args[2..]),
             _ => Err(
@@ -66,13 +70,16 @@ usage: cargo xtask <command>
   serve   set everything up, start the reference server and `trunk serve`, print the URL
   test    set everything up and run every check (fmt, clippy, native, browser, end-to-end)
   size    release build, then raw / gzip / brotli sizes of the wasm, JS and CSS
+  dist    release build, then what a host deploys in target/dist/buycard-<version>/:
+          buycard.js, the wasm, snippets/, buycard.d.ts, the reservation CSS (buycard.css)
+          and a README, each beside its .br and .gz; prints the sizes
   bench server [--database postgres://…] [--instances N]
           create / token / complete throughput and p50 / p99 latency of the reference
           server on loopback: SQLite, then PostgreSQL with 1 and N (2) instances side by
           side; without --database on a throwaway cluster (BUYCARD_BENCH_N,
           BUYCARD_BENCH_CONCURRENCY)
   e2e [FILE...]
-          release build, then only the end-to-end tests (or only the named test files,
+          release build and dist, then only the end-to-end tests (or only the named test files,
           e.g. `buy.test.mjs`; `serve-noreload.mjs` runs the purchase under `trunk serve`
           that `test` runs after them): for working on the pages
   postgres
@@ -94,9 +101,17 @@ fn size() -> Result<(), String> {
     size::print()
 }
 
+fn dist() -> Result<(), String> {
+    setup::ensure(setup::Needs::Build)?;
+    steps::trunk_release_build()?;
+    dist::write_folder().map(drop)
+}
+
 fn e2e(files: &[String]) -> Result<(), String> {
     setup::ensure(setup::Needs::Browser)?;
     steps::trunk_release_build()?;
+    // tests/e2e/dist.test.mjs embeds the folder from another origin.
+    dist::write_folder()?;
     let mut report = Report::default();
     // serve-noreload.mjs runs against `trunk serve`, not against the release build: its own step.
     let (serve, files): (Vec<&String>, Vec<&String>) = files
@@ -127,9 +142,10 @@ fn test() -> Result<(), String> {
         steps::postgres_tests,
     );
     report.run("browser tests", steps::browser_tests);
-    // One release build, reused by the end-to-end tests and the size report.
-    let built = report.run("release build", || {
-        steps::trunk_release_build().map(|()| None)
+    // One release build, reused by the dist folder, the end-to-end tests and the size report.
+    let built = report.run("release build and dist", || {
+        steps::trunk_release_build()?;
+        dist::write_folder().map(|_| None)
     });
     if built {
         report.run("end-to-end tests", || steps::e2e_tests(&[]));

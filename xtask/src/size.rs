@@ -5,31 +5,42 @@ use std::path::Path;
 
 use crate::steps::root;
 
-fn gzip(bytes: &[u8]) -> usize {
+/// `bytes` as `gzip -9` would write them (no name, no time: the same input gives the same file).
+pub fn gzip_bytes(bytes: &[u8]) -> Result<Vec<u8>, String> {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    _ = encoder.write_all(bytes);
-    encoder.finish().map(|v| v.len()).unwrap_or(0)
+    encoder
+        .write_all(bytes)
+        .and_then(|()| encoder.finish())
+        .map_err(|e| format!("gzip: {e}"))
 }
 
-fn brotli(bytes: &[u8]) -> usize {
+/// `bytes` compressed by brotli at quality 11 (a 4 MiB window).
+pub fn brotli_bytes(bytes: &[u8]) -> Result<Vec<u8>, String> {
     let mut out = Vec::new();
     let params = brotli::enc::BrotliEncoderParams {
         quality: 11,
         lgwin: 22,
         ..Default::default()
     };
-    match brotli::BrotliCompress(&mut &bytes[..], &mut out, &params) {
-        Ok(_) => out.len(),
-        Err(_) => 0,
-    }
+    brotli::BrotliCompress(&mut &bytes[..], &mut out, &params)
+        .map_err(|e| format!("brotli: {e}"))?;
+    Ok(out)
 }
 
-fn kib(bytes: usize) -> String {
+fn gzip(bytes: &[u8]) -> usize {
+    gzip_bytes(bytes).map(|v| v.len()).unwrap_or(0)
+}
+
+fn brotli(bytes: &[u8]) -> usize {
+    brotli_bytes(bytes).map(|v| v.len()).unwrap_or(0)
+}
+
+pub fn kib(bytes: usize) -> String {
     format!("{:.1} KiB", bytes as f64 / 1024.0)
 }
 
 /// Every file under `dir` whose name ends with `suffix`.
-fn files_under(dir: &Path, suffix: &str, found: &mut Vec<std::path::PathBuf>) {
+pub fn files_under(dir: &Path, suffix: &str, found: &mut Vec<std::path::PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };

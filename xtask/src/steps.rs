@@ -283,6 +283,8 @@ pub fn e2e_tests(files: &[String]) -> StepResult {
             .env("BUYCARD_URL", &url)
             .env("BUYCARD_HARBOR_URL", &harbor)
             .env("BUYCARD_MERCHANTS", &registry)
+            // The folder `cargo xtask dist` wrote, which dist.test.mjs serves from another origin.
+            .env("BUYCARD_DIST", crate::dist::folder()?)
             .envs(demo::HARBOR_ENV)
             .env(
                 "BUYCARD_SERVER_BIN",
