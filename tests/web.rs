@@ -1317,8 +1317,10 @@ fn shown(el: &HtmlElement, selector: &str) -> bool {
                 .ok()
                 .flatten()
         })
-        .and_then(|style| style.get_property_value("display").ok())
-        .is_some_and(|display| display != "none")
+        .is_some_and(|style| {
+            style.get_property_value("display").ok().as_deref() != Some("none")
+                && style.get_property_value("visibility").ok().as_deref() != Some("hidden")
+        })
 }
 
 fn press_escape(el: &HtmlElement) {
@@ -1363,6 +1365,13 @@ async fn the_buy_button_is_hidden_while_the_sheet_is_open_and_back_after_cancel(
     mount(&el);
     ready(&el).await;
     assert!(shown(&el, "button.buy-button"));
+    let height = || {
+        shadow_query(&el, "div.buy")
+            .expect("the Buy row")
+            .get_bounding_client_rect()
+            .height()
+    };
+    let before = height();
     click(&el, "button.buy-button");
     wait_for("the sheet", || {
         shadow_query(&el, "dialog.sheet[open]").is_some()
@@ -1371,6 +1380,11 @@ async fn the_buy_button_is_hidden_while_the_sheet_is_open_and_back_after_cancel(
     assert!(
         !shown(&el, "button.buy-button"),
         "no Buy beside the open confirmation"
+    );
+    assert_eq!(
+        height(),
+        before,
+        "the card behind the sheet keeps its height"
     );
     click(&el, "button.cancel");
     wait_for("closed", || {
