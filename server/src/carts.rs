@@ -267,14 +267,7 @@ fn refuse_if_nothing_sellable(priced: &Priced) -> Result<(), ApiError> {
 
 /// Another request wrote the cart between this one's read and its write.
 fn cart_changed() -> ApiError {
-    let mut error = ApiError::new(
-        StatusCode::CONFLICT,
-        "invalid_request",
-        "concurrent_update",
-        "The cart changed while this request ran; retry shortly",
-    );
-    error.retry_after = Some(1);
-    error
+    ApiError::changed_meanwhile("cart")
 }
 
 /// Stores the state (with the idempotency record of a POST, in one transaction) if nobody wrote

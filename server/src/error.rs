@@ -88,11 +88,16 @@ impl ApiError {
     /// instance), and retrying here did not get through: the client retries shortly, with the
     /// same Idempotency-Key.
     pub fn concurrent_update() -> Self {
+        Self::changed_meanwhile("checkout session")
+    }
+
+    /// [`ApiError::concurrent_update`] for another kind of record ("cart").
+    pub fn changed_meanwhile(what: &str) -> Self {
         let mut error = Self::new(
             StatusCode::CONFLICT,
             "invalid_request",
             "concurrent_update",
-            "The checkout session changed while this request ran; retry shortly",
+            format!("The {what} changed while this request ran; retry shortly"),
         );
         error.retry_after = Some(1);
         error

@@ -115,14 +115,7 @@ async fn change<T>(
             SessionWrite::Stale => continue,
         }
     }
-    let mut busy = ApiError::new(
-        StatusCode::CONFLICT,
-        "invalid_request",
-        "concurrent_update",
-        "The cart changed while this request ran; retry shortly",
-    );
-    busy.retry_after = Some(1);
-    Err(busy)
+    Err(ApiError::changed_meanwhile("cart"))
 }
 
 fn now_ms() -> u64 {

@@ -295,14 +295,14 @@ test("a saved buyer checks out two shops in one confirmation: two orders, one pe
   await page.context().close();
 });
 
-test("one shop's payment is declined: the other's order stands, the declined line stays, Try again pays only it", async () => {
-  // Grace's saved card asks her bank each time: she approves the first shop and refuses the
-  // second, as a bank that declines one of two charges.
-  const page = await newPage(browser, { viewport: { width: 375, height: 820 } });
+// A saved buyer with the print and the LP in the cart, at the armed confirmation of both shops;
+// `orders` counts each shop's placed orders from the page's traffic from then on.
+async function armedCartOfTwoShops(buyer, viewport) {
+  const page = await newPage(browser, { viewport });
   await page.goto(BASE + "/");
   await resetDemo(page);
   await page.evaluate(() => localStorage.removeItem("buycard.cart"));
-  assert.equal(await signIn(page, "grace"), 200);
+  assert.equal(await signIn(page, buyer), 200);
   await page.reload();
   const orders = countOrders(page);
   await addToCart(page, PRINT);
@@ -313,6 +313,13 @@ test("one shop's payment is declined: the other's order stands, the declined lin
   await page.waitForFunction(
     () => document.querySelector("buy-cart").shadowRoot.querySelector("button.confirm")?.getAttribute("aria-disabled") === "false",
   );
+  return { page, cart, orders };
+}
+
+test("one shop's payment is declined: the other's order stands, the declined line stays, Try again pays only it", async () => {
+  // Grace's saved card asks her bank each time: she approves the first shop and refuses the
+  // second, as a bank that declines one of two charges.
+  const { page, cart, orders } = await armedCartOfTwoShops("grace", { width: 375, height: 820 });
   await cart.locator("button.confirm").click();
   const bank = cart.locator(".challenge");
   await bank.waitFor();
@@ -372,21 +379,7 @@ test("one shop's payment is declined: the other's order stands, the declined lin
 });
 
 test("a reload while the cart is being paid picks the checkout up again, with one order per shop", async () => {
-  const page = await newPage(browser, { viewport: { width: 1280, height: 900 } });
-  await page.goto(BASE + "/");
-  await resetDemo(page);
-  await page.evaluate(() => localStorage.removeItem("buycard.cart"));
-  assert.equal(await signIn(page, "ada"), 200);
-  await page.reload();
-  const orders = countOrders(page);
-  await addToCart(page, PRINT);
-  await addToCart(page, LP);
-  await openPanel(page);
-  const cart = page.locator("buy-cart");
-  await cart.locator("button.checkout").click();
-  await page.waitForFunction(
-    () => document.querySelector("buy-cart").shadowRoot.querySelector("button.confirm")?.getAttribute("aria-disabled") === "false",
-  );
+  const { page, cart, orders } = await armedCartOfTwoShops("ada", { width: 1280, height: 900 });
   // The second shop's complete reaches the platform, but the tab reloads before its answer.
   let reached;
   const completeSent = new Promise((resolve) => (reached = resolve));
