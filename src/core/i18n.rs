@@ -292,8 +292,8 @@ pub enum Msg {
     /// A shop whose session could not be opened, in the review: "{0} cannot take these items
     /// now: {1}".
     CannotOpenWith,
-    /// Under the shops that were not placed.
-    NothingChargedForThese,
+    /// In the report, under a shop that was not placed.
+    NotCharged,
     /// The report's note: what was not ordered is still in the cart.
     LeftInCart,
     /// A placed shop's amount in the report: "Paid {0}".
@@ -585,7 +585,7 @@ impl Msg {
             (Msg::FieldUsState, Fr) => "État",
             (Msg::FieldProvince, _) => "Province",
             (Msg::FieldPostal(PostalWord::Zip), En) => "ZIP code",
-            (Msg::FieldPostal(PostalWord::Zip), Fr) => "Code ZIP",
+            (Msg::FieldPostal(PostalWord::Zip), Fr) => "Code postal (ZIP)",
             (Msg::FieldPostal(PostalWord::Postcode), En) => "Postcode",
             (Msg::FieldPostal(PostalWord::PostalCode), En) => "Postal code",
             (Msg::FieldPostal(PostalWord::Postcode | PostalWord::PostalCode), Fr) => "Code postal",
@@ -610,11 +610,9 @@ impl Msg {
                 return format!("Enter a {word} like {example}.");
             }
             (Msg::ErrFieldPostal(word, example), Fr) => {
-                let word = match word {
-                    PostalWord::Zip => "code ZIP",
-                    PostalWord::Postcode | PostalWord::PostalCode => "code postal",
-                };
-                return format!("Saisissez un {word} du type {example}.");
+                // French says "code postal" for a ZIP code too.
+                let (PostalWord::Zip | PostalWord::Postcode | PostalWord::PostalCode) = word;
+                return format!("Saisissez un code postal du type {example}.");
             }
             (Msg::ErrFieldCardNumber, En) => "Check the card number.",
             (Msg::ErrFieldCardNumber, Fr) => "Vérifiez le numéro de carte.",
@@ -709,10 +707,10 @@ impl Msg {
             (Msg::EstimatedSubtotal, En) => "Estimated subtotal",
             (Msg::EstimatedSubtotal, Fr) => "Sous-total estimé",
             (Msg::EstimatesUntilCheckout, En) => {
-                "Prices and availability are estimates until checkout."
+                "Prices and availability are estimates until checkout, which adds delivery and tax."
             }
             (Msg::EstimatesUntilCheckout, Fr) => {
-                "Les prix et la disponibilité sont estimés jusqu’au paiement."
+                "Les prix et la disponibilité sont estimés jusqu’au paiement, qui ajoute la livraison et les taxes."
             }
             (Msg::SoldOutRemove, En) => "Sold out — remove",
             (Msg::SoldOutRemove, Fr) => "Épuisé — retirer",
@@ -778,8 +776,8 @@ impl Msg {
             (Msg::CannotOpenWith, Fr) => {
                 "{0} ne peut pas prendre ces articles pour le moment : {1}"
             }
-            (Msg::NothingChargedForThese, En) => "Nothing was charged for these.",
-            (Msg::NothingChargedForThese, Fr) => "Rien n’a été débité pour ceux-ci.",
+            (Msg::NotCharged, En) => "Not charged",
+            (Msg::NotCharged, Fr) => "Non débité",
             (Msg::LeftInCart, En) => "What was not ordered is still in your cart.",
             (Msg::LeftInCart, Fr) => "Ce qui n’a pas été commandé reste dans votre panier.",
             (Msg::Charged, En) => "Paid {0}",
@@ -1006,7 +1004,7 @@ mod tests {
             Msg::NotPlacedWith,
             Msg::NotAttemptedWith,
             Msg::CannotOpenWith,
-            Msg::NothingChargedForThese,
+            Msg::NotCharged,
             Msg::LeftInCart,
             Msg::Charged,
             Msg::AddedNamed,

@@ -25,18 +25,50 @@ use crate::core::checkout_error::CheckoutError;
 use crate::core::details::ship_to_line;
 use crate::core::flow::{self, AddressEntry, CardPayment, Outcome};
 use crate::core::i18n::{Lang, Locale, Msg, pay_label};
-use crate::core::money::Money;
+use crate::core::money::{Currency, Money};
 use crate::core::url::endpoint_base;
 
 /// Where the progress of a cart's payment is kept for a reload of the tab: `<buy-cart>` picks it
 /// up again when it mounts ([`Pay::resume`]).
 pub const PROGRESS_KEY: &str = "buycard:cart-checkout";
-/// The product titles of the lines being checked out, kept beside the progress: after a reload
-/// the paid lines are no longer in the cart to name them.
-const LABELS_KEY: &str = "buycard:cart-checkout-labels";
+/// What the report names beside the progress, kept for a reload: the product titles (the paid
+/// lines are no longer in the cart to name them) and what each placed shop charged (a resumed
+/// checkout has no session of a shop placed before the reload).
+const KEPT_KEY: &str = "buycard:cart-checkout-kept";
 
-/// Kept titles larger than this are not read back (50 lines of bounded titles fit easily).
-const MAX_LABELS_BYTES: usize = 64 * 1024;
+/// A kept value larger than this is not read back (50 lines of bounded titles fit easily).
+const MAX_KEPT_BYTES: usize = 64 * 1024;
+
+/// See [`KEPT_KEY`].
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+struct Kept {
+    labels: Vec<(LineKey, String)>,
+    /// Per placed shop (its endpoint): the total charged, in minor units, and its currency.
+    charged: Vec<(String, u64, String)>,
+}
+
+impl Kept {
+    fn store(&self) {
+        if let Some(storage) = session_storage()
+            && let Ok(json) = serde_json::to_string(self)
+        {
+            _ = storage.set_item(KEPT_KEY, &json);
+        }
+    }
+
+    fn load() -> Option<Self> {
+        let json = session_storage()?.get_item(KEPT_KEY).ok().flatten()?;
+        (json.len() <= MAX_KEPT_BYTES)
+            .then(|| serde_json::from_str(&json).ok())
+            .flatten()
+    }
+
+    /// What `endpoint` charged, as kept.
+    fn charged(&self, endpoint: &str) -> Option<Money> {
+        let (_, minor, currency) = self.charged.iter().find(|(e, ..)| e == endpoint)?;
+        Some(Money::new(*minor, Currency::parse(currency).ok()?))
+    }
+}
 /// Where a new buyer's contact and address for the cart are kept in the tab until every shop
 /// has its order (never the card).
 const DRAFT_KEY: &str = "buycard:details:cart";
@@ -52,6 +84,8 @@ struct ShopView {
     bought: String,
     /// The cart's product title of each item, in the order the session was opened with them.
     titles: Vec<Option<String>>,
+    /// What a placed shop charged: its session's total, or what was kept before a reload.
+    charged: Option<Money>,
 }
 
 /// Everything the sheet shows: it is drawn again only when this changes, so a request that
@@ -81,7 +115,8 @@ struct Sheet {
 }
 
 impl Sheet {
-    fn of(checkout: &CartCheckout, labels: &[(LineKey, String)]) -> Self {
+    fn of(checkout: &CartCheckout, kept: &Kept) -> Self {
+        let labels = kept.labels.as_slice();
         let stage = match checkout.stage() {
             Stage::Review { .. } => Stage::Review { armed: false },
             stage => stage.clone(),
@@ -96,6 +131,10 @@ impl Sheet {
                 authenticating: *shop.state() == ShopState::Paying
                     && *shop.flow_stage() == flow::Stage::Authenticating,
                 bought: bought(shop, labels),
+                charged: shop
+                    .session()
+                    .and_then(session_total)
+                    .or_else(|| kept.charged(shop.endpoint())),
                 titles: shop
                     .items()
                     .iter()
@@ -227,8 +266,8 @@ pub(super) struct Pay {
     timers: StoredValue<Vec<Timeout>, LocalStorage>,
     wallet: StoredValue<Option<String>>,
     host: StoredValue<HtmlElement, LocalStorage>,
-    /// The product titles of the lines being checked out, from the cart when it began.
-    labels: StoredValue<Vec<(LineKey, String)>>,
+    /// The product titles and the amounts charged, kept for a reload.
+    kept: StoredValue<Kept>,
     /// What a new buyer types, kept while the sheet is drawn again and between checkouts.
     form: Form,
 }
@@ -250,7 +289,7 @@ impl Pay {
             timers: StoredValue::new_local(Vec::new()),
             wallet: StoredValue::new(None),
             host: StoredValue::new_local(host),
-            labels: StoredValue::new(Vec::new()),
+            kept: StoredValue::new(Kept::default()),
             form: Form::new(locale, DRAFT_KEY.to_owned(), placed),
         }
     }
@@ -280,13 +319,12 @@ impl Pay {
         if checkout.is_empty() {
             return;
         }
-        let labels = labels(cart);
-        if let Some(storage) = session_storage()
-            && let Ok(json) = serde_json::to_string(&labels)
-        {
-            _ = storage.set_item(LABELS_KEY, &json);
-        }
-        self.labels.set_value(labels);
+        let kept = Kept {
+            labels: labels(cart),
+            charged: Vec::new(),
+        };
+        kept.store();
+        self.kept.set_value(kept);
         self.begin(checkout, wallet);
         dispatch(self, Event::CheckOut);
     }
@@ -314,14 +352,12 @@ impl Pay {
             _ = storage.remove_item(PROGRESS_KEY);
             return false;
         }
-        // The titles kept when it began, else what the cart holds now.
-        let kept = storage
-            .get_item(LABELS_KEY)
-            .ok()
-            .flatten()
-            .filter(|json| json.len() <= MAX_LABELS_BYTES)
-            .and_then(|json| serde_json::from_str::<Vec<(LineKey, String)>>(&json).ok());
-        self.labels.set_value(kept.unwrap_or_else(|| labels(cart)));
+        // What was kept when it began, else the titles the cart holds now.
+        let kept = Kept::load().unwrap_or_else(|| Kept {
+            labels: labels(cart),
+            charged: Vec::new(),
+        });
+        self.kept.set_value(kept);
         self.begin(checkout, wallet);
         refresh(self);
         run_effects(self, effects);
@@ -351,7 +387,40 @@ impl Pay {
 pub(super) fn forget_progress() {
     if let Some(storage) = session_storage() {
         _ = storage.remove_item(PROGRESS_KEY);
-        _ = storage.remove_item(LABELS_KEY);
+        _ = storage.remove_item(KEPT_KEY);
+    }
+}
+
+/// A session's total as money (`None` without a total or with a currency that is not ISO 4217).
+fn session_total(session: &Session) -> Option<Money> {
+    let minor = u64::try_from(session.total()?).ok()?;
+    let currency = Currency::parse(&session.currency.to_ascii_uppercase()).ok()?;
+    Some(Money::new(minor, currency))
+}
+
+/// Keeps what each newly placed shop charged, for the report after a reload.
+fn remember_charged(pay: Pay, checkout: &CartCheckout) {
+    let new: Vec<(String, u64, String)> = pay.kept.with_value(|kept| {
+        checkout
+            .shops()
+            .iter()
+            .filter(|shop| matches!(shop.state(), ShopState::Placed(_)))
+            .filter(|shop| kept.charged(shop.endpoint()).is_none())
+            .filter_map(|shop| {
+                let total = shop.session().and_then(session_total)?;
+                Some((
+                    shop.endpoint().to_owned(),
+                    total.minor,
+                    total.currency.code().to_owned(),
+                ))
+            })
+            .collect()
+    });
+    if !new.is_empty() {
+        pay.kept.update_value(|kept| {
+            kept.charged.extend(new);
+            kept.store();
+        });
     }
 }
 
@@ -390,7 +459,8 @@ fn refresh(pay: Pay) {
     }
     pay.checkout.with_value(|checkout| {
         if let Some(checkout) = checkout {
-            let sheet = pay.labels.with_value(|labels| Sheet::of(checkout, labels));
+            remember_charged(pay, checkout);
+            let sheet = pay.kept.with_value(|kept| Sheet::of(checkout, kept));
             set_if_changed(pay.sheet, sheet);
             set_if_changed(
                 pay.armed,
@@ -595,10 +665,7 @@ pub(super) fn body(pay: Pay, locale: Locale, bank_title: NodeRef<leptos::html::H
                 )
             });
             let note = unplaced.then(|| {
-                view! {
-                    <p class="pay-note">{Msg::NothingChargedForThese.text(lang)}</p>
-                    <p class="pay-note">{Msg::LeftInCart.text(lang)}</p>
-                }
+                view! { <p class="pay-note">{Msg::LeftInCart.text(lang)}</p> }
             });
             view! {
                 {progress(&sheet, &locale)}
@@ -673,10 +740,7 @@ fn progress(sheet: &Sheet, locale: &Locale) -> impl IntoView + use<> {
         .filter(|(_, result)| *result != Some(ShopResult::Removed))
         .map(|(shop, result)| {
             let name = shop.name.as_str();
-            let charged = shop
-                .session
-                .as_ref()
-                .and_then(|s| s.total().map(|t| super::buy::money(locale, s, t)));
+            let charged = shop.charged.map(|m| format_money(locale.tag(), m));
             let (class, words, order) = match result {
                 _ if shop.state == ShopState::Paying => {
                     ("paying", Msg::PayingShop.fill(lang, &[name]), None)
@@ -688,24 +752,28 @@ fn progress(sheet: &Sheet, locale: &Locale) -> impl IntoView + use<> {
                         .map(str::trim)
                         .filter(|n| !n.is_empty())
                         .map(|n| Msg::OrderNumber.fill(lang, &[n]));
-                    let paid = charged.map(|amount| Msg::Charged.fill(lang, &[&amount]));
-                    let order = view! {
-                        <p class="order-line">
-                            <span class="order-number">{number}</span>
-                            <span class="amount">{paid}</span>
-                        </p>
-                    };
-                    ("placed", Msg::PlacedWith.fill(lang, &[name]), Some(order))
+                    // One row for every shop, read from the start: "Paid $35.03 · Order …".
+                    let line = [
+                        charged.map(|amount| Msg::Charged.fill(lang, &[&amount])),
+                        number,
+                    ]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(" · ");
+                    let order =
+                        (!line.is_empty()).then(|| view! { <p class="order-line">{line}</p> });
+                    ("placed", Msg::PlacedWith.fill(lang, &[name]), order)
                 }
                 Some(ShopResult::NotPlaced(error)) => (
                     "not-placed",
                     Msg::NotPlacedWith.fill(lang, &[name, &error.text(lang)]),
-                    None,
+                    Some(view! { <p class="order-line">{Msg::NotCharged.text(lang)}</p> }),
                 ),
                 _ => (
                     "not-attempted",
                     Msg::NotAttemptedWith.fill(lang, &[name]),
-                    None,
+                    Some(view! { <p class="order-line">{Msg::NotCharged.text(lang)}</p> }),
                 ),
             };
             let busy = (class == "paying").then_some("true");

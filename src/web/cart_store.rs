@@ -81,6 +81,10 @@ struct Store {
     outbox: RefCell<VecDeque<Op>>,
     /// A [`flush`] is running.
     flushing: Cell<bool>,
+    /// Whether the platform keeps the cart is being asked (on the page's first cart use).
+    deciding: Cell<bool>,
+    /// Lines removed while that was asked, to remove from the platform's cart if it is adopted.
+    removed_meanwhile: RefCell<Vec<LineKey>>,
     /// The platform refused a change: its cart is read again once the outbox is empty.
     stale: Cell<bool>,
     /// Bumped by [`reset`]: answers to requests made before it are dropped.
@@ -115,6 +119,8 @@ impl Store {
             checked: Cell::new(false),
             outbox: RefCell::new(VecDeque::new()),
             flushing: Cell::new(false),
+            deciding: Cell::new(false),
+            removed_meanwhile: RefCell::new(Vec::new()),
             stale: Cell::new(false),
             epoch: Cell::new(0),
         };
@@ -315,6 +321,11 @@ pub fn set_quantity(key: &LineKey, quantity: u32) -> Result<u32, CartError> {
 /// Removes lines (the panel's Remove, a sold-out line's button).
 pub fn remove(keys: &[LineKey]) {
     change(|cart| cart.remove_all(keys));
+    with(|s| {
+        if s.deciding.get() {
+            s.removed_meanwhile.borrow_mut().extend_from_slice(keys);
+        }
+    });
     if keeper() == Keeper::Account {
         let keys: Vec<serde_json::Value> = keys.iter().map(key_json).collect();
         sync(
@@ -638,66 +649,92 @@ fn check_account() {
         return;
     };
     let epoch = with(|s| s.epoch.get());
-    let current = move || with(|s| s.epoch.get()) == epoch;
+    with(|s| s.deciding.set(true));
     leptos::task::spawn_local(async move {
-        let Some((200, text)) = call(Method::GET, &url, None, None).await else {
-            return; // 401 (signed out) or no answer: the visitor cart stays.
+        adopt_account(url, epoch).await;
+        with(|s| {
+            s.deciding.set(false);
+            s.removed_meanwhile.borrow_mut().clear();
+        });
+    });
+}
+
+/// Asks whether the buyer is signed in and, if so, makes the platform's cart this page's cart
+/// (with the visitor's lines merged in).
+async fn adopt_account(url: String, epoch: u64) {
+    let current = move || with(|s| s.epoch.get()) == epoch;
+    let Some((200, text)) = call(Method::GET, &url, None, None).await else {
+        return; // 401 (signed out) or no answer: the visitor cart stays.
+    };
+    if !current() {
+        return;
+    }
+    let account = Cart::from_json(&text).cart;
+    let Some(merge_url) = wallet_url("/cart/merge") else {
+        return;
+    };
+    // The visitor's lines go into the account. Adds made while a merge is on its way are
+    // merged by the next one (merging is idempotent: the larger quantity is kept), so the
+    // account's answer never overwrites a line this browser has and it has not.
+    let mut sent = with(|s| s.cart.with_untracked(Cart::clone));
+    if sent.is_empty() {
+        become_account(account);
+        return;
+    }
+    for _ in 0..MERGE_ROUNDS {
+        let Some((200, text)) = post(&merge_url, &sent.to_json()).await else {
+            return; // Not merged: the visitor cart stays, in this browser.
         };
         if !current() {
             return;
         }
-        let account = Cart::from_json(&text).cart;
-        let Some(merge_url) = wallet_url("/cart/merge") else {
+        let Ok(answer) = serde_json::from_str::<serde_json::Value>(&text) else {
             return;
         };
-        // The visitor's lines go into the account. Adds made while a merge is on its way are
-        // merged by the next one (merging is idempotent: the larger quantity is kept), so the
-        // account's answer never overwrites a line this browser has and it has not.
-        let mut sent = with(|s| s.cart.with_untracked(Cart::clone));
-        if sent.is_empty() {
-            become_account(account);
+        let Some(merged) = answer.get("cart") else {
             return;
+        };
+        let dropped = answer
+            .get("left_out")
+            .and_then(serde_json::Value::as_u64)
+            .unwrap_or(0);
+        let now = with(|s| s.cart.with_untracked(Cart::clone));
+        if shape(&now) != shape(&sent) {
+            sent = now;
+            continue;
         }
-        for _ in 0..MERGE_ROUNDS {
-            let Some((200, text)) = post(&merge_url, &sent.to_json()).await else {
-                return; // Not merged: the visitor cart stays, in this browser.
-            };
-            if !current() {
-                return;
-            }
-            let Ok(answer) = serde_json::from_str::<serde_json::Value>(&text) else {
-                return;
-            };
-            let Some(merged) = answer.get("cart") else {
-                return;
-            };
-            let dropped = answer
-                .get("left_out")
-                .and_then(serde_json::Value::as_u64)
-                .unwrap_or(0);
-            let now = with(|s| s.cart.with_untracked(Cart::clone));
-            if shape(&now) != shape(&sent) {
-                sent = now;
-                continue;
-            }
-            if let Some(storage) = storage() {
-                _ = storage.remove_item(STORAGE_KEY);
-            }
-            become_account(Cart::from_json(&merged.to_string()).cart);
-            if dropped > 0 {
-                with(|s| {
-                    s.notice
-                        .set(Some(LoadNotice::LinesDropped(dropped as usize)))
-                });
-            }
-            return;
+        if let Some(storage) = storage() {
+            _ = storage.remove_item(STORAGE_KEY);
         }
-    });
+        become_account(Cart::from_json(&merged.to_string()).cart);
+        if dropped > 0 {
+            with(|s| {
+                s.notice
+                    .set(Some(LoadNotice::LinesDropped(dropped as usize)))
+            });
+        }
+        return;
+    }
 }
 
-fn become_account(account: Cart) {
-    with(|s| s.keeper.set(Keeper::Account));
+/// The platform's cart becomes this page's. Lines removed here while that was being decided
+/// (a checkout's placed lines, picked up after a reload) are removed from it too.
+fn become_account(mut account: Cart) {
+    let removed = with(|s| {
+        s.keeper.set(Keeper::Account);
+        std::mem::take(&mut *s.removed_meanwhile.borrow_mut())
+    });
+    if !removed.is_empty() {
+        account.remove_all(&removed);
+    }
     apply_account(account);
+    if !removed.is_empty() {
+        let keys: Vec<serde_json::Value> = removed.iter().map(key_json).collect();
+        sync(
+            "/cart/remove",
+            serde_json::json!({ "keys": keys }).to_string(),
+        );
+    }
 }
 
 // ---- The host page's API -----------------------------------------------------------------
@@ -866,6 +903,8 @@ pub fn reset() {
         s.may_save.set(true);
         s.outbox.borrow_mut().clear();
         s.stale.set(false);
+        s.deciding.set(false);
+        s.removed_meanwhile.borrow_mut().clear();
         s.epoch.set(s.epoch.get() + 1);
         s.notice.set(None);
         s.cart.set(Cart::new());
