@@ -279,6 +279,8 @@ pub enum Msg {
     OpeningCheckout,
     /// The grand total's label: "Total for 2 shops", with the plural.
     TotalForShops(usize),
+    /// Under the cart's total: each shop is a charge of its own (n > 1).
+    SeparateCharges(usize),
     /// While one shop is paid: "Paying Lantern Press…".
     PayingShop,
     /// "Checking your order with {0}…" (after a reload or a lost answer).
@@ -762,6 +764,12 @@ impl Msg {
             (Msg::TotalForShops(n), Fr) => {
                 return format!("Total pour {n} boutique{}", if n <= 1 { "" } else { "s" });
             }
+            (Msg::SeparateCharges(n), En) => {
+                return format!("Paid as {n} separate charges, one per shop.");
+            }
+            (Msg::SeparateCharges(n), Fr) => {
+                return format!("Payé en {n} débits distincts, un par boutique.");
+            }
             (Msg::PayingShop, En) => "Paying {0}…",
             (Msg::PayingShop, Fr) => "Paiement chez {0}…",
             (Msg::CheckingWith, En) => "Checking your order with {0}…",
@@ -998,6 +1006,7 @@ mod tests {
             Msg::OpeningCheckout,
             Msg::TotalForShops(1),
             Msg::TotalForShops(3),
+            Msg::SeparateCharges(2),
             Msg::PayingShop,
             Msg::CheckingWith,
             Msg::PlacedWith,

@@ -856,6 +856,9 @@ fn review(
                 <span>{Msg::TotalForShops(sheet.ready).text(lang)}</span>
                 <span class="amount">{total.clone()}</span>
             </p>
+            {(sheet.ready > 1).then(|| view! {
+                <p class="pay-note charges">{Msg::SeparateCharges(sheet.ready).text(lang)}</p>
+            })}
         }
         .into_any()
     } else {

@@ -272,6 +272,7 @@ test("a saved buyer checks out two shops in one confirmation: two orders, one pe
   assert.equal(groups, 2, "one part per shop, in one sheet");
   // Harbor names the line by its variant; the sheet names the product as the panel did.
   assert.match(await cart.locator(".pay-group").nth(1).textContent(), /Tidewater: 180 g vinyl LP \(Black vinyl\)/);
+  assert.equal(await cart.locator(".charges").textContent(), "Paid as 2 separate charges, one per shop.");
   // Where the orders go, from the wallet, beside the card that pays.
   assert.match(await cart.locator("dl.payer").textContent(), /Ship to\s*Ada Lovelace, San Francisco/);
   assert.match(await cart.locator("button.confirm").textContent(), /Pay \$/);
