@@ -155,6 +155,9 @@ export interface BuycardOrderDetail {
   checkout_session_id: string;
   /** The order's page; `""` when the merchant gave none. */
   permalink_url: string;
+  /** The reference the buyer reads ("LP-4F7K-2Q9X"), as the card shows it; `null` when the
+   * merchant gives none (ACP before 2026-01-30). */
+  order_number: string | null;
 }
 
 /** `buycard:cancel`: the buyer closed the sheet and the session is canceled. */
@@ -175,6 +178,9 @@ export type BuycardCheckoutErrorCode =
   | "in_flight"
   | "rate_limited"
   | "idempotency_conflict"
+  /** A cart's shop still asks for the buyer's details after they were sent: it does not take
+   * this address or contact. */
+  | "details_refused"
   /** The session is completed, canceled, expired or gone. */
   | "session_closed"
   /** The shop refuses this page: it must be reached through the site's checkout service. */

@@ -129,6 +129,10 @@ pub(super) fn emit_on(host: &HtmlElement, event: HostEvent) {
                 ("order_id", order.id.into()),
                 ("checkout_session_id", order.checkout_session_id.into()),
                 ("permalink_url", order.permalink_url.into()),
+                (
+                    "order_number",
+                    order.number.map_or(JsValue::NULL, JsValue::from),
+                ),
             ],
         ),
         HostEvent::Cancel { session_id } => (

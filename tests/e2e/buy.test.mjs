@@ -51,6 +51,9 @@ test("a signed-in saved buyer buys in two clicks and the order exists", async ()
   await sheet.locator("button.confirm").click();
   const order = await orders;
   assert.match(order.order_id, /^ord_/);
+  // The reference the buyer reads on the card, for the host's own receipt or analytics.
+  assert.match(order.order_number, /^[A-Z]{2}-[A-Z0-9]{4}-[A-Z0-9]{4}$/);
+  assert.equal(await cardText(card.locator(".order-number")), `Order ${order.order_number}`);
   await page.waitForFunction(() => document.querySelector('buy-card[product="enamel-pin"]').dataset.state === "placed");
   assert.match(await cardText(card.locator(".placed")), /order is placed/);
   // The result has focus (its heading says it), and still no Buy beside it.

@@ -26,8 +26,9 @@ card?.addEventListener("buycard:order", function (event) {
   console.log(element.dataset.state, order_id.length, checkout_session_id, permalink_url);
   // @ts-expect-error the order's page is `permalink_url`
   console.log(event.detail.order_url);
-  // @ts-expect-error the buyer's order number is not in the event
-  console.log(event.detail.order_number);
+  const number: string | null = event.detail.order_number;
+  // @ts-expect-error the order number is null when the merchant gives none
+  console.log(event.detail.order_number.length, number);
 });
 card?.addEventListener("buycard:checkout", (event) => {
   // `total` may be null: strict mode makes the host check.
