@@ -2790,14 +2790,16 @@ async fn the_panel_takes_the_platforms_estimates_when_the_host_has_a_wallet() {
     cart_store::reset();
 }
 
+/// A stored cart (`Cart::to_json`'s format) of `quantity` Classic Tees from `/shop`.
+fn one_tee(feed: &str, quantity: u32) -> serde_json::Value {
+    serde_json::json!({"v": 1, "lines": [{"endpoint": "/shop", "feed": feed, "product": "tee",
+        "variant": "tee-s", "quantity": quantity, "title": "Classic Tee",
+        "unit_price": {"amount": 1999, "currency": "USD"}}]})
+}
+
 /// A signed-in buyer's `<buy-cart>` with one tee in the account's cart (wallet `{wallet}`).
 async fn account_cart(wallet: &str, feed: &str) -> HtmlElement {
-    let tee = |quantity: u32| {
-        serde_json::json!({"v": 1, "lines": [{"endpoint": "/shop", "feed": feed, "product": "tee",
-            "variant": "tee-s", "quantity": quantity, "title": "Classic Tee",
-            "unit_price": {"amount": 1999, "currency": "USD"}}]})
-        .to_string()
-    };
+    let tee = |quantity: u32| one_tee(feed, quantity).to_string();
     stub_route(&format!("{wallet}/cart"), 200, &tee(1), 0, false);
     stub_route(&format!("{wallet}/cart/set"), 200, &tee(2), 0, false);
     stub_route(
@@ -2859,9 +2861,7 @@ async fn an_add_made_while_the_sign_in_merge_is_on_its_way_is_merged_too() {
     use buycard::core::money::{Currency, Money};
     let feed = serve_feed("cart-merge-race", 200, FEED);
     cart_store::reset();
-    let visitor = serde_json::json!({"v": 1, "lines": [{"endpoint": "/shop", "feed": feed,
-        "product": "tee", "variant": "tee-s", "quantity": 1, "title": "Classic Tee",
-        "unit_price": {"amount": 1999, "currency": "USD"}}]});
+    let visitor = one_tee(&feed, 1);
     storage_set(cart_store::STORAGE_KEY, &visitor.to_string());
     cart_store::reload();
     stub_route("/mr-w/cart", 200, r#"{"v":1,"lines":[]}"#, 0, false);
@@ -3094,9 +3094,7 @@ async fn a_line_removed_while_the_sign_in_is_checked_leaves_the_accounts_cart_to
     use buycard::core::cart::LineKey;
     let feed = serve_feed("cart-removed-meanwhile", 200, FEED);
     cart_store::reset();
-    let account = serde_json::json!({"v": 1, "lines": [{"endpoint": "/shop", "feed": feed,
-        "product": "tee", "variant": "tee-s", "quantity": 1, "title": "Classic Tee",
-        "unit_price": {"amount": 1999, "currency": "USD"}}]});
+    let account = one_tee(&feed, 1);
     stub_route("/rm-w/cart", 200, &account.to_string(), 300, false);
     stub_route("/rm-w/cart/remove", 200, r#"{"v":1,"lines":[]}"#, 0, false);
     record_requests("/rm-w/cart/remove");
