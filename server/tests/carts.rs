@@ -822,8 +822,11 @@ async fn a_replacement_racing_a_cancel_never_brings_the_cart_back() {
         );
         if replaced.status == StatusCode::OK {
             // The replacement came first: the cancel answers the replaced cart.
+            assert_schema(CART_SCHEMA, "Cart", &replaced.body);
             assert_eq!(canceled.body, replaced.body, "round {round}");
         } else {
+            // Refused in words the spec defines (its Error), whichever way it lost.
+            assert_schema(CHECKOUT_SCHEMA, "Error", &replaced.body);
             assert_eq!(canceled.body, created, "round {round}: the cart as created");
             assert!(
                 (replaced.status == StatusCode::NOT_FOUND
@@ -882,8 +885,10 @@ async fn two_replacements_at_once_leave_one_of_them_whole() {
         let mut answered = Vec::new();
         for reply in [&a, &b] {
             if reply.status == StatusCode::OK {
+                assert_schema(CART_SCHEMA, "Cart", &reply.body);
                 answered.push(&reply.body);
             } else {
+                assert_schema(CHECKOUT_SCHEMA, "Error", &reply.body);
                 // A replacement that kept losing says so; it is never answered 200 and dropped.
                 assert!(
                     reply.status == StatusCode::CONFLICT
