@@ -44,37 +44,6 @@ fn has_focus(el: &web_sys::Element) -> bool {
         .is_some_and(|active| &active == el)
 }
 
-/// The basket's outline, shared by both drawings.
-macro_rules! basket {
-    () => {
-        "M3 4h2l2.4 10.2a1.5 1.5 0 0 0 1.5 1.1h8.4a1.5 1.5 0 0 0 1.4-1l2-6.3H6.3"
-    };
-}
-
-/// The cart's drawing (decoration: the buttons are named in words); `plus` adds a "+" in the
-/// basket, for Add to cart.
-fn cart_icon(plus: bool) -> impl IntoView {
-    let path = if plus {
-        concat!(basket!(), "M13 5v5M10.5 7.5h5")
-    } else {
-        basket!()
-    };
-    view! {
-        <svg class="cart-icon" viewBox="0 0 24 24" width="22" height="22" aria-hidden="true">
-            <path
-                d=path
-                fill="none"
-                stroke="currentColor"
-                stroke-width="1.8"
-                stroke-linecap="round"
-                stroke-linejoin="round"
-            />
-            <circle cx="9.5" cy="19.5" r="1.5" fill="currentColor" />
-            <circle cx="17" cy="19.5" r="1.5" fill="currentColor" />
-        </svg>
-    }
-}
-
 /// A card's "Add to cart": beside Buy, instant, undoable for [`UNDO_WINDOW_MS`], announced.
 #[component]
 pub(super) fn AddToCart(
@@ -193,7 +162,18 @@ pub(super) fn AddToCart(
                 on:click=on_add
                 title=Msg::AddToCart.text(lang)
             >
-                {cart_icon(true)}
+                <svg class="cart-icon" viewBox="0 0 24 24" width="22" height="22" aria-hidden="true">
+                    <path
+                        d="M3 4h2l2.4 10.2a1.5 1.5 0 0 0 1.5 1.1h8.4a1.5 1.5 0 0 0 1.4-1l2-6.3H6.3M13 5v5M10.5 7.5h5"
+                        fill="none"
+                        stroke="currentColor"
+                        stroke-width="1.8"
+                        stroke-linecap="round"
+                        stroke-linejoin="round"
+                    />
+                    <circle cx="9.5" cy="19.5" r="1.5" fill="currentColor" />
+                    <circle cx="17" cy="19.5" r="1.5" fill="currentColor" />
+                </svg>
                 <span class="sr-only">{Msg::AddToCart.text(lang)}</span>
             </button>
             {toast}
@@ -437,7 +417,18 @@ pub fn BuyCart(attrs: CartAttrs, host: HtmlElement, page_lang: Vec<String>) -> i
                 <span class="sr-only badge-name">
                     {move || Msg::CartItems(count.get() as usize).text(lang.get())}
                 </span>
-                {cart_icon(false)}
+                <svg class="cart-icon" viewBox="0 0 24 24" width="22" height="22" aria-hidden="true">
+                    <path
+                        d="M3 4h2l2.4 10.2a1.5 1.5 0 0 0 1.5 1.1h8.4a1.5 1.5 0 0 0 1.4-1l2-6.3H6.3"
+                        fill="none"
+                        stroke="currentColor"
+                        stroke-width="1.8"
+                        stroke-linecap="round"
+                        stroke-linejoin="round"
+                    />
+                    <circle cx="9.5" cy="19.5" r="1.5" fill="currentColor" />
+                    <circle cx="17" cy="19.5" r="1.5" fill="currentColor" />
+                </svg>
                 <span class="count" aria-hidden="true" data-count=move || count.get()>{count}</span>
             </button>
             {host_toast}
