@@ -18,7 +18,7 @@ use web_sys::{HtmlElement, ShadowRootInit, ShadowRootMode};
 use super::card::{BuyCard, CardAttrs};
 use super::carousel::{CarouselAttrs, ProductCarousel};
 use super::cart::{BuyCart, CartAttrs};
-use super::{cart_store, style, track};
+use super::{cart_store, source, style, track, wallet};
 
 #[wasm_bindgen(module = "/src/web/element.js")]
 extern "C" {
@@ -96,10 +96,24 @@ struct Mounted {
     _view: Box<dyn Any>,
 }
 
+/// A connected card that is not near the viewport yet: a light placeholder in its shadow root
+/// and what mounts its view.
+struct Waiting {
+    placeholder: web_sys::Element,
+    mount: Box<dyn FnOnce()>,
+}
+
 thread_local! {
     static MOUNTED: RefCell<HashMap<u32, Mounted>> = RefCell::new(HashMap::new());
+    static WAITING: RefCell<HashMap<u32, Waiting>> = RefCell::new(HashMap::new());
+    /// The one observer of every waiting card, while any waits.
+    static NEAR: RefCell<Option<track::Observer>> = const { RefCell::new(None) };
     static NEXT_KEY: Cell<u32> = const { Cell::new(1) };
 }
+
+/// How near the viewport a waiting card mounts: one screen ahead, up or down, so a card is
+/// usually ready before it scrolls in.
+const NEAR_MARGIN: &str = "100% 0px";
 
 fn key_of(host: &HtmlElement) -> u32 {
     let existing = js_sys::Reflect::get(host, &KEY_PROPERTY.into())
@@ -121,25 +135,34 @@ fn key_of(host: &HtmlElement) -> u32 {
 /// page; later calls do nothing).
 pub fn define_elements() {
     cart_store::install();
-    define::<CardAttrs>(BUY_CARD, style::Sheets::Card, |attrs, host, page_lang| {
-        view! { <BuyCard attrs host page_lang /> }.into_any()
-    });
-    define::<CartAttrs>(BUY_CART, style::Sheets::Cart, |attrs, host, page_lang| {
-        view! { <BuyCart attrs host page_lang /> }.into_any()
-    });
+    wallet::install();
+    // Cards wait until they are near the viewport: a timeline mounts only what is read.
+    define::<CardAttrs>(
+        BUY_CARD,
+        style::Sheets::Card,
+        true,
+        |attrs, host, page_lang| view! { <BuyCard attrs host page_lang /> }.into_any(),
+    );
+    define::<CartAttrs>(
+        BUY_CART,
+        style::Sheets::Cart,
+        false,
+        |attrs, host, page_lang| view! { <BuyCart attrs host page_lang /> }.into_any(),
+    );
     define::<CarouselAttrs>(
         PRODUCT_CAROUSEL,
         style::Sheets::Carousel,
+        false,
         |attrs, host, page_lang| view! { <ProductCarousel attrs host page_lang /> }.into_any(),
     );
 }
 
 type Render<A> = fn(A, HtmlElement, Vec<String>) -> AnyView;
 
-fn define<A: Attrs>(tag: &str, sheets: style::Sheets, render: Render<A>) {
+fn define<A: Attrs>(tag: &str, sheets: style::Sheets, lazy: bool, render: Render<A>) {
     let observed: js_sys::Array = A::OBSERVED.iter().map(|a| JsValue::from_str(a)).collect();
     let connected =
-        Closure::<dyn Fn(HtmlElement)>::new(move |host| connect::<A>(host, sheets, render));
+        Closure::<dyn Fn(HtmlElement)>::new(move |host| connect::<A>(host, sheets, lazy, render));
     let disconnected = Closure::<dyn Fn(HtmlElement)>::new(disconnect);
     let changed = Closure::<dyn Fn(HtmlElement, String, Option<String>)>::new(attribute_changed);
     if define_element(tag, observed, &connected, &disconnected, &changed) {
@@ -150,9 +173,11 @@ fn define<A: Attrs>(tag: &str, sheets: style::Sheets, render: Render<A>) {
     }
 }
 
-fn connect<A: Attrs>(host: HtmlElement, sheets: style::Sheets, render: Render<A>) {
+fn connect<A: Attrs>(host: HtmlElement, sheets: style::Sheets, lazy: bool, render: Render<A>) {
     let key = key_of(&host);
-    if MOUNTED.with(|m| m.borrow().contains_key(&key)) {
+    if MOUNTED.with(|m| m.borrow().contains_key(&key))
+        || WAITING.with(|w| w.borrow().contains_key(&key))
+    {
         return;
     }
     // `attachShadow` works once per element: a card moved in the DOM reuses its root.
@@ -167,6 +192,31 @@ fn connect<A: Attrs>(host: HtmlElement, sheets: style::Sheets, render: Render<A>
     // Synchronously, so the host page never sees a stale state from a previous mount.
     _ = host.set_attribute("data-state", "loading");
     _ = host.remove_attribute("data-error");
+    if lazy {
+        // The feed is shared by the page: it may load now, the view waits.
+        source::prefetch(host.get_attribute("endpoint"), host.get_attribute("feed"));
+        let mount = {
+            let host = host.clone();
+            let root = root.clone();
+            move || mount::<A>(key, host, root, render)
+        };
+        if let Some(placeholder) = placeholder(&root) {
+            if observe_near(&host) {
+                let mount = Box::new(mount);
+                WAITING.with(|w| w.borrow_mut().insert(key, Waiting { placeholder, mount }));
+                track::card_waiting(true);
+                return;
+            }
+            placeholder.remove();
+        }
+        // No IntersectionObserver: mount now.
+        return mount();
+    }
+    mount::<A>(key, host, root, render);
+}
+
+/// Mounts the element's view in its shadow root.
+fn mount<A: Attrs>(key: u32, host: HtmlElement, root: web_sys::ShadowRoot, render: Render<A>) {
     let page_lang = page_languages(&host);
     let attrs_out: Rc<Cell<Option<A>>> = Rc::new(Cell::new(None));
     let view = {
@@ -192,7 +242,91 @@ fn connect<A: Attrs>(host: HtmlElement, sheets: style::Sheets, render: Render<A>
     track::card_mounted(true);
 }
 
+/// The card's loading skeleton, without its live region (a timeline of waiting cards is not a
+/// thousand "Loading" announcements) and without its shimmer (nothing animates off screen).
+fn placeholder(root: &web_sys::ShadowRoot) -> Option<web_sys::Element> {
+    let document = web_sys::window()?.document()?;
+    let element = |class: &str| {
+        let element = document.create_element("div").ok()?;
+        element.set_class_name(class);
+        Some(element)
+    };
+    let card = document.create_element("article").ok()?;
+    card.set_class_name("card");
+    _ = card.set_attribute("part", "card");
+    _ = card.set_attribute("aria-busy", "true");
+    let skeleton = element("skeleton")?;
+    for class in ["media", "line", "line short"] {
+        let part = element(class)?;
+        _ = skeleton.append_child(&part);
+    }
+    _ = card.append_child(&skeleton);
+    root.append_child(&card).ok()?;
+    Some(card)
+}
+
+/// Watches `host` until it comes near the viewport (the page's one observer, made on demand).
+fn observe_near(host: &HtmlElement) -> bool {
+    NEAR.with(|near| {
+        let mut near = near.borrow_mut();
+        if near.is_none() {
+            *near = track::Observer::near(NEAR_MARGIN, came_near);
+        }
+        match near.as_ref() {
+            Some(observer) => {
+                observer.observe(host);
+                true
+            }
+            None => false,
+        }
+    })
+}
+
+/// The observer's callback: mounts every waiting card that came near.
+fn came_near(entries: js_sys::Array) {
+    for entry in entries.iter() {
+        let entry: web_sys::IntersectionObserverEntry = entry.unchecked_into();
+        if !entry.is_intersecting() {
+            continue;
+        }
+        let Ok(host) = entry.target().dyn_into::<HtmlElement>() else {
+            continue;
+        };
+        if let Some(waiting) = stop_waiting(&host) {
+            waiting.placeholder.remove();
+            (waiting.mount)();
+        }
+    }
+}
+
+/// Takes `host` out of the waiting cards; the observer goes once none waits (later: it may be
+/// the one running this).
+fn stop_waiting(host: &HtmlElement) -> Option<Waiting> {
+    let key = key_of(host);
+    let waiting = WAITING.with(|w| w.borrow_mut().remove(&key))?;
+    track::card_waiting(false);
+    NEAR.with(|near| {
+        if let Some(observer) = near.borrow().as_ref() {
+            observer.unobserve(host);
+        }
+    });
+    if WAITING.with(|w| w.borrow().is_empty()) {
+        wasm_bindgen_futures::spawn_local(async {
+            if WAITING.with(|w| w.borrow().is_empty()) {
+                let observer = NEAR.with(|near| near.borrow_mut().take());
+                drop(observer);
+            }
+        });
+    }
+    Some(waiting)
+}
+
 fn disconnect(host: HtmlElement) {
+    if let Some(waiting) = stop_waiting(&host) {
+        waiting.placeholder.remove();
+        _ = host.remove_attribute("data-state");
+        return;
+    }
     let key = key_of(&host);
     // Take it out first: dropping the view runs cleanups, which must not find MOUNTED borrowed.
     let mounted = MOUNTED.with(|m| m.borrow_mut().remove(&key));

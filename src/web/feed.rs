@@ -51,6 +51,18 @@ pub fn products(url: &str) -> SharedFeed {
     })
 }
 
+/// Starts fetching the feed at `url` unless the page already has it or asks for it, without
+/// waiting for the answer (a card not yet near the viewport).
+pub fn prefetch(url: &str) {
+    if CACHE.with(|cache| cache.borrow().contains_key(url)) {
+        return;
+    }
+    let feed = products(url);
+    wasm_bindgen_futures::spawn_local(async move {
+        _ = feed.await;
+    });
+}
+
 /// Drops a failed result so the next [`products`] call fetches again. A success or a request
 /// still in flight is kept.
 pub fn forget_failure(url: &str) {

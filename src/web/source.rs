@@ -25,6 +25,13 @@ fn feed_url(endpoint: Option<String>, feed: Option<String>) -> Result<String, Ca
     Ok(feed::products_url(base, &required(feed, "feed")?))
 }
 
+/// Starts loading the feed these attributes name, if they name one (once per page).
+pub(super) fn prefetch(endpoint: Option<String>, feed: Option<String>) {
+    if let Ok(url) = feed_url(endpoint, feed) {
+        feed::prefetch(&url);
+    }
+}
+
 /// The product the `product` attribute names, or why it names none.
 pub(super) fn product_id(value: Option<String>) -> Result<String, CardError> {
     required(value, "product")
@@ -78,13 +85,22 @@ pub(super) fn backend(
     endpoint: RwSignal<Option<String>>,
     wallet: RwSignal<Option<String>>,
 ) -> Memo<Option<Backend>> {
-    Memo::new(move |_| {
+    let backend = Memo::new(move |_| {
         let endpoint = endpoint_base(&endpoint.get()?)?.to_owned();
         let wallet = wallet
             .get()
             .and_then(|w| endpoint_base(&w).map(str::to_owned));
         Some(Backend { endpoint, wallet })
-    })
+    });
+    // The page looks the visitor up at this wallet ahead of the first Buy.
+    Effect::new(move |_| {
+        backend.with(|b| {
+            if let Some(base) = b.as_ref().and_then(|b| b.wallet.as_deref()) {
+                super::wallet::known(base);
+            }
+        })
+    });
+    backend
 }
 
 /// Why the product(s) cannot be shown, in words, with a retry when trying again may help.

@@ -8,6 +8,7 @@ use wasm_bindgen::closure::Closure;
 
 thread_local! {
     static CARDS: Cell<usize> = const { Cell::new(0) };
+    static WAITING: Cell<usize> = const { Cell::new(0) };
     static VIEWS: Cell<usize> = const { Cell::new(0) };
     static TIMERS: Cell<usize> = const { Cell::new(0) };
     static FETCHES: Cell<usize> = const { Cell::new(0) };
@@ -30,6 +31,8 @@ fn bump(counter: &'static std::thread::LocalKey<Cell<usize>>, up: bool) {
 pub struct Stats {
     /// Elements (cards and banners) with a mounted view (connected, not yet disconnected).
     pub cards: usize,
+    /// Cards connected but not near the viewport yet: a placeholder, no view.
+    pub waiting: usize,
     /// Card and banner components whose reactive owner has not been disposed.
     pub views: usize,
     /// Timers scheduled and neither fired nor cleared.
@@ -45,6 +48,7 @@ pub struct Stats {
 pub fn stats() -> Stats {
     Stats {
         cards: CARDS.with(Cell::get),
+        waiting: WAITING.with(Cell::get),
         views: VIEWS.with(Cell::get),
         timers: TIMERS.with(Cell::get),
         feed_fetches: FETCHES.with(Cell::get),
@@ -55,6 +59,10 @@ pub fn stats() -> Stats {
 
 pub(crate) fn card_mounted(up: bool) {
     bump(&CARDS, up);
+}
+
+pub(crate) fn card_waiting(up: bool) {
+    bump(&WAITING, up);
 }
 
 pub(crate) fn view_alive(up: bool) {
@@ -219,6 +227,33 @@ impl Observer {
             observer,
             _callback: callback,
         })
+    }
+}
+
+impl Observer {
+    /// Tells when targets come within `margin` of the viewport.
+    pub fn near(margin: &str, callback: impl FnMut(js_sys::Array) + 'static) -> Option<Self> {
+        let callback = Closure::<dyn FnMut(js_sys::Array)>::new(callback);
+        let init = web_sys::IntersectionObserverInit::new();
+        init.set_root_margin(margin);
+        let observer = web_sys::IntersectionObserver::new_with_options(
+            callback.as_ref().unchecked_ref(),
+            &init,
+        )
+        .ok()?;
+        bump(&OBSERVERS, true);
+        Some(Self {
+            observer,
+            _callback: callback,
+        })
+    }
+
+    pub fn observe(&self, target: &web_sys::Element) {
+        self.observer.observe(target);
+    }
+
+    pub fn unobserve(&self, target: &web_sys::Element) {
+        self.observer.unobserve(target);
     }
 }
 
