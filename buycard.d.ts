@@ -298,6 +298,10 @@ export interface BuycardDocumentEventMap extends BuycardElementEventMap {
   "buycard:cart": CustomEvent<BuycardCartDetail>;
   /** Dispatched by the host (`document.dispatchEvent(new CustomEvent("buycard:add-to-cart", {detail}))`). */
   "buycard:add-to-cart": CustomEvent<BuycardCartAddRequest>;
+  /** Dispatched by the host when its visitor signs in or out without a reload
+   * (`document.dispatchEvent(new Event("buycard:wallet-changed"))`): the page looks the visitor
+   * up once, ahead of the first Buy, and asks the wallet again after this. */
+  "buycard:wallet-changed": Event;
 }
 
 /** A `<buy-card>`'s own events. */

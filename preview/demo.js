@@ -55,6 +55,8 @@ menu.addEventListener("change", async (event) => {
   if (input.name === "visitor") {
     const answer = input.value === "signed-out" ? await post("/wallet/sign_out") : await post("/wallet/sign_in", { buyer_id: input.value });
     remembered.set(input.value);
+    // The cards look the visitor up once per page: tell them it changed.
+    document.dispatchEvent(new Event("buycard:wallet-changed"));
     await refresh();
     status.textContent = answer.ok ? VISITORS[input.value].said : `The demo wallet answered ${answer.status}.`;
   } else if (input.name === "theme") {
@@ -73,6 +75,7 @@ menu.querySelector("[data-demo-reset]").addEventListener("click", async () => {
     answer.status === 204
       ? "Demo data reset: Ada and Grace have their saved cards, and the new buyer has nothing saved."
       : "This server has no demo reset (cargo xtask serve starts one with --demo-reset).";
+  document.dispatchEvent(new Event("buycard:wallet-changed"));
   await refresh();
 });
 

@@ -60,6 +60,10 @@ async fn call(
     .map_err(|_| CheckoutError::Network)?;
     let response = request.send().await.map_err(|_| CheckoutError::Network)?;
     let status = response.status();
+    if wallet && status == 401 {
+        // Signed out meanwhile: what the page kept about the visitor is no longer true.
+        super::wallet::forget();
+    }
     let retry_after = response
         .headers()
         .get("retry-after")
@@ -70,6 +74,11 @@ async fn call(
         retry_after,
         body,
     })
+}
+
+/// Who the wallet at `url` (`{wallet}/buyer`) says the visitor is.
+pub(super) async fn ask_wallet(url: String) -> Result<Visitor, CheckoutError> {
+    answer::read_visitor(&call(Method::GET, &url, None, None, true).await?)
 }
 
 /// The flow sends wallet requests only when the card has a wallet.
@@ -133,16 +142,11 @@ async fn perform(backend: &Backend, request: &Request) -> Result<Outcome, Checko
     let acp = |path: &str| format!("{}{path}", backend.endpoint);
     let wallet = |path: &str| backend.wallet.as_ref().map(|w| format!("{w}{path}"));
     Ok(match request {
-        Request::Wallet => {
-            let Some(url) = wallet("/buyer") else {
-                return Ok(Outcome::Wallet(Visitor::Guest));
-            };
-            let answer = call(Method::GET, &url, None, None, true).await?;
-            match answer::read_visitor(&answer) {
-                Ok(visitor) => Outcome::Wallet(visitor),
-                Err(error) => Outcome::Failed(error),
-            }
-        }
+        Request::Wallet => match &backend.wallet {
+            // Asked once per page, usually before the tap (web::wallet).
+            Some(base) => Outcome::Wallet(super::wallet::visitor(base).await?),
+            None => Outcome::Wallet(Visitor::Guest),
+        },
         Request::Create {
             key,
             purchase,
@@ -197,8 +201,10 @@ async fn perform(backend: &Backend, request: &Request) -> Result<Outcome, Checko
                 &details.contact,
                 &details.delivery,
             );
-            answer::read_payment_method(&post(url, key, body, true).await?)
-                .map_or_else(Outcome::Failed, Outcome::PaymentMethod)
+            let added = answer::read_payment_method(&post(url, key, body, true).await?);
+            // A saved card changes who the wallet says the visitor is.
+            super::wallet::forget();
+            added.map_or_else(Outcome::Failed, Outcome::PaymentMethod)
         }
         Request::Token {
             key,

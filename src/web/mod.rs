@@ -14,6 +14,7 @@ mod intl;
 mod source;
 mod style;
 pub mod track;
+mod wallet;
 
 pub use card::CardState;
 pub use element::{BUY_CARD, BUY_CART, PRODUCT_CAROUSEL, define_elements};

@@ -42,6 +42,8 @@ export async function signIn(page, buyer) {
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ buyer_id: buyer }),
     });
+    // As a host does when its visitor signs in without a reload.
+    document.dispatchEvent(new Event("buycard:wallet-changed"));
     return answer.status;
   }, buyer);
 }
