@@ -239,6 +239,56 @@ async fn buy_and_confirm(el: &HtmlElement) {
     wait_for("placed", || state(el) == "placed").await;
 }
 
+/// Scrolls the page down a screen at a time until `done` (at most 400 screens), then back to the
+/// top: cards mount as they come near the viewport.
+async fn scroll_through(what: &str, done: impl Fn() -> bool) {
+    let window = web_sys::window().expect("window");
+    let screen = window
+        .inner_height()
+        .ok()
+        .and_then(|h| h.as_f64())
+        .unwrap_or(600.0);
+    for _ in 0..400 {
+        if done() {
+            window.scroll_to_with_x_and_y(0.0, 0.0);
+            return;
+        }
+        window.scroll_by_with_x_and_y(0.0, screen);
+        sleep(30).await;
+    }
+    panic!("scrolled to the end without {what}");
+}
+
+/// A block `screens` viewports tall: what follows it is far below the viewport.
+fn spacer(screens: f64) -> Element {
+    let window = web_sys::window().expect("window");
+    let height = window
+        .inner_height()
+        .ok()
+        .and_then(|h| h.as_f64())
+        .unwrap_or(600.0);
+    let spacer = document().create_element("div").expect("div");
+    spacer
+        .set_attribute("style", &format!("height: {}px", screens * height))
+        .expect("style");
+    document()
+        .body()
+        .expect("body")
+        .append_child(&spacer)
+        .expect("append");
+    spacer
+}
+
+/// Dispatches `name` from `target`, bubbling out of any shadow root, as the browser would for
+/// the visitor's pointer or focus.
+fn dispatch(target: &web_sys::EventTarget, name: &str) {
+    let init = web_sys::CustomEventInit::new();
+    init.set_bubbles(true);
+    init.set_composed(true);
+    let event = web_sys::CustomEvent::new_with_event_init_dict(name, &init).expect("event");
+    target.dispatch_event(&event).expect("dispatch");
+}
+
 async fn ready(el: &HtmlElement) {
     wait_for("the card to be ready", || state(el) == "ready").await;
 }
@@ -359,6 +409,11 @@ async fn loading_state_is_visible_until_the_feed_arrives() {
     let el = card("slow", "tee", &[]);
     mount(&el);
     wait_for("loading", || state(&el) == "loading").await;
+    // Mounted (the card is in view), its feed still on its way.
+    wait_for("the loading view", || {
+        shadow_query(&el, ".skeleton[role=status]").is_some()
+    })
+    .await;
     let status =
         shadow_query(&el, ".skeleton[role=status]").expect("a status region while loading");
     assert!(
@@ -735,7 +790,13 @@ async fn two_hundred_cards_share_one_fetch_and_leave_nothing_behind() {
             el
         })
         .collect();
-    wait_for("200 ready cards", || {
+    wait_for("the first card", || state(&cards[0]) == "ready").await;
+    let first = track::stats();
+    assert!(
+        first.views - start.views < 100 && first.waiting - start.waiting > 100,
+        "cards far below the viewport wait: {first:?}"
+    );
+    scroll_through("200 ready cards", || {
         cards.iter().all(|el| state(el) == "ready")
     })
     .await;
@@ -754,6 +815,10 @@ async fn two_hundred_cards_share_one_fetch_and_leave_nothing_behind() {
     assert_eq!(during.feed_fetches - start.feed_fetches, 1);
     assert_eq!(during.cards - start.cards, 200);
     assert_eq!(during.views - start.views, 200);
+    assert_eq!(
+        during.waiting, start.waiting,
+        "none waits once scrolled past"
+    );
 
     timeline.remove();
     sleep(50).await;
@@ -776,6 +841,181 @@ async fn two_hundred_cards_share_one_fetch_and_leave_nothing_behind() {
             "the view was removed from the shadow root"
         );
     }
+}
+
+#[wasm_bindgen_test]
+async fn a_card_far_below_the_viewport_waits_as_a_placeholder_and_mounts_when_near() {
+    install_leak_probe();
+    let feed = serve_feed("far", 200, FEED);
+    let path = "/shop/feeds/far/products";
+    define_elements();
+    sleep(50).await;
+    let baseline = leak_counts();
+    let start = track::stats();
+
+    let spacer = spacer(3.0);
+    let el = card(&feed, "tee", &[("wallet", "/far-wallet")]);
+    mount(&el);
+    wait_for("the shared feed", || fetch_calls(path) == 1).await;
+    // The observer has looked, the feed has answered: the card still waits.
+    sleep(200).await;
+    assert_eq!(state(&el), "loading");
+    let waiting = track::stats();
+    assert_eq!(waiting.views, start.views, "no view mounted");
+    assert_eq!(waiting.cards, start.cards);
+    assert_eq!(waiting.waiting - start.waiting, 1);
+    assert_eq!(
+        waiting.feed_fetches - start.feed_fetches,
+        1,
+        "the page's one feed request, ahead of the view"
+    );
+    assert!(
+        shadow_query(&el, "article.card[aria-busy=true] .skeleton .line.short").is_some(),
+        "a light placeholder of the card's shape"
+    );
+    assert!(
+        shadow_query(&el, "[role=status]").is_none() && shadow_query(&el, ".shimmer").is_none(),
+        "a waiting card neither announces nor animates"
+    );
+    assert!(shadow_query(&el, "img").is_none(), "no photo requested");
+    assert_eq!(fetch_calls("/far-wallet/buyer"), 0, "no wallet look-up");
+
+    el.scroll_into_view();
+    ready(&el).await;
+    assert_eq!(shadow_text(&el, ".title"), "Classic Tee");
+    assert_eq!(
+        el.shadow_root().map(|r| r.child_element_count()),
+        Some(1),
+        "the placeholder made way for the view"
+    );
+    let mounted = track::stats();
+    assert_eq!(mounted.views - start.views, 1);
+    assert_eq!(mounted.waiting, start.waiting);
+    assert_eq!(
+        fetch_calls(path),
+        1,
+        "the view used the feed already loaded"
+    );
+
+    web_sys::window()
+        .expect("window")
+        .scroll_to_with_x_and_y(0.0, 0.0);
+    spacer.remove();
+    el.remove();
+    sleep(50).await;
+    let after = track::stats();
+    assert_eq!(
+        (after.cards, after.views, after.waiting),
+        (start.cards, start.views, start.waiting)
+    );
+    assert_eq!(
+        leak_counts(),
+        baseline,
+        "the observer went with the last waiting card"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_recycled_card_detaches_and_reattaches_without_leaks_or_second_fetches() {
+    install_leak_probe();
+    let feed = serve_feed("recycle", 200, FEED);
+    let path = "/shop/feeds/recycle/products";
+    define_elements();
+    sleep(50).await;
+    let baseline = leak_counts();
+    let start = track::stats();
+
+    // A virtualized list moves the same node in and out of the document.
+    let el = card(&feed, "tee", &[]);
+    for round in 0..3 {
+        mount(&el);
+        ready(&el).await;
+        assert_eq!(shadow_text(&el, ".title"), "Classic Tee", "round {round}");
+        el.remove();
+        assert_eq!(state(&el), "", "a detached card says nothing");
+        let detached = track::stats();
+        assert_eq!(
+            (detached.cards, detached.views),
+            (start.cards, start.views),
+            "round {round}"
+        );
+    }
+    // Detached while still waiting, far below: it never mounts, and leaves nothing.
+    let spacer = spacer(3.0);
+    mount(&el);
+    sleep(100).await;
+    assert_eq!(track::stats().waiting - start.waiting, 1);
+    el.remove();
+    assert_eq!(track::stats().waiting, start.waiting);
+    // Back near the top: it mounts, once.
+    spacer.remove();
+    mount(&el);
+    ready(&el).await;
+    assert_eq!(track::stats().views - start.views, 1);
+    assert_eq!(fetch_calls(path), 1, "one feed request for every attach");
+    el.remove();
+    sleep(50).await;
+    let after = track::stats();
+    assert_eq!(
+        (after.cards, after.views, after.waiting),
+        (start.cards, start.views, start.waiting)
+    );
+    assert_eq!(after.timers, 0);
+    assert_eq!(leak_counts(), baseline);
+}
+
+#[wasm_bindgen_test]
+async fn the_wallet_is_looked_up_once_per_page_before_the_first_buy() {
+    // A shop of its own: other tests count the shared one's cancels.
+    serve_checkout("once");
+    for (path, status, body) in [
+        ("/once-shop/feeds/once/products", 200, feed_json()),
+        ("/once-shop/checkout_sessions", 201, SESSION.to_owned()),
+        (
+            "/once-shop/checkout_sessions/cs_t/cancel",
+            200,
+            SESSION.replace("ready_for_payment", "canceled"),
+        ),
+    ] {
+        stub_route(path, status, &body, 0, false);
+    }
+    stub_route("/once-wallet/buyer", 200, SAVED, 0, false);
+    stub_route(
+        "/once-wallet/payment_token",
+        201,
+        r#"{"token":"vt_t","expires_at":"2099-01-01T00:00:00Z"}"#,
+        0,
+        false,
+    );
+    let wallet = [("endpoint", "/once-shop"), ("wallet", "/once-wallet")];
+    let first = card("once", "tee", &wallet);
+    let second = card("once", "ticket", &wallet);
+    mount(&first);
+    mount(&second);
+    ready(&first).await;
+    ready(&second).await;
+    let looked_up = || fetch_calls("/once-wallet/buyer");
+    sleep(50).await;
+    assert_eq!(looked_up(), 0, "nobody showed an intent to buy yet");
+
+    // The pointer over a card (a tap's pointerover comes before its click): the look-up starts.
+    dispatch(&first, "pointerover");
+    wait_for("the look-up", || looked_up() == 1).await;
+    dispatch(&second, "focusin");
+    open_and_arm(&first).await;
+    assert_eq!(shadow_text(&first, ".payer .card-name"), "Visa •••• 4242");
+    click(&first, "button.cancel");
+    open_and_arm(&second).await;
+    assert_eq!(looked_up(), 1, "one look-up for the page's cards and taps");
+    click(&second, "button.cancel");
+
+    // The host's visitor signed in or out: the next Buy asks again.
+    dispatch(&document(), "buycard:wallet-changed");
+    open_and_arm(&first).await;
+    assert_eq!(looked_up(), 2);
+    click(&first, "button.cancel");
+    first.remove();
+    second.remove();
 }
 
 const SESSION: &str = r#"{"id":"cs_t","status":"ready_for_payment","currency":"usd",

@@ -166,6 +166,9 @@ pub fn browser_tests() -> StepResult {
                 "web",
             ])
             .env("CHROMEDRIVER", CHROMEDRIVER)
+            // The runner's limit is for the whole suite (20 s by default): the timeline tests
+            // scroll through hundreds of cards. Each test bounds its own waits.
+            .env("WASM_BINDGEN_TEST_TIMEOUT", "180")
             .env("PATH", setup::tool_path()),
     )
 }
