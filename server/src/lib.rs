@@ -493,6 +493,7 @@ pub fn router(state: Arc<AppState>, config: &Config) -> Router {
         Some(dir) => app.fallback_service(
             tower::ServiceBuilder::new()
                 .layer(public_cors())
+                .layer(from_fn(typescript_as_text))
                 .service(ServeDir::new(dir)),
         ),
         None => app.fallback(|| async { ApiError::route_not_found() }),
@@ -514,6 +515,20 @@ pub fn router(state: Arc<AppState>, config: &Config) -> Router {
             }),
         )
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}
+
+/// `buycard.d.ts` as the text it is: by its extension alone it would go out as `video/mp2t` (an
+/// MPEG transport stream), which browsers offer to download and tools refuse.
+async fn typescript_as_text(request: Request, next: Next) -> Response {
+    let typescript = request.uri().path().ends_with(".ts");
+    let mut response = next.run(request).await;
+    if typescript && response.status().is_success() {
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; charset=utf-8"),
+        );
+    }
+    response
 }
 
 /// Product feeds and the built component are public (no cookies, no personal data): any page may

@@ -121,5 +121,6 @@ test("the release build serves buycard.d.ts beside buycard.js", async () => {
   const [script, types] = await Promise.all([fetch(`${BASE}/buycard.js`), fetch(`${BASE}/buycard.d.ts`)]);
   assert.equal(script.status, 200);
   assert.equal(types.status, 200);
+  assert.equal(types.headers.get("content-type"), "text/plain; charset=utf-8", "text, not an MPEG stream by its extension");
   assert.equal(await types.text(), dts, "dist/buycard.d.ts is the repository's");
 });
