@@ -916,6 +916,47 @@ async fn a_card_far_below_the_viewport_waits_as_a_placeholder_and_mounts_when_ne
 }
 
 #[wasm_bindgen_test]
+async fn the_reservation_sheet_holds_a_waiting_cards_height_and_the_ready_card_keeps_it() {
+    let feed = serve_feed("reserve", 200, FEED);
+    let sheet = document().create_element("style").expect("style");
+    sheet.set_text_content(Some(include_str!("../buycard-reserve.css")));
+    document()
+        .body()
+        .expect("body")
+        .append_child(&sheet)
+        .expect("append");
+    let spacer = spacer(3.0);
+    // The tee's photo is 4:5; its words are shorter than the photo.
+    let el = card(&feed, "tee", &[("locale", "en-US")]);
+    el.set_attribute("style", "--reserve-photo: 1.25; --reserve-words: 120px")
+        .expect("style");
+    let before = track::stats().waiting;
+    mount(&el);
+    sleep(100).await;
+    assert_eq!(track::stats().waiting - before, 1, "far below: waiting");
+    let reserved = el.get_bounding_client_rect().height();
+    el.scroll_into_view();
+    ready(&el).await;
+    wait_for("the photo", || {
+        shadow_query(&el, "img")
+            .map(|img| img.unchecked_into::<web_sys::HtmlImageElement>())
+            .is_some_and(|img| img.complete())
+    })
+    .await;
+    let shown = el.get_bounding_client_rect().height();
+    assert!(
+        (shown - reserved).abs() <= 1.0,
+        "reserved {reserved} px, the ready card is {shown} px"
+    );
+    web_sys::window()
+        .expect("window")
+        .scroll_to_with_x_and_y(0.0, 0.0);
+    el.remove();
+    spacer.remove();
+    sheet.remove();
+}
+
+#[wasm_bindgen_test]
 async fn a_recycled_card_detaches_and_reattaches_without_leaks_or_second_fetches() {
     install_leak_probe();
     let feed = serve_feed("recycle", 200, FEED);
