@@ -59,6 +59,36 @@ export async function axeViolations(page, selector) {
   return results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
 }
 
+// A card mounts its view when it comes near the viewport, as a reader scrolls to it: bring the
+// card `selector` names there (the least scroll that shows it), then wait until it is ready.
+export async function cardReady(page, selector, timeout = 30000) {
+  await page.waitForFunction(
+    (s) => {
+      const card = document.querySelector(s);
+      if (card?.dataset.state === "ready") return true;
+      card?.scrollIntoView({ block: "nearest" });
+      return false;
+    },
+    selector,
+    { timeout, polling: 100 },
+  );
+}
+
+// Every element `selector` names ready, scrolling to each in turn as a reader would, then back to
+// the top of the page.
+export async function allReady(page, selector = "buy-card, product-carousel", timeout = 30000) {
+  await page.waitForFunction(
+    (s) => {
+      const waiting = [...document.querySelectorAll(s)].filter((c) => c.dataset.state !== "ready");
+      waiting[0]?.scrollIntoView({ block: "nearest" });
+      return waiting.length === 0;
+    },
+    selector,
+    { timeout, polling: 100 },
+  );
+  await page.evaluate(() => scrollTo(0, 0));
+}
+
 // The detail of the next event `name` that reaches the document (call before the action).
 export function nextEvent(page, name) {
   return page.evaluate(

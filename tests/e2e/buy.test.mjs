@@ -12,6 +12,7 @@ import {
   nextEvent,
   checkoutSession,
   waitForSessionStatus,
+  cardReady,
 } from "./browser.mjs";
 
 let browser;
@@ -32,7 +33,7 @@ test("a signed-in saved buyer buys in two clicks and the order exists", async ()
   await signIn(page, "ada");
   await page.reload();
   const card = page.locator('buy-card[product="enamel-pin"]');
-  await page.waitForFunction(() => document.querySelector('buy-card[product="enamel-pin"]').dataset.state === "ready");
+  await cardReady(page, 'buy-card[product="enamel-pin"]');
   const orders = nextEvent(page, "buycard:order");
   // Tap 1: Buy opens the confirmation with the merchant's totals.
   await card.locator("button.buy-button").click();
@@ -79,7 +80,7 @@ test("a signed-in saved buyer buys in two clicks and the order exists", async ()
   await card.screenshot({ path: artifact("buy-placed.png") });
   // Close goes back to the card, with Buy shown again and focused.
   await card.locator("button.done").click();
-  await page.waitForFunction(() => document.querySelector('buy-card[product="enamel-pin"]').dataset.state === "ready");
+  await cardReady(page, 'buy-card[product="enamel-pin"]');
   assert.equal(await card.locator("dialog.sheet[open]").count(), 0);
   assert.equal(await card.locator("button.buy-button").isVisible(), true);
   assert.equal(await page.evaluate(() => document.querySelector('buy-card[product="enamel-pin"]').shadowRoot.activeElement?.classList[0]), "buy-button");
@@ -92,7 +93,7 @@ const state = (page, product) =>
 
 async function openAndArm(page, product) {
   const card = page.locator(`buy-card[product="${product}"]`);
-  await page.waitForFunction((p) => document.querySelector(`buy-card[product="${p}"]`).dataset.state === "ready", product);
+  await cardReady(page, `buy-card[product="${product}"]`);
   await card.locator("button.buy-button").click();
   await card.locator("dialog.sheet[open]").waitFor();
   await page.waitForFunction(
@@ -132,7 +133,7 @@ test("at 375 px the open confirmation fits the phone, with no Buy beside it", as
   assert.equal(Math.round(box.bottom), await page.evaluate(() => window.innerHeight));
   await page.screenshot({ path: artifact("sheet-375.png") });
   await page.keyboard.press("Escape");
-  await page.waitForFunction(() => document.querySelector('buy-card[product="enamel-pin"]').dataset.state === "ready");
+  await cardReady(page, 'buy-card[product="enamel-pin"]');
   assert.equal(await card.locator("button.buy-button").isVisible(), true);
   assert.deepEqual(page.errors, []);
   await page.context().close();
@@ -143,7 +144,7 @@ test("keyboard only: Tab to Buy, Enter, Tab to Confirm, Enter", async () => {
   await page.goto(BASE + "/");
   await signIn(page, "ada");
   await page.reload();
-  await page.waitForFunction(() => document.querySelector('buy-card[product="tour-tee"]').dataset.state === "ready");
+  await cardReady(page, 'buy-card[product="tour-tee"]');
   // Focus the Buy button of the tee card by tabbing from the page, as a keyboard user would.
   let found = false;
   for (let i = 0; i < 60 && !found; i++) {
@@ -186,7 +187,7 @@ test("Escape cancels the checkout on the server and gives focus back to Buy", as
   await openAndArm(page, "enamel-pin");
   await page.keyboard.press("Escape");
   const detail = await canceled;
-  await page.waitForFunction(() => document.querySelector('buy-card[product="enamel-pin"]').dataset.state === "ready");
+  await cardReady(page, 'buy-card[product="enamel-pin"]');
   assert.equal(await page.evaluate(() => document.querySelector('buy-card[product="enamel-pin"]').shadowRoot.activeElement?.classList[0]), "buy-button");
   await waitForSessionStatus(page, detail.checkout_session_id, "canceled");
   await page.context().close();
@@ -211,7 +212,7 @@ test("the same in French", async () => {
   await page.reload();
   // The publisher's post is in French: the card is too.
   const card = page.locator('buy-card[product="long-thread"]');
-  await page.waitForFunction(() => document.querySelector('buy-card[product="long-thread"]').dataset.state === "ready");
+  await cardReady(page, 'buy-card[product="long-thread"]');
   // A pre-order says so on its button.
   assert.equal(await cardText(card.locator("button.buy-button")), "Précommander");
   await card.locator("button.buy-button").click();
@@ -287,7 +288,7 @@ test("a variant picker lists every variant and the purchase follows the choice",
   await signIn(page, "ada");
   await page.reload();
   const card = page.locator('buy-card[product="fillmore-tickets"]');
-  await page.waitForFunction(() => document.querySelector('buy-card[product="fillmore-tickets"]').dataset.state === "ready");
+  await cardReady(page, 'buy-card[product="fillmore-tickets"]');
   const picker = card.locator(".variant select");
   // The picker is labelled with the feed's option name, not a generic "Option".
   assert.equal(await cardText(card.locator(".variant > span")), "Ticket");
@@ -320,7 +321,7 @@ test("a quantity over the per-order limit is explained, not charged", async () =
   await signIn(page, "ada");
   await page.reload();
   const card = page.locator('buy-card[product="night-market-print"]');
-  await page.waitForFunction(() => document.querySelector('buy-card[product="night-market-print"]').dataset.state === "ready");
+  await cardReady(page, 'buy-card[product="night-market-print"]');
   await card.evaluate((el) => el.setAttribute("quantity", "3")); // a limited edition: 2 per order
   await page.waitForTimeout(50);
   await card.locator("button.buy-button").click();

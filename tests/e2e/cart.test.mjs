@@ -3,7 +3,7 @@
 // account on sign-in; the host API adds a product; keyboard only; French; phone widths; axe.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { BASE, launch, newPage, artifact, signIn, nextEvent, axeViolations, cardText } from "./browser.mjs";
+import { BASE, launch, newPage, artifact, signIn, nextEvent, axeViolations, cardText, cardReady } from "./browser.mjs";
 
 let browser;
 before(async () => {
@@ -17,7 +17,7 @@ const PRINT = 'buy-card[product="night-market-print"]';
 const LP = 'buy-card[product="tidewater-lp"]';
 
 async function ready(page, selector) {
-  await page.waitForFunction((s) => document.querySelector(s)?.dataset.state === "ready", selector);
+  await cardReady(page, selector);
 }
 
 async function resetDemo(page) {

@@ -1,7 +1,7 @@
 // New buyers: the details sheet, saving for one-click, declines and inline validation.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { BASE, launch, newPage, artifact, axeViolations, cardText, signIn as walletSignIn } from "./browser.mjs";
+import { BASE, launch, newPage, artifact, axeViolations, cardText, signIn as walletSignIn, cardReady } from "./browser.mjs";
 
 let browser;
 before(async () => {
@@ -41,7 +41,7 @@ async function focusLands(page, product, id, message) {
 
 async function openDetails(page, product) {
   const card = page.locator(`buy-card[product="${product}"]`);
-  await page.waitForFunction((p) => document.querySelector(`buy-card[product="${p}"]`).dataset.state === "ready", product);
+  await cardReady(page, `buy-card[product="${product}"]`);
   await card.locator("button.buy-button").click();
   await page.waitForFunction((p) => document.querySelector(`buy-card[product="${p}"]`).dataset.state === "details", product);
   return card;
@@ -98,7 +98,7 @@ test("a new buyer enters details once, saves them, and the next purchase is one-
   // Next purchase: saved details, so Buy goes straight to the confirmation.
   await page.reload();
   const pin = page.locator('buy-card[product="enamel-pin"]');
-  await page.waitForFunction(() => document.querySelector('buy-card[product="enamel-pin"]').dataset.state === "ready");
+  await cardReady(page, 'buy-card[product="enamel-pin"]');
   await pin.locator("button.buy-button").click();
   await page.waitForFunction(() => document.querySelector('buy-card[product="enamel-pin"]').dataset.state === "confirming");
   assert.match(await cardText(pin.locator(".payer")), /Visa •••• 4242/);

@@ -3,7 +3,7 @@
 // merchant of its own, 2026-01-16, with a bearer key and signed requests the browser never sees).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { BASE, launch, newPage, artifact, cardText, signIn, nextEvent } from "./browser.mjs";
+import { BASE, launch, newPage, artifact, cardText, signIn, nextEvent, cardReady } from "./browser.mjs";
 
 const HARBOR = process.env.BUYCARD_HARBOR_URL;
 
@@ -27,7 +27,7 @@ function gatewaySession(page, shop, id) {
 async function buyInTwoTaps(page, product) {
   const selector = `buy-card[product="${product}"]`;
   const card = page.locator(selector);
-  await page.waitForFunction((s) => document.querySelector(s).dataset.state === "ready", selector);
+  await cardReady(page, selector);
   const order = nextEvent(page, "buycard:order");
   await card.locator("button.buy-button").click();
   await card.locator("dialog.sheet[open]").waitFor();
@@ -60,7 +60,7 @@ test("one timeline buys from two shops on two ACP versions through the gateway",
   assert.equal(lanternSession.status, "completed");
   // The sheet is modal: Close it before the next post's Buy.
   await lantern.card.locator("button.done").click();
-  await page.waitForFunction(() => document.querySelector('buy-card[product="enamel-pin"]').dataset.state === "ready");
+  await cardReady(page, 'buy-card[product="enamel-pin"]');
 
   // Harbor Records, ACP 2026-01-16: the sheet shows its own totals, converted by the gateway.
   const harbor = await buyInTwoTaps(page, "tidewater-lp");

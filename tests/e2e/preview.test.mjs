@@ -5,7 +5,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { BASE, launch, newPage, artifact, cardText, axeViolations, signIn } from "./browser.mjs";
+import { BASE, launch, newPage, artifact, cardText, axeViolations, signIn, cardReady, allReady } from "./browser.mjs";
 
 let browser;
 before(async () => {
@@ -23,12 +23,7 @@ const PHONE = { width: 375, height: 812 };
 const DESKTOP = { width: 1280, height: 900 };
 
 // Every card and banner on the page has shown its product(s).
-const componentsReady = (page) =>
-  page.waitForFunction(
-    () => [...document.querySelectorAll("buy-card, product-carousel")].every((c) => c.dataset.state === "ready"),
-    null,
-    { timeout: 15000 },
-  );
+const componentsReady = (page) => allReady(page);
 
 // Every photo the components show in the viewport has arrived (the banner loads the others later).
 const photosInView = (page) =>
@@ -138,7 +133,7 @@ test("a card follows its locale attribute: English and French prices", async () 
   const page = await newPage(browser);
   await page.goto(BASE + "/");
   const tee = card(page, "tour-tee");
-  await page.waitForFunction(() => document.querySelector('buy-card[product="tour-tee"]').dataset.state === "ready");
+  await cardReady(page, 'buy-card[product="tour-tee"]');
   assert.equal(await cardText(tee.locator(".now")), "Price: $25.00");
   await tee.evaluate((el) => el.setAttribute("locale", "fr-FR"));
   await page.waitForFunction(() =>

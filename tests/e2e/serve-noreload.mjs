@@ -8,7 +8,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
-import { BASE, launch, newPage, signIn } from "./browser.mjs";
+import { BASE, launch, newPage, signIn, cardReady } from "./browser.mjs";
 
 const TRUNK_LOG = process.env.TRUNK_LOG;
 const DATABASE = process.env.BUYCARD_DATABASE;
@@ -45,7 +45,7 @@ test("a saved buyer buys through trunk serve: the database is written, the page 
   await page.goto(BASE + "/");
   assert.equal(await signIn(page, "ada"), 200);
   await page.reload();
-  await page.waitForFunction(() => document.querySelector('buy-card[product="enamel-pin"]')?.dataset.state === "ready", null, { timeout: 20000 });
+  await cardReady(page, 'buy-card[product="enamel-pin"]');
   // Trunk's live reload is connected: a rebuild would reload this page.
   for (let waited = 0; !sockets.some((url) => url.includes("/.well-known/trunk/ws")); waited += 100) {
     assert.ok(waited < 10000, `Trunk's reload socket is open (${sockets.join(", ") || "no socket"})`);

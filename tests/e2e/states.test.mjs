@@ -41,8 +41,18 @@ function gate() {
   return { opened, open };
 }
 
+// A card mounts when it comes near the viewport: the wait brings it there, as a reader would.
 const stateIs = (page, selector, state) =>
-  page.waitForFunction(([s, state]) => document.querySelector(s)?.dataset.state === state, [selector, state]);
+  page.waitForFunction(
+    ([s, state]) => {
+      const element = document.querySelector(s);
+      if (element?.dataset.state === state) return true;
+      element?.scrollIntoView({ block: "nearest" });
+      return false;
+    },
+    [selector, state],
+    { polling: 100 },
+  );
 
 // The timeline with one card in `lang`, signed in as `buyer` (or signed out).
 async function timeline(lang, buyer) {
