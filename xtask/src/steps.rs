@@ -116,19 +116,26 @@ pub fn clippy_native() -> StepResult {
     .map(|()| None)
 }
 
+/// Clippy for wasm32: the embed as it ships (no features), then with the `leptos-components`
+/// feature and the Leptos app of `examples/leptos-host`, which turns it on.
 pub fn clippy_wasm() -> StepResult {
-    run(cargo().args([
-        "clippy",
-        "--package",
-        "buycard",
-        "--target",
-        "wasm32-unknown-unknown",
-        "--all-targets",
-        "--",
-        "-D",
-        "warnings",
-    ]))
-    .map(|()| None)
+    let clippy = |packages: &[&str]| {
+        let mut cmd = cargo();
+        cmd.arg("clippy");
+        for package in packages {
+            cmd.args(["--package", package]);
+        }
+        run(cmd.args([
+            "--target",
+            "wasm32-unknown-unknown",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]))
+    };
+    clippy(&["buycard"])?;
+    clippy(&["buycard", "leptos-host"]).map(|()| None)
 }
 
 pub fn native_tests() -> StepResult {
@@ -160,6 +167,11 @@ pub fn browser_tests() -> StepResult {
                 "test",
                 "--package",
                 "buycard",
+                // The Leptos app of examples/, in the same build: its test links it.
+                "--package",
+                "leptos-host",
+                "--features",
+                "buycard/leptos-components",
                 "--target",
                 "wasm32-unknown-unknown",
                 "--test",
