@@ -493,6 +493,7 @@ pub fn serve() -> Result<(), String> {
     const SERVER: &str = "127.0.0.1:8787";
     const HARBOR: &str = "127.0.0.1:8789";
     const PAGE: &str = "127.0.0.1:8080";
+    const LEPTOS_EXAMPLE: &str = "http://127.0.0.1:8081";
     port_free(SERVER, "the platform")?;
     port_free(HARBOR, "the Harbor Records merchant")?;
     port_free(PAGE, "trunk serve")?;
@@ -540,8 +541,10 @@ pub fn serve() -> Result<(), String> {
             .args(["--merchants", &registry.display().to_string()])
             // The demo switch's "reset demo data" (a demo-only route).
             .arg("--demo-reset")
-            // The preview page's origin may call the gateway, the checkout API and the wallet.
+            // The preview page's origin may call the gateway, the checkout API and the wallet;
+            // so may examples/leptos-host's `trunk serve` (its Trunk.toml: port 8081).
             .args(["--allow-origin", &format!("http://{PAGE}")])
+            .args(["--allow-origin", LEPTOS_EXAMPLE])
             .envs(demo::HARBOR_ENV),
     )?;
     println!("xtask: starting trunk serve (the first build takes a few minutes)");
