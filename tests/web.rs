@@ -3412,3 +3412,176 @@ async fn a_line_removed_while_the_sign_in_is_checked_leaves_the_accounts_cart_to
     stub_route("/rm-w/cart", 401, "{}", 0, false);
     cart_store::reset();
 }
+
+/// `buycard::leptos::BuyCard` in a Leptos app (`--features leptos-components`, as
+/// `cargo xtask test` runs them).
+#[cfg(feature = "leptos-components")]
+mod leptos_components {
+    use super::*;
+    // The test's own, not Leptos' (which the prelude also calls `document`).
+    use super::document;
+    use buycard::leptos::BuyCard;
+    use leptos::prelude::*;
+
+    /// `<BuyCard/>` mounted by a Leptos app: the component's host `<div>` under `app`.
+    fn component_host(app: &Element) -> HtmlElement {
+        app.query_selector("[data-state]")
+            .ok()
+            .flatten()
+            .expect("the component's host element")
+            .unchecked_into()
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_leptos_app_s_card_follows_its_signals_in_a_shadow_root_and_leaves_nothing() {
+        install_leak_probe();
+        let feed = serve_feed("leptos-card", 200, FEED);
+        // The cart's page-wide listeners (document, window) are there for the page's life.
+        define_elements();
+        sleep(50).await;
+        let baseline = leak_counts();
+        let start = track::stats();
+        // The host app's CSS, which must not reach inside the card.
+        let app_style = document().create_element("style").expect("style");
+        app_style.set_text_content(Some(
+            "p, .title { color: rgb(255, 0, 0) !important; display: none !important; }",
+        ));
+        document()
+            .head()
+            .expect("head")
+            .append_child(&app_style)
+            .expect("append");
+        let app = document().create_element("main").expect("main");
+        mount(app.unchecked_ref());
+
+        let product = RwSignal::new("tee".to_owned());
+        let variant = RwSignal::new(None::<String>);
+        let locale = RwSignal::new("en-US".to_owned());
+        let readies = RwSignal::new(0_u32);
+        let view = leptos::mount::mount_to(app.clone().unchecked_into(), move || {
+            view! {
+                <article class="post">
+                    <BuyCard
+                        endpoint="/shop"
+                        feed=feed
+                        product=product
+                        variant=variant
+                        locale=locale
+                        on:buycard:ready=move |_: web_sys::Event| readies.update(|n| *n += 1)
+                    />
+                </article>
+            }
+        });
+        let host = component_host(&app);
+        assert_eq!(host.tag_name(), "DIV", "a plain element, no custom element");
+        ready(&host).await;
+        assert_eq!(shadow_text(&host, ".title"), "Classic Tee");
+        assert_eq!(shadow_text(&host, ".now"), "Price: $19.99");
+        assert_eq!(shadow_text(&host, ".availability"), "In stock");
+        wait_for("buycard:ready on the component", || {
+            readies.get_untracked() == 1
+        })
+        .await;
+        let title = shadow_query(&host, ".title").expect("title");
+        let inside = web_sys::window()
+            .expect("window")
+            .get_computed_style(&title)
+            .expect("style")
+            .expect("style");
+        assert_ne!(
+            inside.get_property_value("display").expect("display"),
+            "none"
+        );
+        assert_ne!(
+            inside.get_property_value("color").expect("color"),
+            "rgb(255, 0, 0)",
+            "the app's CSS stays outside the shadow root"
+        );
+        assert_eq!(
+            inside.get_property_value("font-weight").expect("weight"),
+            "700",
+            "the card's own stylesheet is adopted"
+        );
+        assert_eq!(track::stats().cards - start.cards, 1);
+        assert_eq!(track::stats().views - start.views, 1);
+
+        variant.set(Some("tee-l".to_owned()));
+        wait_for("the sold-out variant", || {
+            shadow_text(&host, ".availability") == "Sold out"
+        })
+        .await;
+        variant.set(None);
+        product.set("book".to_owned());
+        wait_for("the new product", || {
+            shadow_text(&host, ".title") == "The Book"
+        })
+        .await;
+        locale.set("fr-FR".to_owned());
+        wait_for("French", || shadow_text(&host, ".now") == "Prix : 25,00 €").await;
+        assert_eq!(state(&host), "ready");
+        assert_eq!(fetch_calls("/shop/feeds/leptos-card/products"), 1);
+
+        drop(view);
+        sleep(50).await;
+        assert_eq!(app.child_element_count(), 0, "the component's host is gone");
+        let after = track::stats();
+        assert_eq!(after.cards, start.cards, "unmounted");
+        assert_eq!(after.views, start.views, "its reactive owner was disposed");
+        assert_eq!(after.timers, 0, "no timer left pending");
+        assert_eq!(leak_counts(), baseline, "nothing left on window/document");
+        assert_eq!(
+            host.shadow_root().map(|r| r.child_element_count()),
+            Some(0),
+            "the view was removed from the shadow root"
+        );
+        app_style.remove();
+        app.remove();
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_leptos_app_s_quantity_signal_reaches_the_checkout_and_the_order_event_the_app() {
+        serve_shop("/lshop", "/lwallet", SESSION);
+        record_requests("/lshop/checkout_sessions");
+        let app = document().create_element("main").expect("main");
+        mount(app.unchecked_ref());
+        let quantity = RwSignal::new(1_u32);
+        let order = RwSignal::new(String::new());
+        let view = leptos::mount::mount_to(app.clone().unchecked_into(), move || {
+            view! {
+                <BuyCard
+                    endpoint="/lshop"
+                    feed="f"
+                    product="tee"
+                    wallet="/lwallet"
+                    locale="en-US"
+                    quantity=quantity
+                    on:buycard:order=move |event: web_sys::Event| {
+                        let detail = event.unchecked_into::<web_sys::CustomEvent>().detail();
+                        let id = js_sys::Reflect::get(&detail, &"order_id".into())
+                            .ok()
+                            .and_then(|id| id.as_string())
+                            .unwrap_or_default();
+                        order.set(id);
+                    }
+                />
+            }
+        });
+        let host = component_host(&app);
+        ready(&host).await;
+        quantity.set(3);
+        // The card re-renders its product view with the new quantity.
+        sleep(50).await;
+        buy_and_confirm(&host).await;
+        let created = recorded("/lshop/checkout_sessions");
+        let items = body_of(&created[0])["line_items"].clone();
+        assert_eq!(
+            items.as_array().map(Vec::len),
+            Some(3),
+            "three units of the item: {items}"
+        );
+        assert_eq!(items[0]["id"], "tee-s");
+        wait_for("the order in the app", || order.get_untracked() == "ord_t").await;
+        drop(view);
+        app.remove();
+    }
+}

@@ -349,7 +349,7 @@ fn attribute_changed(host: HtmlElement, name: String, value: Option<String>) {
 
 /// Language candidates around the host: the nearest `lang` attribute (a post written in French on
 /// an English site), then the browser's languages.
-fn page_languages(host: &HtmlElement) -> Vec<String> {
+pub(super) fn page_languages(host: &HtmlElement) -> Vec<String> {
     let nearest = host
         .closest("[lang]")
         .ok()

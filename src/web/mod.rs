@@ -7,6 +7,8 @@ mod cart;
 mod cart_pay;
 pub mod cart_store;
 pub mod checkout;
+#[cfg(feature = "leptos-components")]
+pub(crate) mod components;
 mod details;
 mod element;
 pub mod feed;

@@ -116,19 +116,26 @@ pub fn clippy_native() -> StepResult {
     .map(|()| None)
 }
 
+/// Clippy for wasm32: the embed as it ships (no features), then with the `leptos-components`
+/// feature and the Leptos app of `examples/leptos-host`, which turns it on.
 pub fn clippy_wasm() -> StepResult {
-    run(cargo().args([
-        "clippy",
-        "--package",
-        "buycard",
-        "--target",
-        "wasm32-unknown-unknown",
-        "--all-targets",
-        "--",
-        "-D",
-        "warnings",
-    ]))
-    .map(|()| None)
+    let clippy = |packages: &[&str]| {
+        let mut cmd = cargo();
+        cmd.arg("clippy");
+        for package in packages {
+            cmd.args(["--package", package]);
+        }
+        run(cmd.args([
+            "--target",
+            "wasm32-unknown-unknown",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]))
+    };
+    clippy(&["buycard"])?;
+    clippy(&["buycard", "leptos-host"]).map(|()| None)
 }
 
 pub fn native_tests() -> StepResult {
@@ -160,6 +167,11 @@ pub fn browser_tests() -> StepResult {
                 "test",
                 "--package",
                 "buycard",
+                // The Leptos app of examples/, in the same build: its test links it.
+                "--package",
+                "leptos-host",
+                "--features",
+                "buycard/leptos-components",
                 "--target",
                 "wasm32-unknown-unknown",
                 "--test",
@@ -484,6 +496,7 @@ pub fn serve() -> Result<(), String> {
     const SERVER: &str = "127.0.0.1:8787";
     const HARBOR: &str = "127.0.0.1:8789";
     const PAGE: &str = "127.0.0.1:8080";
+    const LEPTOS_EXAMPLE: &str = "http://127.0.0.1:8081";
     port_free(SERVER, "the platform")?;
     port_free(HARBOR, "the Harbor Records merchant")?;
     port_free(PAGE, "trunk serve")?;
@@ -531,8 +544,10 @@ pub fn serve() -> Result<(), String> {
             .args(["--merchants", &registry.display().to_string()])
             // The demo switch's "reset demo data" (a demo-only route).
             .arg("--demo-reset")
-            // The preview page's origin may call the gateway, the checkout API and the wallet.
+            // The preview page's origin may call the gateway, the checkout API and the wallet;
+            // so may examples/leptos-host's `trunk serve` (its Trunk.toml: port 8081).
             .args(["--allow-origin", &format!("http://{PAGE}")])
+            .args(["--allow-origin", LEPTOS_EXAMPLE])
             .envs(demo::HARBOR_ENV),
     )?;
     println!("xtask: starting trunk serve (the first build takes a few minutes)");
