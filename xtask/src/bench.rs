@@ -333,6 +333,9 @@ fn render(r: &Report) -> String {
         "| browser | Chromium {} (Debian's, headless, driven by playwright-core) |",
         r.chromium
     ));
+    line(
+        "| raw samples | every run's, in `target/bench/browser.json` (the target folder's, not kept in git) |",
+    );
     line("");
     line("## Transfer size");
     line("");
