@@ -173,18 +173,27 @@ function watchPurchase(product) {
   const root = host.shadowRoot;
   const t = (window.__purchase = { clicks: [] });
   window.addEventListener("click", (e) => t.clicks.push(e.timeStamp), true);
-  const seen = (name) => {
-    if (t[name] !== undefined) return;
-    t[name] = null;
-    t[name + "Dom"] = performance.now();
-    requestAnimationFrame(() => (t[name] = performance.now()));
-  };
+  // What one change showed, stamped by one animation frame (so that two things the same change
+  // showed get the same time).
   const check = () => {
+    const now = [];
+    const seen = (name) => {
+      if (t[name] !== undefined) return;
+      t[name] = null;
+      t[name + "Dom"] = performance.now();
+      now.push(name);
+    };
     const sheet = root.querySelector("dialog.sheet");
     if (sheet?.open && sheet.getBoundingClientRect().height > 0) seen("sheet");
     if (/\d/.test(root.querySelector("dialog.sheet[open] .total")?.textContent ?? "")) seen("total");
     if (root.querySelector("dialog.sheet[open] button.confirm")?.getAttribute("aria-disabled") === "false") seen("armed");
     if (host.dataset.state === "placed") seen("placed");
+    if (now.length) {
+      requestAnimationFrame(() => {
+        const frame = performance.now();
+        for (const name of now) t[name] = frame;
+      });
+    }
   };
   const options = { subtree: true, childList: true, attributes: true, characterData: true };
   new MutationObserver(check).observe(root, options);
