@@ -125,20 +125,21 @@ export async function cardText(locator) {
   return text.replace(/[\u00a0\u202f]/g, " ").trim();
 }
 
-// A reference server of the test's own (for fault injection), serving the same release build.
-// `cargo xtask test` passes the binary's path; it stops when the test calls stop(). `catalog`
-// picks another merchant's catalog (e.g. Harbor Records for a merchant of the test's own).
+// A reference server of the test's own (for fault injection), serving the same release build, or
+// the folder `staticDir`. `cargo xtask test` passes the binary's path; it stops when the test calls
+// stop(). `catalog` picks another merchant's catalog (e.g. Harbor Records for a merchant of the
+// test's own).
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 
-export async function startServer(extraArgs = []) {
+export async function startServer(extraArgs = [], { staticDir } = {}) {
   const bin = process.env.BUYCARD_SERVER_BIN;
   if (!bin) throw new Error("BUYCARD_SERVER_BIN is not set (run through cargo xtask test)");
   const root = new URL("../../", import.meta.url).pathname;
   const child = spawn(
     bin,
     [
-      "--listen", "127.0.0.1:0", "--catalog", root + "server/catalog", "--static", root + "dist", "--database", ":memory:",
+      "--listen", "127.0.0.1:0", "--catalog", root + "server/catalog", "--static", staticDir ?? root + "dist", "--database", ":memory:",
       // The same shops behind its gateway as the main test server (`cargo xtask test` writes the registry).
       ...(process.env.BUYCARD_MERCHANTS ? ["--merchants", process.env.BUYCARD_MERCHANTS] : []),
       ...extraArgs,

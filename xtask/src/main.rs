@@ -7,6 +7,8 @@
 //! - `dist`:  release build, then the folder a host deploys (`target/dist/buycard-<version>/`),
 //!   precompressed, with its sizes.
 //! - `e2e`:   release build and dist, then only the end-to-end tests (all, or the files named).
+//! - `bench`: everything set up, then the figures of BENCHMARKS.md beside their anchors
+//!   (`bench server`: only the server's).
 //! - `setup`: only install what is missing.
 //! - `postgres`: a throwaway PostgreSQL cluster under the target folder, until stdin closes.
 //!
@@ -14,6 +16,7 @@
 //! wasm-bindgen-cli), npm (binaryen's wasm-opt, playwright-core, axe-core) and Debian (Chromium,
 //! PostgreSQL).
 
+mod bench;
 mod demo;
 mod dist;
 mod postgres;
@@ -33,13 +36,7 @@ fn main() -> ExitCode {
         "test" => test(),
         "size" => size(),
         "dist" => dist(),
-        "bench" => match args.get(1).map(String::as_str) {
-            Some("server") => steps::bench_server(&args[2..]),
-            _ => Err(
-                "usage: cargo xtask bench server [--database postgres://…] [--instances N]"
-                    .to_owned(),
-            ),
-        },
+        "bench" => bench::command(&args[1..]),
         "setup" => setup::ensure(setup::Needs::Browser),
         "e2e" => e2e(&args[1..]),
         "postgres" => postgres::command(),
@@ -73,6 +70,10 @@ usage: cargo xtask <command>
   dist    release build, then what a host deploys in target/dist/buycard-<version>/:
           buycard.js, the wasm, snippets/, buycard.d.ts, the reservation CSS (buycard.css)
           and a README, each beside its .br and .gz; prints the sizes
+  bench   set everything up, measure and write BENCHMARKS.md: transfer sizes, 1 / 100 /
+          1,000 cards beside a vanilla custom element, a saved buyer's purchase, layout
+          shift (headless Chromium, medians of 5 runs), and `bench server`; beside
+          anchors measured in the same run (about 10 minutes)
   bench server [--database postgres://…] [--instances N]
           create / token / complete throughput and p50 / p99 latency of the reference
           server on loopback: SQLite, then PostgreSQL with 1 and N (2) instances side by

@@ -2,7 +2,7 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -225,7 +225,18 @@ fn start_server_on(
     env: &[(&str, &str)],
 ) -> Result<(Guard, String), String> {
     let binary = target_dir().join("debug/buycard-server");
-    let mut child = Command::new(&binary)
+    start_server_with(&binary, catalog, database, args, env)
+}
+
+/// [`start_server_on`] with another build of the server (`binary`).
+fn start_server_with(
+    binary: &Path,
+    catalog: &str,
+    database: &str,
+    args: &[String],
+    env: &[(&str, &str)],
+) -> Result<(Guard, String), String> {
+    let mut child = Command::new(binary)
         .args([
             "--listen",
             "127.0.0.1:0",
@@ -262,28 +273,61 @@ fn start_server_on(
     Ok((guard, url))
 }
 
+/// The demo platform as the end-to-end tests and the bench run it, on free ports with in-memory
+/// databases: Harbor Records (a merchant of its own), and the platform (gateway with both shops,
+/// wallet, Lantern Press) serving `static_dir` at `/`. Both stop when it is dropped.
+pub struct Platform {
+    _harbor: Guard,
+    _server: Guard,
+    /// The platform's base URL.
+    pub url: String,
+    /// Harbor Records' base URL.
+    pub harbor: String,
+    /// The platform's merchant registry (in `work`).
+    pub registry: PathBuf,
+}
+
+impl Platform {
+    /// Starts both with the server `binary`; the registry is written into `work`.
+    pub fn start(binary: &Path, static_dir: &Path, work: &Path) -> Result<Self, String> {
+        let (harbor_guard, harbor) = start_server_with(
+            binary,
+            &demo::harbor_catalog(),
+            ":memory:",
+            &demo::harbor_args(),
+            &demo::harbor_server_env(),
+        )?;
+        let registry = demo::write_registry(work, &harbor)?;
+        let (server, url) = start_server_with(
+            binary,
+            "server/catalog",
+            ":memory:",
+            &[
+                "--static".into(),
+                static_dir.display().to_string(),
+                "--merchants".into(),
+                registry.display().to_string(),
+                // The preview's "reset demo data", which the preview pages' tests use.
+                "--demo-reset".into(),
+            ],
+            &demo::HARBOR_ENV,
+        )?;
+        Ok(Self {
+            _harbor: harbor_guard,
+            _server: server,
+            url,
+            harbor,
+            registry,
+        })
+    }
+}
+
 /// The end-to-end tests against the release build in `dist/`: every file, or only `files`.
 pub fn e2e_tests(files: &[String]) -> StepResult {
-    build_server()?;
-    let (_harbor, harbor) = start_server(
-        &demo::harbor_catalog(),
-        &demo::harbor_args(),
-        &demo::harbor_server_env(),
-    )?;
-    let registry = demo::write_registry(&target_dir().join("e2e"), &harbor)?;
-    let registry = registry.display().to_string();
-    let (_server, url) = start_server(
-        "server/catalog",
-        &[
-            "--static".into(),
-            "dist".into(),
-            "--merchants".into(),
-            registry.clone(),
-            // The preview's "reset demo data", which the preview pages' tests use.
-            "--demo-reset".into(),
-        ],
-        &demo::HARBOR_ENV,
-    )?;
+    let binary = build_server()?;
+    let platform = Platform::start(&binary, &root().join("dist"), &target_dir().join("e2e"))?;
+    let (url, harbor) = (&platform.url, &platform.harbor);
+    let registry = platform.registry.display().to_string();
     println!("xtask: end-to-end tests against {url} (Harbor Records at {harbor})");
     let artifacts = root().join("tests/e2e/artifacts");
     if files.is_empty() {
@@ -295,8 +339,8 @@ pub fn e2e_tests(files: &[String]) -> StepResult {
             .args(["--test", "--test-reporter=spec", "--test-concurrency=1"])
             .args(files)
             .current_dir(root().join("tests/e2e"))
-            .env("BUYCARD_URL", &url)
-            .env("BUYCARD_HARBOR_URL", &harbor)
+            .env("BUYCARD_URL", url)
+            .env("BUYCARD_HARBOR_URL", harbor)
             .env("BUYCARD_MERCHANTS", &registry)
             // The folder `cargo xtask dist` wrote, which dist.test.mjs serves from another origin.
             .env("BUYCARD_DIST", crate::dist::folder()?)
@@ -438,8 +482,10 @@ pub fn serve_no_reload() -> StepResult {
 
 /// The server benchmark, optimised (`--profile server`), printing its numbers: SQLite, then
 /// PostgreSQL with one and with N instances. Without `--database`, a throwaway PostgreSQL cluster
-/// under the target folder serves it.
-pub fn bench_server(args: &[String]) -> Result<(), String> {
+/// under the target folder serves it. Returns what it printed.
+pub fn bench_server(args: &[String]) -> Result<String, String> {
+    // Built first: no cluster idles through a build.
+    build_server_optimised()?;
     let mut args = args.to_vec();
     let _cluster = if args.iter().any(|a| a == "--database") {
         None
@@ -450,18 +496,52 @@ pub fn bench_server(args: &[String]) -> Result<(), String> {
         args.extend(["--database".to_owned(), url]);
         Some(cluster)
     };
-    run(cargo()
-        .args([
-            "run",
-            "--profile",
-            "server",
-            "--package",
-            "buycard-server",
-            "--example",
-            "bench",
-            "--",
-        ])
-        .args(&args))
+    run_captured(
+        Command::new(target_dir().join("server/examples/bench"))
+            .args(&args)
+            .current_dir(root()),
+    )
+}
+
+/// The reference server and its benchmark, built with `--profile server` (optimised, as
+/// deployed); returns the server's path. Always both in one build: the benchmark's
+/// dev-dependencies turn on features of shared dependencies, so the server built alone is another
+/// build of it, minutes long with thin LTO, each time the two alternate.
+pub fn build_server_optimised() -> Result<PathBuf, String> {
+    run(cargo().args([
+        "build",
+        "--profile",
+        "server",
+        "--package",
+        "buycard-server",
+        "--bins",
+        "--example",
+        "bench",
+    ]))?;
+    Ok(target_dir().join("server/buycard-server"))
+}
+
+/// Runs a command to completion, echoing its standard output as it comes; returns that output.
+pub fn run_captured(cmd: &mut Command) -> Result<String, String> {
+    let shown = format!("{cmd:?}");
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start {shown}: {e}"))?;
+    let mut captured = String::new();
+    if let Some(stdout) = child.stdout.take() {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            println!("{line}");
+            captured.push_str(&line);
+            captured.push('\n');
+        }
+    }
+    let status = child.wait().map_err(|e| e.to_string())?;
+    if status.success() {
+        Ok(captured)
+    } else {
+        Err(format!("{shown} failed ({status})"))
+    }
 }
 
 /// True when `addr` answers an HTTP GET of `/` with 200.
