@@ -239,6 +239,15 @@ async fn buy_and_confirm(el: &HtmlElement) {
     wait_for("placed", || state(el) == "placed").await;
 }
 
+/// What the page holds before a test's cards: the leak probe's counts (the page-wide listeners
+/// installed) and the component's own.
+async fn leak_baseline() -> (Vec<i32>, track::Stats) {
+    install_leak_probe();
+    define_elements();
+    sleep(50).await;
+    (leak_counts(), track::stats())
+}
+
 /// Scrolls the page down a screen at a time until `done` (at most 400 screens), then back to the
 /// top: cards mount as they come near the viewport.
 async fn scroll_through(what: &str, done: impl Fn() -> bool) {
@@ -845,13 +854,9 @@ async fn two_hundred_cards_share_one_fetch_and_leave_nothing_behind() {
 
 #[wasm_bindgen_test]
 async fn a_card_far_below_the_viewport_waits_as_a_placeholder_and_mounts_when_near() {
-    install_leak_probe();
     let feed = serve_feed("far", 200, FEED);
     let path = "/shop/feeds/far/products";
-    define_elements();
-    sleep(50).await;
-    let baseline = leak_counts();
-    let start = track::stats();
+    let (baseline, start) = leak_baseline().await;
 
     let spacer = spacer(3.0);
     let el = card(&feed, "tee", &[("wallet", "/far-wallet")]);
@@ -958,13 +963,9 @@ async fn the_reservation_sheet_holds_a_waiting_cards_height_and_the_ready_card_k
 
 #[wasm_bindgen_test]
 async fn a_recycled_card_detaches_and_reattaches_without_leaks_or_second_fetches() {
-    install_leak_probe();
     let feed = serve_feed("recycle", 200, FEED);
     let path = "/shop/feeds/recycle/products";
-    define_elements();
-    sleep(50).await;
-    let baseline = leak_counts();
-    let start = track::stats();
+    let (baseline, start) = leak_baseline().await;
 
     // A virtualized list moves the same node in and out of the document.
     let el = card(&feed, "tee", &[]);

@@ -21,11 +21,11 @@
 use leptos::html::Div;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{HtmlElement, ShadowRootInit, ShadowRootMode};
+use web_sys::HtmlElement;
 
 use super::card::{BuyCard as CardView, CardAttrs};
 use super::carousel::{CarouselAttrs, ProductCarousel as CarouselView};
-use super::element::page_languages;
+use super::element::{loading_root, page_languages};
 use super::{style, track};
 
 /// A signal the element's view reads as an attribute, following `prop` (an effect sets it when
@@ -55,17 +55,10 @@ fn shadow_host(
             return;
         };
         let host: HtmlElement = host.into();
-        // `attachShadow` works once per element: a re-run reuses the root.
-        let root = match host.shadow_root() {
-            Some(root) => root,
-            None => match host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open)) {
-                Ok(root) => root,
-                Err(_) => return,
-            },
+        // A re-run reuses the root.
+        let Some(root) = loading_root(&host, sheets) else {
+            return;
         };
-        style::adopt(&root, sheets);
-        _ = host.set_attribute("data-state", "loading");
-        _ = host.remove_attribute("data-error");
         let page_lang = page_languages(&host);
         let render = render.clone();
         // Untracked: this effect follows the node only, not what the view reads as it is built.

@@ -180,18 +180,9 @@ fn connect<A: Attrs>(host: HtmlElement, sheets: style::Sheets, lazy: bool, rende
     {
         return;
     }
-    // `attachShadow` works once per element: a card moved in the DOM reuses its root.
-    let root = match host.shadow_root() {
-        Some(root) => root,
-        None => match host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open)) {
-            Ok(root) => root,
-            Err(_) => return,
-        },
+    let Some(root) = loading_root(&host, sheets) else {
+        return;
     };
-    style::adopt(&root, sheets);
-    // Synchronously, so the host page never sees a stale state from a previous mount.
-    _ = host.set_attribute("data-state", "loading");
-    _ = host.remove_attribute("data-error");
     if lazy {
         // The feed is shared by the page: it may load now, the view waits.
         source::prefetch(host.get_attribute("endpoint"), host.get_attribute("feed"));
@@ -213,6 +204,26 @@ fn connect<A: Attrs>(host: HtmlElement, sheets: style::Sheets, lazy: bool, rende
         return mount();
     }
     mount::<A>(key, host, root, render);
+}
+
+/// The host's shadow root with the component's stylesheets, and the host `loading`: what every
+/// mount starts from (an element's, or a Leptos app's component).
+pub(super) fn loading_root(
+    host: &HtmlElement,
+    sheets: style::Sheets,
+) -> Option<web_sys::ShadowRoot> {
+    // `attachShadow` works once per element: a card moved in the DOM reuses its root.
+    let root = match host.shadow_root() {
+        Some(root) => root,
+        None => host
+            .attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))
+            .ok()?,
+    };
+    style::adopt(&root, sheets);
+    // Synchronously, so the host page never sees a stale state from a previous mount.
+    _ = host.set_attribute("data-state", "loading");
+    _ = host.remove_attribute("data-error");
+    Some(root)
 }
 
 /// Mounts the element's view in its shadow root.
