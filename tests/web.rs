@@ -2117,12 +2117,8 @@ async fn arrows_home_and_end_move_focus_between_slides_with_one_tab_stop() {
 
 #[wasm_bindgen_test]
 async fn removing_a_banner_leaves_no_observer_timer_or_listener() {
-    install_leak_probe();
     let feed = serve_feed("banner-leaks", 200, FEED);
-    define_elements();
-    sleep(50).await;
-    let baseline = leak_counts();
-    let start = track::stats();
+    let (baseline, start) = leak_baseline().await;
     let el = banner(&feed, &[("autoplay", "2")]);
     mount(&el);
     ready(&el).await;
@@ -3435,13 +3431,8 @@ mod leptos_components {
 
     #[wasm_bindgen_test]
     async fn a_leptos_app_s_card_follows_its_signals_in_a_shadow_root_and_leaves_nothing() {
-        install_leak_probe();
         let feed = serve_feed("leptos-card", 200, FEED);
-        // The cart's page-wide listeners (document, window) are there for the page's life.
-        define_elements();
-        sleep(50).await;
-        let baseline = leak_counts();
-        let start = track::stats();
+        let (baseline, start) = leak_baseline().await;
         // The host app's CSS, which must not reach inside the card.
         let app_style = document().create_element("style").expect("style");
         app_style.set_text_content(Some(
