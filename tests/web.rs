@@ -248,6 +248,20 @@ async fn leak_baseline() -> (Vec<i32>, track::Stats) {
     (leak_counts(), track::stats())
 }
 
+/// After a test's elements are gone: as many mounted and waiting cards and live views as at
+/// `start`, no timer pending, and the leak probe back to `baseline` (window/document listeners,
+/// timers, frames, observers).
+fn assert_released(start: track::Stats, baseline: &[i32]) {
+    let after = track::stats();
+    assert_eq!(
+        (after.cards, after.views, after.waiting),
+        (start.cards, start.views, start.waiting),
+        "every element unmounted, its reactive owner disposed"
+    );
+    assert_eq!(after.timers, 0, "no timer left pending");
+    assert_eq!(leak_counts(), baseline, "nothing left on window/document");
+}
+
 /// Scrolls the page down a screen at a time until `done` (at most 400 screens), then back to the
 /// top: cards mount as they come near the viewport.
 async fn scroll_through(what: &str, done: impl Fn() -> bool) {
@@ -908,16 +922,8 @@ async fn a_card_far_below_the_viewport_waits_as_a_placeholder_and_mounts_when_ne
     spacer.remove();
     el.remove();
     sleep(50).await;
-    let after = track::stats();
-    assert_eq!(
-        (after.cards, after.views, after.waiting),
-        (start.cards, start.views, start.waiting)
-    );
-    assert_eq!(
-        leak_counts(),
-        baseline,
-        "the observer went with the last waiting card"
-    );
+    // The page's observer went with the last waiting card.
+    assert_released(start, &baseline);
 }
 
 #[wasm_bindgen_test]
@@ -997,13 +1003,7 @@ async fn a_recycled_card_detaches_and_reattaches_without_leaks_or_second_fetches
     assert_eq!(fetch_calls(path), 1, "one feed request for every attach");
     el.remove();
     sleep(50).await;
-    let after = track::stats();
-    assert_eq!(
-        (after.cards, after.views, after.waiting),
-        (start.cards, start.views, start.waiting)
-    );
-    assert_eq!(after.timers, 0);
-    assert_eq!(leak_counts(), baseline);
+    assert_released(start, &baseline);
 }
 
 #[wasm_bindgen_test]
@@ -2140,12 +2140,9 @@ async fn removing_a_banner_leaves_no_observer_timer_or_listener() {
     el.remove();
     sleep(50).await;
     let after = track::stats();
-    assert_eq!(after.cards, start.cards);
-    assert_eq!(after.views, start.views);
     assert_eq!(after.observers, start.observers, "observer disconnected");
     assert_eq!(after.listeners, start.listeners, "listeners removed");
-    assert_eq!(after.timers, 0, "autoplay's timer cleared");
-    assert_eq!(leak_counts(), baseline, "nothing left on window/document");
+    assert_released(start, &baseline);
     assert_eq!(
         el.shadow_root().map(|r| r.child_element_count()),
         Some(0),
@@ -3516,11 +3513,7 @@ mod leptos_components {
         drop(view);
         sleep(50).await;
         assert_eq!(app.child_element_count(), 0, "the component's host is gone");
-        let after = track::stats();
-        assert_eq!(after.cards, start.cards, "unmounted");
-        assert_eq!(after.views, start.views, "its reactive owner was disposed");
-        assert_eq!(after.timers, 0, "no timer left pending");
-        assert_eq!(leak_counts(), baseline, "nothing left on window/document");
+        assert_released(start, &baseline);
         assert_eq!(
             host.shadow_root().map(|r| r.child_element_count()),
             Some(0),
