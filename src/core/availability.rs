@@ -1,6 +1,6 @@
 //! Availability: the feed's extensible `availability.status` mapped to what a buyer is told.
 
-use buycard_acp::feed::Availability as AcpAvailability;
+use super::listing::Availability as AcpAvailability;
 
 /// What the card says about stock. ACP's `status` is an open set; values this version does not
 /// know fall back on the `available` flag.

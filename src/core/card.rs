@@ -4,7 +4,7 @@
 //! shown (safe URLs only, bounded text, reserved image size, price and list price) so the view has
 //! nothing left to judge.
 
-use buycard_acp::feed::{Media, Product, Variant};
+use super::listing::{Media, Product, Variant};
 use thiserror::Error;
 
 use super::availability::Availability;

@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use buycard_acp::feed::Product;
+use super::listing::Product;
 use serde::Deserialize;
 use thiserror::Error;
 

@@ -2,6 +2,7 @@
 //!
 //! - [`money`]: integer minor units and ISO 4217 currencies.
 //! - [`availability`]: ACP availability status → what a buyer is told.
+//! - [`listing`]: a feed's products as the browser reads them (the fields shown, no more).
 //! - [`catalog`]: a product feed parsed product by product.
 //! - [`card`]: the card's view model and its errors.
 //! - [`carousel`]: `<product-carousel>`: slide selection, paging, visibility, autoplay policy.
@@ -31,6 +32,7 @@ pub mod checkout_error;
 pub mod details;
 pub mod flow;
 pub mod i18n;
+pub mod listing;
 pub mod money;
 pub mod retry;
 pub mod url;

@@ -65,8 +65,8 @@ impl Money {
         Self { minor, currency }
     }
 
-    /// From an ACP `{amount, currency}` pair.
-    pub fn from_acp(price: &buycard_acp::feed::Price) -> Result<Self, MoneyError> {
+    /// From an ACP `{amount, currency}` pair (a feed's, as [`crate::core::listing`] reads it).
+    pub fn from_acp(price: &crate::core::listing::Price) -> Result<Self, MoneyError> {
         Ok(Self::new(price.amount, Currency::parse(&price.currency)?))
     }
 
