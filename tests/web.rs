@@ -6,8 +6,8 @@
 #![cfg(target_arch = "wasm32")]
 
 use buycard::web::{define_elements, track};
+use buycard_test_support::{document, sleep, wait_for};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 use web_sys::{Element, HtmlElement};
 
@@ -126,33 +126,6 @@ const FEED: &str = r#"{"products":[
    "variants":[{"id":"c","title":"Cap","price":{"amount":1500,"currency":"USD"}}]},
   {"id":"broken","title":"Broken","variants":[{"id":"b","title":"B","price":{"amount":-1,"currency":"USD"}}]}
 ]}"#;
-
-fn document() -> web_sys::Document {
-    web_sys::window()
-        .and_then(|w| w.document())
-        .expect("document")
-}
-
-async fn sleep(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        web_sys::window()
-            .expect("window")
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
-            .expect("setTimeout");
-    });
-    JsFuture::from(promise).await.expect("sleep");
-}
-
-/// Polls `condition` every 20 ms for at most 5 s.
-async fn wait_for(what: &str, condition: impl Fn() -> bool) {
-    for _ in 0..250 {
-        if condition() {
-            return;
-        }
-        sleep(20).await;
-    }
-    panic!("timed out waiting for {what}");
-}
 
 /// The test feed, with image URLs on the test server's origin (it serves the crate's files).
 fn feed_json() -> String {

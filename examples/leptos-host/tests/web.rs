@@ -4,10 +4,11 @@
 //! checkout).
 #![cfg(target_arch = "wasm32")]
 
+use buycard_test_support::{document, sleep, wait_for};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
-use web_sys::{Element, HtmlElement, js_sys};
+use web_sys::{Element, HtmlElement};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -33,21 +34,6 @@ const FEED: &str = r#"{"products":[
   {"id":"enamel-pin","title":"Lantern enamel pin","variants":[{"id":"pin-gold","title":"Gold",
     "price":{"amount":800,"currency":"USD"},"availability":{"available":true,"status":"in_stock"}}]}
 ]}"#;
-
-fn document() -> web_sys::Document {
-    web_sys::window()
-        .and_then(|w| w.document())
-        .expect("document")
-}
-
-async fn sleep(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        _ = web_sys::window()
-            .expect("window")
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
-    });
-    _ = wasm_bindgen_futures::JsFuture::from(promise).await;
-}
 
 /// The components' host elements, in page order.
 fn hosts(root: &Element) -> Vec<HtmlElement> {
@@ -76,17 +62,14 @@ async fn the_banner_and_both_cards_render_in_their_shadow_roots_beside_the_apps_
         .expect("append");
     let app = leptos::mount::mount_to(root.clone().unchecked_into(), leptos_host::App);
 
-    for _ in 0..250 {
+    wait_for("the banner and both cards ready", || {
         let hosts = hosts(&root);
-        if hosts.len() == 3
+        hosts.len() == 3
             && hosts
                 .iter()
                 .all(|h| h.get_attribute("data-state").as_deref() == Some("ready"))
-        {
-            break;
-        }
-        sleep(20).await;
-    }
+    })
+    .await;
     let hosts = hosts(&root);
     let states: Vec<_> = hosts
         .iter()
