@@ -2742,6 +2742,77 @@ async fn a_signed_in_buyer_s_visitor_cart_is_merged_into_the_account_s() {
     cart_store::reset();
 }
 
+#[wasm_bindgen_test]
+async fn the_cart_follows_the_host_s_sign_in_and_out_without_a_reload() {
+    let feed = serve_feed("cart-wallet-changed", 200, FEED);
+    cart_store::reset();
+    let line = |product: &str, variant: &str, quantity: u32| {
+        serde_json::json!({"endpoint": "/shop", "feed": feed, "product": product, "variant": variant,
+            "quantity": quantity, "title": product, "unit_price": {"amount": 1000, "currency": "USD"}})
+    };
+    let visitor = serde_json::json!({"v": 1, "lines": [line("tee", "tee-s", 1)]});
+    storage_set(cart_store::STORAGE_KEY, &visitor.to_string());
+    cart_store::reload();
+    stub_route("/wcx-w/cart", 401, "{}", 0, false);
+    let merged =
+        serde_json::json!({"v": 1, "lines": [line("mug", "m-1", 3), line("tee", "tee-s", 1)]});
+    stub_route(
+        "/wcx-w/cart/merge",
+        200,
+        &serde_json::json!({"cart": merged, "left_out": 0}).to_string(),
+        0,
+        false,
+    );
+    define_elements();
+    let cart: HtmlElement = document()
+        .create_element("buy-cart")
+        .expect("create")
+        .unchecked_into();
+    cart.set_attribute("wallet", "/wcx-w").expect("attribute");
+    mount(&cart);
+    wait_for("the sign-in check", || fetch_calls("/wcx-w/cart") == 1).await;
+    sleep(50).await;
+    assert_eq!(
+        cart_store::keeper(),
+        cart_store::Keeper::Visitor,
+        "signed out"
+    );
+    assert_eq!(cart_store::count(), 1);
+
+    // The host's visitor signs in, without a reload: the account keeps the cart, the visitor's
+    // line merged into it.
+    let account = serde_json::json!({"v": 1, "lines": [line("mug", "m-1", 3)]});
+    stub_route("/wcx-w/cart", 200, &account.to_string(), 0, false);
+    dispatch(&document().into(), "buycard:wallet-changed");
+    wait_for("the account's cart", || {
+        cart_store::keeper() == cart_store::Keeper::Account
+    })
+    .await;
+    assert_eq!(
+        fetch_calls("/wcx-w/cart"),
+        2,
+        "asked again on the host's word"
+    );
+    assert_eq!(fetch_calls("/wcx-w/cart/merge"), 1);
+    assert_eq!(cart_store::count(), 4);
+    assert_eq!(storage_get(cart_store::STORAGE_KEY), None);
+
+    // Signed out again: the account's lines leave the page (a shared phone shows nobody else's
+    // cart), and this browser's own cart, empty now, is the page's.
+    stub_route("/wcx-w/cart", 401, "{}", 0, false);
+    dispatch(&document().into(), "buycard:wallet-changed");
+    wait_for("the visitor's cart", || {
+        cart_store::keeper() == cart_store::Keeper::Visitor
+    })
+    .await;
+    assert_eq!(cart_store::count(), 0);
+    wait_for("asked once more", || fetch_calls("/wcx-w/cart") == 3).await;
+    sleep(50).await;
+    assert_eq!(cart_store::keeper(), cart_store::Keeper::Visitor);
+    cart.remove();
+    cart_store::reset();
+}
+
 // The cart's checkout: every shop of the cart paid with the wallet's saved details.
 
 /// Two shops (`{prefix}a`, `{prefix}b`) and a wallet (`{prefix}w`) behind the stub: each shop

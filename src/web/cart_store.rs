@@ -607,8 +607,12 @@ async fn flush() {
         }
     }
     let refetch = with(|s| {
+        // After a reset or a sign-in change, the flush of the new epoch owns the flag.
+        if s.epoch.get() != epoch {
+            return false;
+        }
         s.flushing.set(false);
-        s.epoch.get() == epoch && s.outbox.borrow().is_empty() && s.stale.replace(false)
+        s.outbox.borrow().is_empty() && s.stale.replace(false)
     });
     if refetch
         && let Some(url) = wallet_url("/cart")
@@ -858,6 +862,38 @@ pub fn install() {
     });
     _ = window.add_event_listener_with_callback("storage", on_storage.as_ref().unchecked_ref());
     on_storage.forget();
+
+    // The host's visitor signed in or out without a reload.
+    let on_wallet = Closure::<dyn Fn(web_sys::Event)>::new(|_: web_sys::Event| wallet_changed());
+    if let Some(document) = window.document() {
+        _ = document.add_event_listener_with_callback(
+            "buycard:wallet-changed",
+            on_wallet.as_ref().unchecked_ref(),
+        );
+    }
+    on_wallet.forget();
+}
+
+/// The host says its visitor signed in or out (`buycard:wallet-changed`): whoever the cart was
+/// kept for may no longer be the one at the page. Answers and changes on their way for the
+/// previous visitor are dropped; an account's cart leaves the page (this browser's visitor cart,
+/// if any, takes its place), and the sign-in check runs again, so a buyer who just signed in gets
+/// their account's cart with the visitor's lines merged into it, as after a reload.
+pub fn wallet_changed() {
+    let was_account = with(|s| {
+        s.epoch.set(s.epoch.get() + 1);
+        s.outbox.borrow_mut().clear();
+        s.flushing.set(false);
+        s.stale.set(false);
+        s.deciding.set(false);
+        s.removed_meanwhile.borrow_mut().clear();
+        s.checked.set(false);
+        s.keeper.replace(Keeper::Visitor) == Keeper::Account
+    });
+    if was_account {
+        load_from(read_storage());
+    }
+    check_account();
 }
 
 /// What `localStorage` holds, read: nothing stored yet is an empty cart, not an unreadable one.
@@ -902,6 +938,7 @@ pub fn reset() {
         s.checked.set(false);
         s.may_save.set(true);
         s.outbox.borrow_mut().clear();
+        s.flushing.set(false);
         s.stale.set(false);
         s.deciding.set(false);
         s.removed_meanwhile.borrow_mut().clear();
