@@ -33,6 +33,8 @@ export function makeSite(dir, { build = join(REPO, "dist"), reserveCss = join(RE
   const source = readFileSync(join(here, "vanilla-card.js"), "utf8");
   if (!source.includes(CSS_LINE)) throw new Error(`bench/vanilla-card.js lost its line ${CSS_LINE}`);
   const css = readFileSync(join(REPO, "style/buycard.css"), "utf8");
+  // A file, not a <style> element: the server sends its pages with a strict CSP (style-src 'self').
+  writeFileSync(join(dir, "bench/page.css"), "main { max-width: 36rem; margin: 0 auto; display: grid; gap: 12px; padding: 12px; }\n");
   writeFileSync(join(dir, "bench/vanilla-card.js"), source.replace(CSS_LINE, `const CARD_CSS = ${JSON.stringify(css)};`));
   return dir;
 }
@@ -53,7 +55,7 @@ export function cardsPage(dir, kind, count) {
 <meta name="viewport" content="width=device-width, initial-scale=1" />
 <title>${count} × ${tag}</title>
 ${head}
-<style>main { max-width: 36rem; margin: 0 auto; display: grid; gap: 12px; padding: 12px; }</style>
+<link rel="stylesheet" href="/bench/page.css" />
 </head>
 <body>
 <main>

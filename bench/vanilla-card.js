@@ -66,7 +66,7 @@ function readyMarkup(product, locale) {
   const url = variant.url ?? product.url;
   const seller = variant.seller?.name;
   const media = image
-    ? `<div class="media" part="photo" style="aspect-ratio: ${image.width} / ${image.height};"><img src="${escape(image.url)}" alt="${escape(image.alt_text ?? title)}" width="${image.width}" height="${image.height}" loading="lazy" decoding="async"></div>`
+    ? `<div class="media" part="photo" data-ratio="${image.width} / ${image.height}"><img src="${escape(image.url)}" alt="${escape(image.alt_text ?? title)}" width="${image.width}" height="${image.height}" loading="lazy" decoding="async"></div>`
     : `<div class="media placeholder" part="photo" role="img" aria-label="Image unavailable"><span aria-hidden="true">${escape(title)}</span></div>`;
   const titleView = url
     ? `<a href="${escape(url)}" target="_blank" rel="noopener noreferrer">${escape(title)}</a>`
@@ -113,6 +113,10 @@ class VanillaCard extends HTMLElement {
         const product = products.get(this.getAttribute("product"));
         if (!product) throw new Error("product not found");
         root.innerHTML = readyMarkup(product, locale);
+        // Through the CSSOM, as the real card does: a style attribute is refused under the strict
+        // CSP the bench's pages are served with (style-src 'self').
+        const media = root.querySelector(".media[data-ratio]");
+        if (media) media.style.aspectRatio = media.dataset.ratio;
         this.setAttribute("data-state", "ready");
       })
       .catch(() => {

@@ -494,6 +494,7 @@ pub fn router(state: Arc<AppState>, config: &Config) -> Router {
             tower::ServiceBuilder::new()
                 .layer(public_cors())
                 .layer(from_fn(typescript_as_text))
+                .layer(from_fn(host_page_policy))
                 .service(ServeDir::new(dir)),
         ),
         None => app.fallback(|| async { ApiError::route_not_found() }),
@@ -526,6 +527,28 @@ async fn typescript_as_text(request: Request, next: Next) -> Response {
         response.headers_mut().insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("text/plain; charset=utf-8"),
+        );
+    }
+    response
+}
+
+/// The Content Security Policy a careful host sends with its pages, and under which buycard must
+/// run (issue 14): scripts from the host's origin only, WebAssembly compiled from them, no inline
+/// script and no inline style. The preview pages are served with it, so every end-to-end test of
+/// them runs under it and `tests/e2e/csp.test.mjs` checks that nothing is refused.
+pub const HOST_PAGE_CSP: &str = "script-src 'self' 'wasm-unsafe-eval'; style-src 'self'";
+
+async fn host_page_policy(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if html {
+        response.headers_mut().insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(HOST_PAGE_CSP),
         );
     }
     response

@@ -25,8 +25,11 @@ export async function launch() {
 }
 
 // A page that fails the test on any uncaught error in it.
+// The preview pages are served under a strict Content Security Policy, which refuses the test
+// tooling some tests put into a page (axe-core as an inline script): pages bypass it unless a
+// test asks for `bypassCSP: false` (tests/e2e/csp.test.mjs, the dist folder's CSP test).
 export async function newPage(browser, options = {}) {
-  const context = await browser.newContext(options);
+  const context = await browser.newContext({ bypassCSP: true, ...options });
   const page = await context.newPage();
   page.errors = [];
   page.on("pageerror", (error) => page.errors.push(error.message));

@@ -127,7 +127,7 @@ const CSP = () =>
 async function openHost({ csp = false } = {}) {
   // A page Playwright serves has no address of its own, so Chromium counts it as public and asks
   // before it reaches loopback (Local Network Access); a real host and CDN are both public.
-  const page = await newPage(browser, { viewport: { width: 375, height: 800 }, permissions: ["local-network-access"] });
+  const page = await newPage(browser, { viewport: { width: 375, height: 800 }, permissions: ["local-network-access"], bypassCSP: !csp });
   page.cdnResponses = [];
   page.on("response", (r) => {
     if (r.url().startsWith(CDN)) page.cdnResponses.push({ url: r.url(), headers: r.headers() });
