@@ -22,7 +22,8 @@ after(async () => {
 // A page that enforces the policy and records every violation, wherever it happens (shadow roots
 // included: the event is composed), and every CSP message of the console.
 async function strictPage(viewport) {
-  const page = await newPage(browser, { viewport, bypassCSP: false });
+  // Reduced motion: the screenshots show sheets at rest, not half-way through opening.
+  const page = await newPage(browser, { viewport, bypassCSP: false, reducedMotion: "reduce" });
   await page.addInitScript(() => {
     window.__violations = [];
     document.addEventListener(
