@@ -23,10 +23,7 @@ pub(super) struct BrowserEntropy;
 
 impl Entropy for BrowserEntropy {
     fn key(&mut self) -> String {
-        web_sys::window()
-            .and_then(|w| w.crypto().ok())
-            .map(|c| c.random_uuid())
-            .unwrap_or_else(|| format!("bc-{}", js_sys::Date::now()))
+        super::checkout::idempotency_key()
     }
 
     fn jitter(&mut self) -> f64 {
@@ -726,7 +723,8 @@ fn test_challenge_details() -> ThreeDsDetails {
     ThreeDsDetails {
         three_ds_cryptogram: "AAIBBYNoEwAAACcKhAJkdQAAAAA=".into(),
         electronic_commerce_indicator: "05".into(),
-        transaction_id: js_sys::Date::now().to_string(),
+        // Date.now() is whole milliseconds: printed as the integer it is.
+        transaction_id: (js_sys::Date::now() as u64).to_string(),
         version: "2.2.0".into(),
     }
 }

@@ -29,6 +29,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
+use super::checkout::idempotency_key;
 use super::feed;
 use super::track::Deadline;
 use crate::core::card::CardModel;
@@ -477,13 +478,6 @@ async fn fresh_from_feeds() -> Vec<Fresh> {
 
 fn wallet_url(path: &str) -> Option<String> {
     with(|s| s.wallet.borrow().as_ref().map(|w| format!("{w}{path}")))
-}
-
-fn idempotency_key() -> String {
-    web_sys::window()
-        .and_then(|w| w.crypto().ok())
-        .map(|c| c.random_uuid())
-        .unwrap_or_else(|| format!("bc-{}-{}", js_sys::Date::now(), js_sys::Math::random()))
 }
 
 /// One request with the host's cookie; `None` when no answer came.

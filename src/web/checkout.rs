@@ -15,6 +15,19 @@ use crate::core::checkout_error::CheckoutError;
 use crate::core::flow::{Outcome, Request, Visitor};
 use crate::core::url::encode_segment;
 
+/// A new Idempotency-Key (the buy flow's and the cart's): a random UUID, or where
+/// `crypto.randomUUID` is missing (an insecure origin) the time in milliseconds and a random
+/// number, both as whole numbers, so two keys of one millisecond still differ.
+pub(super) fn idempotency_key() -> String {
+    web_sys::window()
+        .and_then(|w| w.crypto().ok())
+        .map(|c| c.random_uuid())
+        .unwrap_or_else(|| {
+            let random = (js_sys::Math::random() * 9_007_199_254_740_992.0) as u64;
+            format!("bc-{}-{random}", js_sys::Date::now() as u64)
+        })
+}
+
 /// How long one request may take before it counts as lost.
 pub const TIMEOUT_MS: i32 = 15_000;
 
