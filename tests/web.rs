@@ -2667,17 +2667,27 @@ async fn the_panel_takes_focus_and_gives_it_back_to_the_badge() {
     cart_store::reset();
 }
 
+/// A stored cart line of `/shop`'s feed `feed` at $10.00 a unit.
+fn stored_line(feed: &str, product: &str, variant: &str, quantity: u32) -> serde_json::Value {
+    serde_json::json!({"endpoint": "/shop", "feed": feed, "product": product, "variant": variant,
+        "quantity": quantity, "title": product, "unit_price": {"amount": 1000, "currency": "USD"}})
+}
+
+/// A fresh store whose visitor cart (in `localStorage`) holds one tee.
+fn visitor_with_a_tee(feed: &str) {
+    cart_store::reset();
+    let visitor = serde_json::json!({"v": 1, "lines": [stored_line(feed, "tee", "tee-s", 1)]});
+    storage_set(cart_store::STORAGE_KEY, &visitor.to_string());
+    cart_store::reload();
+}
+
 #[wasm_bindgen_test]
 async fn a_signed_in_buyer_s_visitor_cart_is_merged_into_the_account_s() {
     let feed = serve_feed("cart-account", 200, FEED);
-    cart_store::reset();
+    visitor_with_a_tee(&feed);
     let line = |product: &str, variant: &str, quantity: u32| {
-        serde_json::json!({"endpoint": "/shop", "feed": feed, "product": product, "variant": variant,
-            "quantity": quantity, "title": product, "unit_price": {"amount": 1000, "currency": "USD"}})
+        stored_line(&feed, product, variant, quantity)
     };
-    let visitor = serde_json::json!({"v": 1, "lines": [line("tee", "tee-s", 1)]});
-    storage_set(cart_store::STORAGE_KEY, &visitor.to_string());
-    cart_store::reload();
     let account = serde_json::json!({"v": 1, "lines": [line("mug", "m-1", 3)]});
     let merged =
         serde_json::json!({"v": 1, "lines": [line("mug", "m-1", 3), line("tee", "tee-s", 1)]});
@@ -2745,14 +2755,10 @@ async fn a_signed_in_buyer_s_visitor_cart_is_merged_into_the_account_s() {
 #[wasm_bindgen_test]
 async fn the_cart_follows_the_host_s_sign_in_and_out_without_a_reload() {
     let feed = serve_feed("cart-wallet-changed", 200, FEED);
-    cart_store::reset();
+    visitor_with_a_tee(&feed);
     let line = |product: &str, variant: &str, quantity: u32| {
-        serde_json::json!({"endpoint": "/shop", "feed": feed, "product": product, "variant": variant,
-            "quantity": quantity, "title": product, "unit_price": {"amount": 1000, "currency": "USD"}})
+        stored_line(&feed, product, variant, quantity)
     };
-    let visitor = serde_json::json!({"v": 1, "lines": [line("tee", "tee-s", 1)]});
-    storage_set(cart_store::STORAGE_KEY, &visitor.to_string());
-    cart_store::reload();
     stub_route("/wcx-w/cart", 401, "{}", 0, false);
     let merged =
         serde_json::json!({"v": 1, "lines": [line("mug", "m-1", 3), line("tee", "tee-s", 1)]});

@@ -36,6 +36,24 @@ export async function newPage(browser, options = {}) {
   return page;
 }
 
+// Records, from the page's first script on, every Content Security Policy violation
+// (`window.__violations`, one line each; shadow roots included: the event is composed) and every
+// CSP message of the console (`page.consoleCsp`). Before `goto`.
+export async function recordCspViolations(page) {
+  await page.addInitScript(() => {
+    window.__violations = [];
+    document.addEventListener(
+      "securitypolicyviolation",
+      (e) => window.__violations.push(`${e.violatedDirective}: ${e.blockedURI || "inline"} (${e.sourceFile}:${e.lineNumber}) ${e.sample}`),
+      true,
+    );
+  });
+  page.consoleCsp = [];
+  page.on("console", (m) => {
+    if (/Content Security Policy/i.test(m.text())) page.consoleCsp.push(m.text());
+  });
+}
+
 // Signs the demo wallet in as `buyer` (in the preview, the host site's own login); the status.
 export async function signIn(page, buyer) {
   return page.evaluate(async (buyer) => {

@@ -7,7 +7,7 @@
 // they inject test tooling (axe-core) into the page.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { BASE, launch, newPage, artifact, cardText, signIn, nextEvent, cardReady, allReady } from "./browser.mjs";
+import { BASE, launch, newPage, artifact, cardText, signIn, nextEvent, cardReady, allReady, recordCspViolations } from "./browser.mjs";
 
 const POLICY = "script-src 'self' 'wasm-unsafe-eval'; style-src 'self'";
 
@@ -19,23 +19,11 @@ after(async () => {
   await browser?.close();
 });
 
-// A page that enforces the policy and records every violation, wherever it happens (shadow roots
-// included: the event is composed), and every CSP message of the console.
+// A page that enforces the policy and records its violations.
 async function strictPage(viewport) {
   // Reduced motion: the screenshots show sheets at rest, not half-way through opening.
   const page = await newPage(browser, { viewport, bypassCSP: false, reducedMotion: "reduce" });
-  await page.addInitScript(() => {
-    window.__violations = [];
-    document.addEventListener(
-      "securitypolicyviolation",
-      (e) => window.__violations.push(`${e.violatedDirective}: ${e.blockedURI || "inline"} (${e.sourceFile}:${e.lineNumber}) ${e.sample}`),
-      true,
-    );
-  });
-  page.consoleCsp = [];
-  page.on("console", (m) => {
-    if (/Content Security Policy/i.test(m.text())) page.consoleCsp.push(m.text());
-  });
+  await recordCspViolations(page);
   return page;
 }
 

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { extname, join, normalize, sep } from "node:path";
-import { BASE, launch, newPage, artifact, cardText, signIn, nextEvent, checkoutSession } from "./browser.mjs";
+import { BASE, launch, newPage, artifact, cardText, signIn, nextEvent, checkoutSession, recordCspViolations } from "./browser.mjs";
 
 // `cargo xtask e2e` / `test` write the folder and say where; by hand, the one under target/dist.
 function distFolder() {
@@ -133,19 +133,7 @@ async function openHost({ csp = false } = {}) {
     if (r.url().startsWith(CDN)) page.cdnResponses.push({ url: r.url(), headers: r.headers() });
   });
   if (csp) {
-    // Every violation, wherever in the page (shadow roots included: the event is composed).
-    await page.addInitScript(() => {
-      window.__violations = [];
-      document.addEventListener(
-        "securitypolicyviolation",
-        (e) => window.__violations.push(`${e.violatedDirective}: ${e.blockedURI || "inline"} (${e.sourceFile}:${e.lineNumber}) ${e.sample}`),
-        true,
-      );
-    });
-    page.consoleCsp = [];
-    page.on("console", (m) => {
-      if (/Content Security Policy/i.test(m.text())) page.consoleCsp.push(m.text());
-    });
+    await recordCspViolations(page);
   }
   await page.route(`${BASE}/dist-host.html`, (route) =>
     route.fulfill({
