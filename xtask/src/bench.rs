@@ -56,6 +56,8 @@ pub fn command(args: &[String]) -> Result<(), String> {
 fn all() -> Result<(), String> {
     let started = Instant::now();
     let load_before = load_average();
+    // Before the build: what is built is the tree as it is now, whatever changes meanwhile.
+    let commit = git_commit();
     setup::ensure(setup::Needs::Browser)?;
     // The release build and the dist folder, as `cargo xtask test` and `e2e` make them.
     steps::trunk_release_build()?;
@@ -98,6 +100,7 @@ fn all() -> Result<(), String> {
     let load_after = load_average();
     let text = render(&Report {
         took: started.elapsed(),
+        commit,
         load: (load_before, load_after),
         chromium: browser["chromium"].as_str().unwrap_or("?").to_owned(),
         sizes,
@@ -297,6 +300,7 @@ fn transfer_sizes(
 
 struct Report {
     took: Duration,
+    commit: String,
     load: (String, String),
     chromium: String,
     sizes: Sizes,
@@ -323,7 +327,7 @@ fn render(r: &Report) -> String {
     line("");
     line("| | |");
     line("|---|---|");
-    line(&format!("| commit | {} |", git_commit()));
+    line(&format!("| commit | {} |", r.commit));
     line(&format!("| machine | {} |", machine()));
     line(&format!(
         "| load average (1 min) | {} at the start, {} at the end: the machine is shared with other jobs, so timings are noisy |",
