@@ -534,8 +534,9 @@ async fn typescript_as_text(request: Request, next: Next) -> Response {
 
 /// The Content Security Policy a careful host sends with its pages, and under which buycard must
 /// run (issue 14): scripts from the host's origin only, WebAssembly compiled from them, no inline
-/// script and no inline style. The preview pages are served with it, so every end-to-end test of
-/// them runs under it and `tests/e2e/csp.test.mjs` checks that nothing is refused.
+/// script and no inline style. Every HTML page of `--static` is served with it;
+/// `tests/e2e/csp.test.mjs` enforces it and checks that nothing is refused (the other end-to-end
+/// tests bypass it for the tooling they inject).
 pub const HOST_PAGE_CSP: &str = "script-src 'self' 'wasm-unsafe-eval'; style-src 'self'";
 
 async fn host_page_policy(request: Request, next: Next) -> Response {
